@@ -1,0 +1,179 @@
+//! The SQL surface. The Rust functions are private (`_resync_*`, taking `oid` and `text`); the
+//! public functions are thin SQL wrappers below that give the documented signatures (`regclass`,
+//! `name`, `name[]`, a `regclass` result column), pinned `search_path` and `row_security = off`.
+
+use crate::catalog::{self, Scope};
+use crate::engine::{self, Mode, Request};
+use crate::error;
+use crate::plan::Options;
+use crate::report::{ReportRow, Summary};
+use crate::target;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The report row as Rust hands it to SQL; the wrappers turn `sequence` into `regclass`.
+/// (pgrx's SQL generator needs the `name!` tuple spelled out in each signature.)
+type Row = (
+    pg_sys::Oid,
+    Vec<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    Option<String>,
+);
+
+#[pg_extern(name = "_resync_sequence")]
+#[search_path(pg_catalog, pg_temp)]
+fn resync_sequence_internal(
+    target: Option<pg_sys::Oid>,
+    column_name: Option<&str>,
+    dry_run: Option<bool>,
+    allow_backward: Option<bool>,
+    margin: Option<i64>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(sequence, pg_sys::Oid),
+            name!(consumers, Vec<String>),
+            name!(data_bound, Option<i64>),
+            name!(old_next, Option<i64>),
+            name!(new_next, Option<i64>),
+            name!(action, String),
+            name!(detail, Option<String>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let target = target.ok_or_else(|| error::null_argument("target"))?;
+    let request = request(dry_run, allow_backward, margin, Mode::Explicit)?;
+    let sequences = Spi::connect(|client| {
+        let oids = target::resolve(client, target, column_name)?;
+        catalog::load(client, &Scope::Sequences(&oids)).map_err(target::spi_error)
+    })?;
+    let rows = engine::resync(&sequences, &request)?;
+    Ok(into_table(rows))
+}
+
+#[pg_extern(name = "_resync_all_sequences")]
+#[search_path(pg_catalog, pg_temp)]
+fn resync_all_sequences_internal(
+    schemas: Option<Vec<Option<String>>>,
+    exclude_schemas: Option<Vec<Option<String>>>,
+    dry_run: Option<bool>,
+    allow_backward: Option<bool>,
+    margin: Option<i64>,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(sequence, pg_sys::Oid),
+            name!(consumers, Vec<String>),
+            name!(data_bound, Option<i64>),
+            name!(old_next, Option<i64>),
+            name!(new_next, Option<i64>),
+            name!(action, String),
+            name!(detail, Option<String>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let request = request(dry_run, allow_backward, margin, Mode::Sweep)?;
+    let scope = Scope::Database {
+        schemas: schemas.map(|s| s.into_iter().flatten().collect()),
+        exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
+    };
+    let sequences =
+        Spi::connect(|client| catalog::load(client, &scope)).map_err(target::spi_error)?;
+    let rows = engine::resync(&sequences, &request)?;
+    pgrx::notice!("{}", Summary::of(&rows).message(request.dry_run));
+    Ok(into_table(rows))
+}
+
+fn request(
+    dry_run: Option<bool>,
+    allow_backward: Option<bool>,
+    margin: Option<i64>,
+    mode: Mode,
+) -> Result<Request, ErrorReport> {
+    let dry_run = dry_run.ok_or_else(|| error::null_argument("dry_run"))?;
+    let allow_backward = allow_backward.ok_or_else(|| error::null_argument("allow_backward"))?;
+    let margin = margin.ok_or_else(|| error::null_argument("margin"))?;
+    if margin < 0 {
+        return Err(error::negative_margin(margin));
+    }
+    Ok(Request {
+        dry_run,
+        options: Options {
+            allow_backward,
+            margin,
+        },
+        mode,
+    })
+}
+
+fn into_table(rows: Vec<ReportRow>) -> TableIterator<'static, Row> {
+    TableIterator::new(rows.into_iter().map(|row| {
+        (
+            row.sequence,
+            row.consumers,
+            row.data_bound,
+            row.old_next,
+            row.new_next,
+            row.action.to_string(),
+            row.detail,
+        )
+    }))
+}
+
+extension_sql!(
+    r#"
+CREATE FUNCTION resync_sequence(
+    target         pg_catalog.regclass,
+    column_name    pg_catalog.name    DEFAULT NULL,
+    dry_run        pg_catalog.bool    DEFAULT false,
+    allow_backward pg_catalog.bool    DEFAULT false,
+    margin         pg_catalog.int8    DEFAULT 0)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
+               action pg_catalog.text, detail pg_catalog.text)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = off
+AS $$
+    SELECT r.sequence::pg_catalog.regclass, r.consumers, r.data_bound, r.old_next, r.new_next,
+           r.action, r.detail
+      FROM @extschema@._resync_sequence(target::pg_catalog.oid, column_name::pg_catalog.text,
+                                        dry_run, allow_backward, margin) AS r
+$$;
+
+COMMENT ON FUNCTION resync_sequence(pg_catalog.regclass, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
+'Move the sequence(s) behind a table, a column or a named sequence just past the data that uses them; forward only unless allow_backward.';
+
+CREATE FUNCTION resync_all_sequences(
+    schemas         pg_catalog.name[] DEFAULT NULL,
+    exclude_schemas pg_catalog.name[] DEFAULT NULL,
+    dry_run         pg_catalog.bool   DEFAULT false,
+    allow_backward  pg_catalog.bool   DEFAULT false,
+    margin          pg_catalog.int8   DEFAULT 0)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
+               action pg_catalog.text, detail pg_catalog.text)
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET row_security = off
+AS $$
+    SELECT r.sequence::pg_catalog.regclass, r.consumers, r.data_bound, r.old_next, r.new_next,
+           r.action, r.detail
+      FROM @extschema@._resync_all_sequences(schemas::pg_catalog.text[],
+                                             exclude_schemas::pg_catalog.text[],
+                                             dry_run, allow_backward, margin) AS r
+$$;
+
+COMMENT ON FUNCTION resync_all_sequences(pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
+'Resync every sequence in the database (or in the given schemas) with the data that uses it; one report row per sequence.';
+"#,
+    name = "public_api",
+    requires = [resync_sequence_internal, resync_all_sequences_internal]
+);

@@ -1,0 +1,288 @@
+//! Discovery: which sequences exist, and which columns draw from each of them.
+//!
+//! A column draws from a sequence when the sequence is OWNED BY it (serial, identity, `ALTER
+//! SEQUENCE ... OWNED BY`) or when its default calls `nextval()` on it. Both show up in
+//! `pg_depend`, so one query finds every edge for a whole set of sequences.
+
+use crate::default_expr::{self, DefaultUse};
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use std::collections::HashMap;
+
+/// Which sequences a run covers.
+pub enum Scope<'a> {
+    /// These sequences, wherever they live.
+    Sequences(&'a [pg_sys::Oid]),
+    /// Every sequence in the database outside the system schemas (and other sessions' temporary
+    /// schemas), optionally limited to `schemas` and minus `exclude_schemas`.
+    Database {
+        schemas: Option<Vec<String>>,
+        exclude_schemas: Option<Vec<String>>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub oid: pg_sys::Oid,
+    /// Schema-qualified and quoted as needed: safe to splice into SQL and readable in messages.
+    pub name: String,
+    pub increment: i64,
+    pub cycle: bool,
+    pub can_select: bool,
+    pub can_update: bool,
+    /// Every column drawing from the sequence, partitions and inheritance children included.
+    pub consumers: Vec<Consumer>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    pub relation: pg_sys::Oid,
+    pub column_name: String,
+    /// `schema.table`, quoted as needed.
+    pub table_sql: String,
+    /// The column, quoted as needed.
+    pub column_sql: String,
+    /// `schema.table.column`, quoted as needed: what the report shows.
+    pub display: String,
+    pub base_type: pg_sys::Oid,
+    pub type_name: String,
+    /// `None` when the column only owns the sequence; otherwise how its default uses it.
+    pub default_use: Option<DefaultUse>,
+    pub default_text: Option<String>,
+    pub can_select: bool,
+    pub row_security_active: bool,
+    /// Every table this one inherits from, or is a partition of, transitively.
+    pub ancestors: Vec<pg_sys::Oid>,
+}
+
+impl Sequence {
+    /// The consumers that are not covered by another consumer: a partition or child whose
+    /// ancestor draws from the same sequence in the same column is read through that ancestor
+    /// (a query on a parent covers its whole hierarchy).
+    pub fn root_consumers(&self) -> Vec<&Consumer> {
+        self.consumers
+            .iter()
+            .filter(|c| {
+                !self.consumers.iter().any(|other| {
+                    other.column_name == c.column_name && c.ancestors.contains(&other.relation)
+                })
+            })
+            .collect()
+    }
+}
+
+const SEQUENCES: &str = r#"
+SELECT c.oid,
+       pg_catalog.format('%I.%I', n.nspname, c.relname),
+       p.seqincrement,
+       p.seqcycle,
+       pg_catalog.has_sequence_privilege(c.oid, 'SELECT'),
+       pg_catalog.has_sequence_privilege(c.oid, 'UPDATE')
+  FROM pg_catalog.pg_class AS c
+  JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_sequence AS p ON p.seqrelid OPERATOR(pg_catalog.=) c.oid
+ WHERE c.relkind OPERATOR(pg_catalog.=) 'S'
+   AND CASE WHEN $1::pg_catalog.oid[] IS NOT NULL
+            THEN c.oid OPERATOR(pg_catalog.=) ANY ($1)
+            ELSE n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+             AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_toast')
+             AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+             AND ($2::pg_catalog.text[] IS NULL
+                  OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($2))
+             AND ($3::pg_catalog.text[] IS NULL
+                  OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.<>) ALL ($3))
+       END
+ ORDER BY n.nspname, c.relname
+"#;
+
+/// Edges between sequences and columns: OWNED BY / identity (`pg_depend` deptype a or i from the
+/// sequence to the column) and defaults (deptype n from a `pg_attrdef` to the sequence).
+/// `{filter}` restricts the edges to a set of sequences or of tables.
+const EDGES: &str = r#"
+WITH edges AS (
+    SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
+           NULL::pg_catalog.pg_node_tree AS adbin
+      FROM pg_catalog.pg_depend AS d
+     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.refobjsubid OPERATOR(pg_catalog.>) 0
+       AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
+    UNION ALL
+    SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin
+      FROM pg_catalog.pg_depend AS d
+      JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
+     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.deptype OPERATOR(pg_catalog.=) 'n'
+)
+SELECT e.seq, e.rel, a.attname::pg_catalog.text,
+       pg_catalog.format('%I.%I', n.nspname, c.relname),
+       pg_catalog.quote_ident(a.attname),
+       pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname),
+       a.atttypid,
+       pg_catalog.format_type(a.atttypid, a.atttypmod),
+       e.adbin::pg_catalog.text,
+       pg_catalog.pg_get_expr(e.adbin, e.rel),
+       pg_catalog.has_column_privilege(e.rel, e.attnum, 'SELECT'),
+       pg_catalog.row_security_active(e.rel),
+       ARRAY(WITH RECURSIVE up(rel) AS (
+                 SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
+                  WHERE i.inhrelid OPERATOR(pg_catalog.=) e.rel
+                 UNION
+                 SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
+                   JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
+             SELECT up.rel FROM up)
+  FROM edges AS e
+  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) e.seq
+                               AND s.relkind OPERATOR(pg_catalog.=) 'S'
+  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) e.rel
+  JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) e.rel
+                                   AND a.attnum OPERATOR(pg_catalog.=) e.attnum
+                                   AND NOT a.attisdropped
+ WHERE {filter} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+ ORDER BY 6
+"#;
+
+/// One edge as read from the catalog, before edges of the same column are merged.
+struct Edge {
+    sequence: pg_sys::Oid,
+    consumer: Consumer,
+}
+
+/// The sequences in `scope`, ordered by schema and name, each with all of its consumers.
+pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequence>> {
+    let (oids, schemas, excluded) = match scope {
+        Scope::Sequences(oids) => (Some(oids.to_vec()), None, None),
+        Scope::Database {
+            schemas,
+            exclude_schemas,
+        } => (None, schemas.clone(), exclude_schemas.clone()),
+    };
+    let mut sequences = Vec::new();
+    for row in client.select(
+        SEQUENCES,
+        None,
+        &[oids.into(), schemas.into(), excluded.into()],
+    )? {
+        sequences.push(Sequence {
+            oid: row.get(1)?.expect("pg_class.oid is never NULL"),
+            name: row.get(2)?.expect("format() is never NULL"),
+            increment: row.get(3)?.expect("pg_sequence.seqincrement is never NULL"),
+            cycle: row.get(4)?.unwrap_or(false),
+            can_select: row.get(5)?.unwrap_or(false),
+            can_update: row.get(6)?.unwrap_or(false),
+            consumers: Vec::new(),
+        });
+    }
+
+    let oids: Vec<pg_sys::Oid> = sequences.iter().map(|s| s.oid).collect();
+    let mut by_sequence: HashMap<pg_sys::Oid, Vec<Consumer>> = HashMap::new();
+    for edge in edges(client, EdgeFilter::Sequences, &oids)? {
+        by_sequence
+            .entry(edge.sequence)
+            .or_default()
+            .push(edge.consumer);
+    }
+    for sequence in &mut sequences {
+        sequence.consumers = merge(by_sequence.remove(&sequence.oid).unwrap_or_default());
+    }
+    Ok(sequences)
+}
+
+/// The columns of `relations` that draw from a sequence, with the sequence's OID.
+pub fn consumers_of_tables(
+    client: &SpiClient<'_>,
+    relations: &[pg_sys::Oid],
+) -> spi::Result<Vec<(pg_sys::Oid, Consumer)>> {
+    Ok(edges(client, EdgeFilter::Tables, relations)?
+        .into_iter()
+        .map(|edge| (edge.sequence, edge.consumer))
+        .collect())
+}
+
+/// `relation` and every table it inherits from or is a partition of, nearest first.
+pub fn self_and_ancestors(
+    client: &SpiClient<'_>,
+    relation: pg_sys::Oid,
+) -> spi::Result<Vec<pg_sys::Oid>> {
+    let query = r#"
+        WITH RECURSIVE up(rel, depth) AS (
+            SELECT $1::pg_catalog.oid, 0
+            UNION
+            SELECT i.inhparent, up.depth OPERATOR(pg_catalog.+) 1
+              FROM pg_catalog.pg_inherits AS i
+              JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
+        SELECT rel FROM up ORDER BY depth"#;
+    let mut out = Vec::new();
+    for row in client.select(query, None, &[relation.into()])? {
+        out.extend(row.get::<pg_sys::Oid>(1)?);
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum EdgeFilter {
+    Sequences,
+    Tables,
+}
+
+fn edges(
+    client: &SpiClient<'_>,
+    filter: EdgeFilter,
+    oids: &[pg_sys::Oid],
+) -> spi::Result<Vec<Edge>> {
+    if oids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column = match filter {
+        EdgeFilter::Sequences => "e.seq",
+        EdgeFilter::Tables => "e.rel",
+    };
+    let query = EDGES.replace("{filter}", column);
+    let mut out = Vec::new();
+    for row in client.select(query.as_str(), None, &[oids.to_vec().into()])? {
+        let sequence: pg_sys::Oid = row.get(1)?.expect("edge without a sequence");
+        let adbin: Option<String> = row.get(9)?;
+        let atttypid: pg_sys::Oid = row.get(7)?.expect("pg_attribute.atttypid is never NULL");
+        out.push(Edge {
+            sequence,
+            consumer: Consumer {
+                relation: row.get(2)?.expect("edge without a table"),
+                column_name: row.get(3)?.expect("attname is never NULL"),
+                table_sql: row.get(4)?.expect("format() is never NULL"),
+                column_sql: row.get(5)?.expect("quote_ident() is never NULL"),
+                display: row.get(6)?.expect("format() is never NULL"),
+                // SAFETY: getBaseType only reads the type cache for an existing type.
+                base_type: unsafe { pg_sys::getBaseType(atttypid) },
+                type_name: row.get(8)?.unwrap_or_default(),
+                default_use: adbin.map(|text| default_expr::classify(&text, sequence)),
+                default_text: row.get(10)?,
+                can_select: row.get(11)?.unwrap_or(false),
+                row_security_active: row.get(12)?.unwrap_or(false),
+                ancestors: row.get(13)?.unwrap_or_default(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// A serial column appears twice (OWNED BY and its default): keep one consumer per column,
+/// remembering how its default uses the sequence.
+fn merge(edges: Vec<Consumer>) -> Vec<Consumer> {
+    let mut merged: Vec<Consumer> = Vec::with_capacity(edges.len());
+    for edge in edges {
+        match merged
+            .iter_mut()
+            .find(|c| c.relation == edge.relation && c.column_name == edge.column_name)
+        {
+            Some(existing) if edge.default_use.is_some() => {
+                existing.default_use = edge.default_use;
+                existing.default_text = edge.default_text;
+            }
+            Some(_) => {}
+            None => merged.push(edge),
+        }
+    }
+    merged
+}

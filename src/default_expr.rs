@@ -1,0 +1,73 @@
+//! Is a column default a plain `nextval('seq')`, or is the sequence wrapped in an expression?
+//!
+//! Only a plain call (possibly behind the casts PostgreSQL adds to reach the column's type) puts
+//! the sequence's own values in the column, so only then does the column's MAX bound the
+//! sequence. We walk the stored expression tree (`pg_attrdef.adbin`) instead of matching deparsed
+//! text, which depends on search_path and quoting.
+
+use pgrx::list::PgList;
+use pgrx::{is_a, pg_sys};
+use std::ffi::CString;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultUse {
+    /// `nextval('seq')`, at most cast to the column's type: the column holds the sequence's values.
+    Plain,
+    /// The sequence feeds a larger expression (`'INV-' || nextval(...)`, `nextval(...) * 2`, ...).
+    Wrapped,
+}
+
+/// Classifies how the default expression `adbin` (nodeToString form) uses `sequence`.
+pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
+    let Ok(text) = CString::new(adbin) else {
+        return DefaultUse::Wrapped;
+    };
+    // SAFETY: adbin comes straight from pg_attrdef, so stringToNode can parse it; the tree is
+    // palloc'd in the current memory context and only read here.
+    unsafe {
+        let mut node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+        while !node.is_null() {
+            if is_a(node, pg_sys::NodeTag::T_RelabelType) {
+                node = (*node.cast::<pg_sys::RelabelType>()).arg.cast();
+            } else if is_a(node, pg_sys::NodeTag::T_CoerceToDomain) {
+                node = (*node.cast::<pg_sys::CoerceToDomain>()).arg.cast();
+            } else if is_a(node, pg_sys::NodeTag::T_FuncExpr) {
+                let call = node.cast::<pg_sys::FuncExpr>();
+                let args = PgList::<pg_sys::Node>::from_pg((*call).args);
+                if (*call).funcid == pg_sys::Oid::from(pg_sys::F_NEXTVAL) {
+                    return match args.get_ptr(0) {
+                        Some(arg) if args.len() == 1 && is_regclass_const(arg, sequence) => {
+                            DefaultUse::Plain
+                        }
+                        _ => DefaultUse::Wrapped,
+                    };
+                }
+                if !is_builtin_cast(call) || args.len() != 1 {
+                    return DefaultUse::Wrapped;
+                }
+                node = args.get_ptr(0).unwrap_or(std::ptr::null_mut());
+            } else {
+                return DefaultUse::Wrapped;
+            }
+        }
+    }
+    DefaultUse::Wrapped
+}
+
+/// A cast written by PostgreSQL (or as `::type`) through one of its own cast functions.
+unsafe fn is_builtin_cast(call: *const pg_sys::FuncExpr) -> bool {
+    let form = (*call).funcformat;
+    let is_cast = form == pg_sys::CoercionForm::COERCE_IMPLICIT_CAST
+        || form == pg_sys::CoercionForm::COERCE_EXPLICIT_CAST;
+    is_cast && u32::from((*call).funcid) < pg_sys::FirstNormalObjectId
+}
+
+unsafe fn is_regclass_const(node: *mut pg_sys::Node, sequence: pg_sys::Oid) -> bool {
+    if !is_a(node, pg_sys::NodeTag::T_Const) {
+        return false;
+    }
+    let constant = node.cast::<pg_sys::Const>();
+    (*constant).consttype == pg_sys::REGCLASSOID
+        && !(*constant).constisnull
+        && pg_sys::Oid::from((*constant).constvalue.value() as u32) == sequence
+}

@@ -1,0 +1,313 @@
+//! The resync of a list of sequences: checks, then for each sequence, in its own subtransaction,
+//! read the bound, lock, read the sequence, decide, set. Every outcome becomes a report row.
+
+use crate::apply;
+use crate::bound::{self, Direction};
+use crate::catalog::{Consumer, Sequence};
+use crate::error;
+use crate::plan::{self, Options};
+use crate::report::{Action, ReportRow};
+use crate::subxact;
+use crate::LOCK_TIMEOUT;
+use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
+use pgrx::prelude::*;
+use pgrx::PgSqlErrorCode;
+
+/// How problems that are the caller's to fix are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The caller named this target: a missing privilege is an error (SQLSTATE 42501).
+    Explicit,
+    /// A database-wide sweep: a missing privilege is a `skip` row and the sweep goes on.
+    Sweep,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub dry_run: bool,
+    pub options: Options,
+    pub mode: Mode,
+}
+
+/// Why a sequence is not compared with its data at all.
+enum Precheck {
+    Skip(String),
+    Denied { message: String, hint: String },
+}
+
+/// Resyncs every sequence in order and returns one row per sequence.
+pub fn resync(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow>, ErrorReport> {
+    let mut rows = Vec::with_capacity(sequences.len());
+    for sequence in sequences {
+        let roots = sequence.root_consumers();
+        let mut consumers: Vec<String> = roots.iter().map(|c| c.display.clone()).collect();
+        consumers.sort();
+
+        let row = match precheck(sequence, &roots, request.dry_run) {
+            Some(Precheck::Denied { message, hint }) if request.mode == Mode::Explicit => {
+                return Err(error::insufficient_privilege(&message, &hint));
+            }
+            Some(Precheck::Denied { message, .. }) => {
+                ReportRow::unchecked(sequence.oid, consumers, Action::Skip, message)
+            }
+            Some(Precheck::Skip(reason)) => {
+                ReportRow::unchecked(sequence.oid, consumers, Action::Skip, reason)
+            }
+            None => match subxact::run(|| resync_one(sequence, &roots, request)) {
+                Ok(Ok(plan_row)) => plan_row.into_row(sequence.oid, consumers),
+                Ok(Err(spi_error)) => ReportRow::unchecked(
+                    sequence.oid,
+                    consumers,
+                    Action::Error,
+                    spi_error.to_string(),
+                ),
+                Err(caught) => row_for_error(sequence, consumers, caught, request.mode),
+            },
+        };
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Checks that need only the catalog: is there anything to compare, and may this role do it?
+fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<Precheck> {
+    if sequence.consumers.is_empty() {
+        return Some(Precheck::Skip(
+            "no column draws from this sequence, so there is no data to bound it".into(),
+        ));
+    }
+    if sequence.cycle {
+        return Some(Precheck::Skip(format!(
+            "CYCLE sequence: after a wrap-around the {} value in the data is not the last one issued",
+            if sequence.increment > 0 { "largest" } else { "smallest" }
+        )));
+    }
+    if let Some(wrapped) = sequence
+        .consumers
+        .iter()
+        .find(|c| c.default_use == Some(crate::default_expr::DefaultUse::Wrapped))
+    {
+        return Some(Precheck::Skip(format!(
+            "{} uses the sequence inside an expression, {}, so its values cannot bound it",
+            wrapped.display,
+            wrapped.default_text.as_deref().unwrap_or("?")
+        )));
+    }
+    if let Some(column) = roots.iter().find(|c| !is_numeric_type(c.base_type)) {
+        return Some(Precheck::Skip(format!(
+            "{} has type {}, which cannot bound a sequence",
+            column.display, column.type_name
+        )));
+    }
+    if !sequence.can_select {
+        return Some(denied(
+            format!(
+                "permission denied for sequence {}: reading it needs SELECT",
+                sequence.name
+            ),
+            format!(
+                "GRANT SELECT ON SEQUENCE {} TO {};",
+                sequence.name,
+                current_role()
+            ),
+        ));
+    }
+    if !dry_run && !sequence.can_update {
+        return Some(denied(
+            format!(
+                "permission denied for sequence {}: moving it needs UPDATE",
+                sequence.name
+            ),
+            format!(
+                "GRANT UPDATE ON SEQUENCE {} TO {}; or call with dry_run => true.",
+                sequence.name,
+                current_role()
+            ),
+        ));
+    }
+    if let Some(column) = roots.iter().find(|c| !c.can_select) {
+        return Some(denied(
+            format!(
+                "permission denied for table {}: reading the data bound needs SELECT on column {}",
+                column.table_sql, column.column_sql
+            ),
+            format!(
+                "GRANT SELECT ({}) ON {} TO {};",
+                column.column_sql,
+                column.table_sql,
+                current_role()
+            ),
+        ));
+    }
+    if let Some(column) = roots.iter().find(|c| c.row_security_active) {
+        return Some(denied(
+            format!(
+                "row-level security on {} may hide rows from this role, so the data bound could be too low",
+                column.table_sql
+            ),
+            "Run as the table's owner or a role with BYPASSRLS.".into(),
+        ));
+    }
+    None
+}
+
+fn denied(message: String, hint: String) -> Precheck {
+    Precheck::Denied { message, hint }
+}
+
+fn is_numeric_type(base_type: pg_sys::Oid) -> bool {
+    [
+        pg_sys::INT2OID,
+        pg_sys::INT4OID,
+        pg_sys::INT8OID,
+        pg_sys::NUMERICOID,
+    ]
+    .contains(&base_type)
+}
+
+fn current_role() -> String {
+    // SAFETY: GetUserId() is the current role, which always has a name.
+    unsafe {
+        let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false);
+        std::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// What one sequence's resync produced, before it becomes a row.
+struct PlanRow {
+    data_bound: Option<i64>,
+    plan: plan::Plan,
+}
+
+impl PlanRow {
+    fn into_row(self, sequence: pg_sys::Oid, consumers: Vec<String>) -> ReportRow {
+        ReportRow {
+            sequence,
+            consumers,
+            data_bound: self.data_bound,
+            old_next: self.plan.old_next,
+            new_next: self.plan.new_next,
+            action: self.plan.action,
+            detail: self.plan.detail,
+        }
+    }
+}
+
+/// Runs inside the sequence's own subtransaction.
+fn resync_one(
+    sequence: &Sequence,
+    roots: &[&Consumer],
+    request: &Request,
+) -> Result<PlanRow, pgrx::spi::Error> {
+    let direction = if sequence.increment > 0 {
+        Direction::Ascending
+    } else {
+        Direction::Descending
+    };
+    Spi::connect_mut(|client| {
+        // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
+        let data_bound = match bound::read(client, roots, direction) {
+            Ok(bound) => bound,
+            Err(bound::BoundError::Spi(error)) => return Err(error),
+            Err(out_of_range) => {
+                return Ok(PlanRow {
+                    data_bound: None,
+                    plan: plan::Plan {
+                        old_next: None,
+                        new_next: None,
+                        action: Action::Error,
+                        detail: Some(out_of_range.describe(roots)),
+                    },
+                })
+            }
+        };
+
+        if request.dry_run {
+            let state = apply::read_state(client, sequence.oid, &sequence.name)?;
+            let plan = plan::decide(&state, data_bound, &request.options);
+            return Ok(PlanRow { data_bound, plan });
+        }
+
+        let timeout_ms = LOCK_TIMEOUT.get();
+        let Some(lock) = apply::lock(sequence.oid, timeout_ms) else {
+            return Ok(PlanRow {
+                data_bound,
+                plan: plan::Plan {
+                    old_next: None,
+                    new_next: None,
+                    action: Action::Skip,
+                    detail: Some(lock_not_available(timeout_ms)),
+                },
+            });
+        };
+        let state = apply::read_state(client, sequence.oid, &sequence.name)?;
+        let plan = if (state.increment > 0) != (direction == Direction::Ascending) {
+            // ALTER SEQUENCE flipped the direction after the bound was read.
+            plan::Plan {
+                old_next: state.next_value(),
+                new_next: None,
+                action: Action::Error,
+                detail: Some(
+                    "the sequence's INCREMENT changed sign during the resync; run it again".into(),
+                ),
+            }
+        } else {
+            plan::decide(&state, data_bound, &request.options)
+        };
+        if let (Action::Advance | Action::Lower, Some(next)) = (plan.action, plan.new_next) {
+            apply::set_next(client, sequence.oid, next)?;
+        }
+        lock.release();
+        Ok(PlanRow { data_bound, plan })
+    })
+}
+
+/// The five-character SQLSTATE packed into an error code (PostgreSQL's MAKE_SQLSTATE).
+fn sqlstate(code: PgSqlErrorCode) -> String {
+    let packed = code as isize;
+    (0..5)
+        .map(|i| char::from(((packed >> (6 * i)) & 0x3F) as u8 + b'0'))
+        .collect()
+}
+
+fn lock_not_available(timeout_ms: i32) -> String {
+    format!(
+        "lock not available: the sequence is in use by another transaction (waited {timeout_ms} ms, pg_seqsync.lock_timeout)"
+    )
+}
+
+/// Turns an error raised inside a sequence's subtransaction into its row, or raises it again when
+/// it must end the whole call: a cancel or timeout, a resource shortage, an internal error, or
+/// (for an explicit target) a missing privilege.
+fn row_for_error(
+    sequence: &Sequence,
+    consumers: Vec<String>,
+    caught: CaughtError,
+    mode: Mode,
+) -> ReportRow {
+    let (code, message) = match &caught {
+        CaughtError::PostgresError(report)
+        | CaughtError::ErrorReport(report)
+        | CaughtError::RustPanic {
+            ereport: report, ..
+        } => (report.sql_error_code(), report.message().to_string()),
+    };
+    let sqlstate = sqlstate(code);
+    let must_end_call = ["53", "57", "58", "XX"]
+        .iter()
+        .any(|class| sqlstate.starts_with(class))
+        || (code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE && mode == Mode::Explicit);
+    if must_end_call {
+        caught.rethrow();
+    }
+    let (action, detail) = match code {
+        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => {
+            (Action::Skip, lock_not_available(LOCK_TIMEOUT.get()))
+        }
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE => (Action::Skip, message),
+        _ => (Action::Error, format!("{message} (SQLSTATE {sqlstate})")),
+    };
+    ReportRow::unchecked(sequence.oid, consumers, action, detail)
+}

@@ -1,0 +1,84 @@
+//! Errors raised to the caller, each with its SQLSTATE, the object it concerns and a hint.
+
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::PgSqlErrorCode;
+
+fn report(code: PgSqlErrorCode, message: String, hint: &str) -> ErrorReport {
+    ErrorReport::new(code, message, "pg_seqsync").set_hint(hint)
+}
+
+pub fn null_argument(argument: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+        format!("{argument} must not be NULL"),
+        match argument {
+            "target" => "Pass a table or a sequence, e.g. resync_sequence('public.orders').",
+            _ => "Leave the argument out to use its default.",
+        },
+    )
+}
+
+pub fn negative_margin(margin: i64) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        format!("margin must not be negative, got {margin}"),
+        "margin is how many values to leave unused past the data; use 0 for none.",
+    )
+}
+
+pub fn undefined_relation(oid: u32) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        format!("relation with OID {oid} does not exist"),
+        "The relation may have been dropped; pass its name instead of an OID.",
+    )
+}
+
+pub fn wrong_object_type(relation: &str, kind: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        format!("\"{relation}\" is {kind}, not a table or sequence"),
+        "resync_sequence() takes a table, a partitioned table or a sequence.",
+    )
+}
+
+pub fn column_with_sequence_target(sequence: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        format!("column_name cannot be given when the target \"{sequence}\" is a sequence"),
+        "Name the table with column_name, or the sequence alone: it is checked against every column that draws from it.",
+    )
+}
+
+pub fn undefined_column(relation: &str, column: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+        format!("column \"{column}\" of relation \"{relation}\" does not exist"),
+        "Check the column's spelling; names are case-sensitive when quoted.",
+    )
+}
+
+pub fn column_without_sequence(relation: &str, column: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("column \"{column}\" of relation \"{relation}\" does not draw from a sequence"),
+        "Only serial, identity, OWNED BY and DEFAULT nextval(...) columns have a sequence to resync.",
+    )
+}
+
+pub fn table_without_sequence(relation: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("relation \"{relation}\" has no column that draws from a sequence"),
+        "Only serial, identity, OWNED BY and DEFAULT nextval(...) columns have a sequence to resync.",
+    )
+}
+
+/// A privilege problem found for an explicitly named target (a sweep reports it as a `skip` row).
+pub fn insufficient_privilege(message: &str, hint: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        message.to_string(),
+        hint,
+    )
+}

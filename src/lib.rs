@@ -1,0 +1,49 @@
+//! pg_seqsync: move sequences past the data that uses them, correctly in every case.
+//!
+//! Module map: `api` (the SQL functions) → `target` (what a call means) → `catalog` (sequences
+//! and their consumer columns) → `engine` (per-sequence subtransaction) → `bound` (the data's
+//! MAX/MIN), `apply` (lock, read, setval) and `plan` (the arithmetic). `report` is the row type.
+
+use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgrx::prelude::*;
+
+mod api;
+mod apply;
+mod bound;
+mod catalog;
+mod default_expr;
+mod engine;
+mod error;
+mod plan;
+mod report;
+mod subxact;
+mod target;
+
+::pgrx::pg_module_magic!(name, version);
+
+/// How long a resync waits for a sequence that other transactions are using (milliseconds).
+pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    GucRegistry::define_int_guc(
+        c"pg_seqsync.lock_timeout",
+        c"How long a resync waits for a sequence in use by other transactions.",
+        c"A sequence still locked after this long is reported as skipped (lock not available). 0 means do not wait at all.",
+        &LOCK_TIMEOUT,
+        0,
+        i32::MAX,
+        GucContext::Userset,
+        GucFlags::UNIT_MS,
+    );
+}
+
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

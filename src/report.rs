@@ -1,0 +1,117 @@
+//! The report row every entry point returns: one per sequence.
+
+use pgrx::pg_sys;
+use std::fmt;
+
+/// What happened to a sequence (in a dry run: what would happen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Moved forward to just past its data.
+    Advance,
+    /// Moved backward to just past its data (only with `allow_backward`).
+    Lower,
+    /// Already where it should be, or ahead of its data.
+    None,
+    /// Deliberately not touched (CYCLE, no consumers, no privilege, busy, ...).
+    Skip,
+    /// Could not be resynced (target out of range, unexpected error).
+    Error,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Advance => "advance",
+            Action::Lower => "lower",
+            Action::None => "none",
+            Action::Skip => "skip",
+            Action::Error => "error",
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    pub sequence: pg_sys::Oid,
+    pub consumers: Vec<String>,
+    pub data_bound: Option<i64>,
+    pub old_next: Option<i64>,
+    pub new_next: Option<i64>,
+    pub action: Action,
+    pub detail: Option<String>,
+}
+
+impl ReportRow {
+    /// A row for a sequence that was not compared with its data at all.
+    pub fn unchecked(
+        sequence: pg_sys::Oid,
+        consumers: Vec<String>,
+        action: Action,
+        detail: String,
+    ) -> Self {
+        ReportRow {
+            sequence,
+            consumers,
+            data_bound: None,
+            old_next: None,
+            new_next: None,
+            action,
+            detail: Some(detail),
+        }
+    }
+}
+
+/// Counts per action, for the closing NOTICE of a database-wide run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub checked: usize,
+    pub advanced: usize,
+    pub lowered: usize,
+    pub skipped: usize,
+    pub errors: usize,
+}
+
+impl Summary {
+    pub fn of(rows: &[ReportRow]) -> Self {
+        let mut summary = Summary {
+            checked: rows.len(),
+            ..Summary::default()
+        };
+        for row in rows {
+            match row.action {
+                Action::Advance => summary.advanced += 1,
+                Action::Lower => summary.lowered += 1,
+                Action::Skip => summary.skipped += 1,
+                Action::Error => summary.errors += 1,
+                Action::None => {}
+            }
+        }
+        summary
+    }
+
+    pub fn message(&self, dry_run: bool) -> String {
+        let (advanced, lowered) = if dry_run {
+            ("to advance", "to lower")
+        } else {
+            ("advanced", "lowered")
+        };
+        format!(
+            "pg_seqsync{}: {} {} checked, {} {advanced}, {} {lowered}, {} skipped, {} errors",
+            if dry_run {
+                " (dry run, nothing changed)"
+            } else {
+                ""
+            },
+            self.checked,
+            if self.checked == 1 {
+                "sequence"
+            } else {
+                "sequences"
+            },
+            self.advanced,
+            self.lowered,
+            self.skipped,
+            self.errors,
+        )
+    }
+}

@@ -1,0 +1,107 @@
+//! Resolving `resync_sequence(target, column_name)` to the sequences it means.
+//!
+//! A sequence stands for itself. A table stands for the sequences behind its columns (or the
+//! named column), including those its parents' columns draw from: a row routed into a
+//! partition gets the parent's default, and on PostgreSQL 15 and older an identity column of a
+//! partitioned table lives only on the parent.
+
+use crate::catalog;
+use crate::error;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+
+pub fn resolve(
+    client: &SpiClient<'_>,
+    target: pg_sys::Oid,
+    column_name: Option<&str>,
+) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+    let (kind, name) = describe(client, target)?;
+    match kind {
+        'S' => match column_name {
+            Some(_) => Err(error::column_with_sequence_target(&name)),
+            None => Ok(vec![target]),
+        },
+        'r' | 'p' => {
+            if let Some(column) = column_name {
+                if !has_column(client, target, column)? {
+                    return Err(error::undefined_column(&name, column));
+                }
+            }
+            let relations = catalog::self_and_ancestors(client, target).map_err(spi_error)?;
+            let mut sequences: Vec<pg_sys::Oid> = Vec::new();
+            for (sequence, consumer) in
+                catalog::consumers_of_tables(client, &relations).map_err(spi_error)?
+            {
+                let wanted = column_name.is_none_or(|c| c == consumer.column_name);
+                if wanted && !sequences.contains(&sequence) {
+                    sequences.push(sequence);
+                }
+            }
+            match (sequences.is_empty(), column_name) {
+                (false, _) => Ok(sequences),
+                (true, Some(column)) => Err(error::column_without_sequence(&name, column)),
+                (true, None) => Err(error::table_without_sequence(&name)),
+            }
+        }
+        other => Err(error::wrong_object_type(&name, kind_name(other))),
+    }
+}
+
+fn describe(client: &SpiClient<'_>, target: pg_sys::Oid) -> Result<(char, String), ErrorReport> {
+    let row = client
+        .select(
+            "SELECT c.relkind::pg_catalog.text, pg_catalog.format('%I.%I', n.nspname, c.relname)
+               FROM pg_catalog.pg_class AS c
+               JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+              WHERE c.oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[target.into()],
+        )
+        .map_err(spi_error)?;
+    if row.is_empty() {
+        return Err(error::undefined_relation(u32::from(target)));
+    }
+    let row = row.first();
+    let kind: String = row.get(1).map_err(spi_error)?.unwrap_or_default();
+    let name: String = row.get(2).map_err(spi_error)?.unwrap_or_default();
+    Ok((kind.chars().next().unwrap_or('?'), name))
+}
+
+fn has_column(
+    client: &SpiClient<'_>,
+    relation: pg_sys::Oid,
+    column: &str,
+) -> Result<bool, ErrorReport> {
+    let found = client
+        .select(
+            "SELECT 1 FROM pg_catalog.pg_attribute
+              WHERE attrelid OPERATOR(pg_catalog.=) $1
+                AND attname OPERATOR(pg_catalog.=) $2::pg_catalog.name
+                AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped",
+            Some(1),
+            &[relation.into(), column.into()],
+        )
+        .map_err(spi_error)?;
+    Ok(!found.is_empty())
+}
+
+fn kind_name(relkind: char) -> &'static str {
+    match relkind {
+        'v' => "a view",
+        'm' => "a materialized view",
+        'i' | 'I' => "an index",
+        'f' => "a foreign table",
+        't' => "a TOAST table",
+        'c' => "a composite type",
+        _ => "not a table",
+    }
+}
+
+pub fn spi_error(error: pgrx::spi::Error) -> ErrorReport {
+    ErrorReport::new(
+        pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        format!("pg_seqsync: catalog query failed: {error}"),
+        "pg_seqsync",
+    )
+}
