@@ -42,7 +42,7 @@ pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
                         _ => DefaultUse::Wrapped,
                     };
                 }
-                if !is_builtin_cast(call) || args.len() != 1 {
+                if !is_builtin_cast(call, &args) {
                     return DefaultUse::Wrapped;
                 }
                 node = args.get_ptr(0).unwrap_or(std::ptr::null_mut());
@@ -54,12 +54,20 @@ pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
     DefaultUse::Wrapped
 }
 
-/// A cast written by PostgreSQL (or as `::type`) through one of its own cast functions.
-unsafe fn is_builtin_cast(call: *const pg_sys::FuncExpr) -> bool {
+/// A cast written by PostgreSQL (or as `::type`) through one of its own cast functions. A
+/// length coercion such as `numeric(value, typmod)` carries constants after the value.
+unsafe fn is_builtin_cast(call: *const pg_sys::FuncExpr, args: &PgList<pg_sys::Node>) -> bool {
     let form = (*call).funcformat;
     let is_cast = form == pg_sys::CoercionForm::COERCE_IMPLICIT_CAST
         || form == pg_sys::CoercionForm::COERCE_EXPLICIT_CAST;
-    is_cast && u32::from((*call).funcid) < pg_sys::FirstNormalObjectId
+    let extra_args_are_constants = (1..args.len()).all(|i| {
+        args.get_ptr(i)
+            .is_some_and(|a| is_a(a, pg_sys::NodeTag::T_Const))
+    });
+    is_cast
+        && !args.is_empty()
+        && extra_args_are_constants
+        && u32::from((*call).funcid) < pg_sys::FirstNormalObjectId
 }
 
 unsafe fn is_regclass_const(node: *mut pg_sys::Node, sequence: pg_sys::Oid) -> bool {

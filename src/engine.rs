@@ -4,6 +4,7 @@
 use crate::apply;
 use crate::bound::{self, Direction};
 use crate::catalog::{Consumer, Sequence};
+use crate::default_expr::DefaultUse;
 use crate::error;
 use crate::plan::{self, Options};
 use crate::report::{Action, ReportRow};
@@ -82,21 +83,25 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             if sequence.increment > 0 { "largest" } else { "smallest" }
         )));
     }
+    if let Some(column) = sequence
+        .consumers
+        .iter()
+        .find(|c| !is_numeric_type(c.base_type))
+    {
+        return Some(Precheck::Skip(format!(
+            "{} has type {}, so its values cannot bound the sequence",
+            column.display, column.type_name
+        )));
+    }
     if let Some(wrapped) = sequence
         .consumers
         .iter()
-        .find(|c| c.default_use == Some(crate::default_expr::DefaultUse::Wrapped))
+        .find(|c| c.default_use == Some(DefaultUse::Wrapped))
     {
         return Some(Precheck::Skip(format!(
             "{} uses the sequence inside an expression, {}, so its values cannot bound it",
             wrapped.display,
             wrapped.default_text.as_deref().unwrap_or("?")
-        )));
-    }
-    if let Some(column) = roots.iter().find(|c| !is_numeric_type(c.base_type)) {
-        return Some(Precheck::Skip(format!(
-            "{} has type {}, which cannot bound a sequence",
-            column.display, column.type_name
         )));
     }
     if !sequence.can_select {
@@ -145,7 +150,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
                 "row-level security on {} may hide rows from this role, so the data bound could be too low",
                 column.table_sql
             ),
-            "Run as the table's owner or a role with BYPASSRLS.".into(),
+            "Run as a role with BYPASSRLS, or as the table's owner while FORCE ROW LEVEL SECURITY is off.".into(),
         ));
     }
     None

@@ -135,7 +135,7 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
         n if options.allow_backward => lower(
             old_next,
             target,
-            format!("lowered by {n} (allow_backward); next value was {next}"),
+            format!("back by {n} from next value {next} (allow_backward)"),
         ),
         n => keep(Some(format!(
             "sequence is ahead of its data by {n} (next value {next}, target {target})"

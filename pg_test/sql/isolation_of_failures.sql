@@ -1,0 +1,26 @@
+-- Each sequence is resynced in its own subtransaction: one failure is an `error` row and the
+-- rest of the run goes on, with its changes kept.
+\set SHOW_CONTEXT never
+CREATE SCHEMA iso;
+CREATE TABLE iso.good_a (id serial);
+CREATE TABLE iso.good_b (id serial);
+INSERT INTO iso.good_a VALUES (10);
+INSERT INTO iso.good_b VALUES (20);
+-- A view with a nextval() default is a consumer; reading its MAX raises division by zero.
+CREATE SEQUENCE iso.broken_seq;
+CREATE VIEW iso.broken AS SELECT (1 / (x - x))::bigint AS id FROM (VALUES (1)) AS v(x);
+ALTER VIEW iso.broken ALTER COLUMN id SET DEFAULT nextval('iso.broken_seq');
+SELECT sequence, data_bound, new_next, action, detail FROM resync_all_sequences(schemas => '{iso}');
+SELECT last_value, is_called FROM iso.good_a_id_seq;
+SELECT last_value, is_called FROM iso.good_b_id_seq;
+SELECT last_value, is_called FROM iso.broken_seq;
+-- Like setval() itself, an advance is not undone when the caller's transaction rolls back
+-- (PostgreSQL never moves a sequence back on rollback, so no value can be handed out twice).
+SELECT setval('iso.good_a_id_seq', 1, false);
+BEGIN;
+SELECT sequence, action FROM resync_all_sequences(schemas => '{iso}');
+ROLLBACK;
+SELECT last_value, is_called FROM iso.good_a_id_seq;
+SET client_min_messages = warning;
+DROP SCHEMA iso CASCADE;
+RESET client_min_messages;
