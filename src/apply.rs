@@ -96,3 +96,41 @@ pub fn set_next(client: &mut SpiClient<'_>, sequence: pg_sys::Oid, next: i64) ->
     )?;
     Ok(())
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn locking_leaves_the_callers_lock_timeout_as_it_was() {
+        Spi::run("CREATE SEQUENCE locked_seq; SET lock_timeout = '7s'").unwrap();
+        let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'locked_seq'::regclass::oid")
+            .unwrap()
+            .unwrap();
+        let lock = super::lock(oid, 100).expect("an unused sequence can be locked");
+        lock.release();
+        let setting = Spi::get_one::<String>("SELECT current_setting('lock_timeout')").unwrap();
+        assert_eq!(setting.as_deref(), Some("7s"));
+    }
+
+    #[pg_test]
+    fn set_next_makes_nextval_return_exactly_that_value() {
+        Spi::connect_mut(|client| {
+            client.update("CREATE SEQUENCE exact_seq MINVALUE 5 START 5", None, &[])?;
+            let oid = client
+                .select("SELECT 'exact_seq'::regclass::oid", None, &[])?
+                .first()
+                .get_one::<pg_sys::Oid>()?
+                .unwrap();
+            super::set_next(client, oid, 5)?;
+            let next = client
+                .select("SELECT nextval('exact_seq')", None, &[])?
+                .first()
+                .get_one::<i64>()?;
+            assert_eq!(next, Some(5));
+            Ok::<_, pgrx::spi::Error>(())
+        })
+        .unwrap();
+    }
+}

@@ -79,3 +79,113 @@ unsafe fn is_regclass_const(node: *mut pg_sys::Node, sequence: pg_sys::Oid) -> b
         && !(*constant).constisnull
         && pg_sys::Oid::from((*constant).constvalue.value() as u32) == sequence
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::{classify, DefaultUse};
+    use pgrx::prelude::*;
+
+    /// The sequences and domain the defaults below refer to (each test is its own transaction).
+    fn fixture() {
+        Spi::run("CREATE SEQUENCE s; CREATE SEQUENCE other").unwrap();
+        Spi::run("CREATE DOMAIN positive_id AS bigint CHECK (VALUE > 0)").unwrap();
+    }
+
+    /// Creates a table whose column `c` has `default`, and classifies the stored default
+    /// against sequence `s`.
+    fn classify_default(column_type: &str, default: &str) -> DefaultUse {
+        Spi::run("DROP TABLE IF EXISTS t").unwrap();
+        Spi::run(&format!(
+            "CREATE TABLE t (c {column_type} DEFAULT {default})"
+        ))
+        .unwrap();
+        let adbin = Spi::get_one::<String>(
+            "SELECT adbin::text FROM pg_attrdef WHERE adrelid = 't'::regclass",
+        )
+        .unwrap()
+        .unwrap();
+        let sequence = Spi::get_one::<pg_sys::Oid>("SELECT 's'::regclass::oid")
+            .unwrap()
+            .unwrap();
+        classify(&adbin, sequence)
+    }
+
+    #[pg_test]
+    fn plain_nextval_and_the_casts_postgres_adds_are_plain() {
+        fixture();
+        assert_eq!(
+            classify_default("bigint", "nextval('s')"),
+            DefaultUse::Plain
+        );
+        assert_eq!(
+            classify_default("integer", "nextval('s')"),
+            DefaultUse::Plain
+        );
+        assert_eq!(
+            classify_default("smallint", "nextval('s')"),
+            DefaultUse::Plain
+        );
+        assert_eq!(
+            classify_default("numeric(12,2)", "nextval('s')"),
+            DefaultUse::Plain
+        );
+        assert_eq!(
+            classify_default("integer", "nextval('s')::integer"),
+            DefaultUse::Plain
+        );
+        assert_eq!(
+            classify_default("positive_id", "nextval('s')"),
+            DefaultUse::Plain
+        );
+    }
+
+    #[pg_test]
+    fn expressions_around_nextval_are_wrapped() {
+        fixture();
+        assert_eq!(
+            classify_default("bigint", "nextval('s') * 2"),
+            DefaultUse::Wrapped
+        );
+        assert_eq!(
+            classify_default("bigint", "nextval('s') + 0"),
+            DefaultUse::Wrapped
+        );
+        assert_eq!(
+            classify_default("text", "'INV-' || nextval('s')"),
+            DefaultUse::Wrapped
+        );
+        assert_eq!(
+            classify_default("text", "nextval('s')"),
+            DefaultUse::Wrapped
+        );
+        assert_eq!(
+            classify_default("bigint", "COALESCE(nextval('s'), 0)"),
+            DefaultUse::Wrapped
+        );
+        assert_eq!(
+            classify_default("bigint", "abs(nextval('s'))"),
+            DefaultUse::Wrapped
+        );
+    }
+
+    #[pg_test]
+    fn nextval_of_another_sequence_does_not_count() {
+        fixture();
+        assert_eq!(
+            classify_default("bigint", "nextval('other')"),
+            DefaultUse::Wrapped
+        );
+    }
+
+    #[pg_test]
+    fn a_user_function_around_nextval_is_wrapped() {
+        fixture();
+        Spi::run("CREATE FUNCTION my_id(bigint) RETURNS bigint LANGUAGE sql AS 'SELECT $1 * 10'")
+            .unwrap();
+        assert_eq!(
+            classify_default("bigint", "my_id(nextval('s'))"),
+            DefaultUse::Wrapped
+        );
+    }
+}

@@ -37,3 +37,24 @@ pub fn run<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
         .execute()
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn an_error_rolls_back_only_the_subtransaction() {
+        Spi::run("CREATE TABLE kept (v int)").unwrap();
+        let ok = super::run(|| Spi::run("INSERT INTO kept VALUES (1)").unwrap());
+        assert!(ok.is_ok());
+        let failed = super::run(|| {
+            Spi::run("INSERT INTO kept VALUES (2)").unwrap();
+            Spi::run("SELECT 1 / 0").unwrap();
+        });
+        assert!(failed.is_err());
+        // The caller's transaction goes on: the first insert stays, the second is gone.
+        let rows = Spi::get_one::<i64>("SELECT count(*) FROM kept").unwrap();
+        assert_eq!(rows, Some(1));
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Load test with real concurrent sessions (pgbench), against the server in PGHOST/PGPORT:
+#   - 2 clients insert through nextval() flat out (a CACHE 1 and a CACHE 50 sequence),
+#   - 1 loader writes explicit ids far ahead of the sequence,
+#   - 1 client runs resync_all_sequences() / resync_sequence() in a loop,
+#   - 1 client samples the sequences' last_value.
+# Passes when no session saw an error (a duplicate key would abort its pgbench client), every
+# sample sequence is monotonic (no resync moved a sequence backward), the resync loop really
+# advanced sequences, and the final state is in sync.
+set -euo pipefail
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+SECONDS_TO_RUN=${LOAD_SECONDS:-8}
+DB=seqsync_load
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+psql() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+psql -d $DB <<'SQL'
+CREATE EXTENSION pg_seqsync;
+CREATE TABLE hot (id bigserial PRIMARY KEY, src text NOT NULL);
+CREATE TABLE hot_cached (id bigserial PRIMARY KEY, src text NOT NULL);
+ALTER SEQUENCE hot_cached_id_seq CACHE 50;
+CREATE TABLE samples (n bigserial PRIMARY KEY, hot bigint, hot_cached bigint);
+CREATE TABLE resync_log (action text NOT NULL);
+SQL
+
+cat > "$work/insert.sql" <<'SQL'
+INSERT INTO hot (src) VALUES ('nextval');
+INSERT INTO hot_cached (src) VALUES ('nextval');
+SQL
+cat > "$work/load.sql" <<'SQL'
+INSERT INTO hot (id, src) SELECT COALESCE(max(id), 0) + 100000, 'explicit' FROM hot;
+INSERT INTO hot_cached (id, src) SELECT COALESCE(max(id), 0) + 100000, 'explicit' FROM hot_cached;
+SELECT pg_sleep(0.05);
+SQL
+cat > "$work/resync.sql" <<'SQL'
+INSERT INTO resync_log SELECT action FROM resync_all_sequences(schemas => '{public}');
+INSERT INTO resync_log SELECT action FROM resync_sequence('hot_cached');
+SQL
+cat > "$work/sample.sql" <<'SQL'
+INSERT INTO samples (hot, hot_cached)
+SELECT (SELECT last_value FROM hot_id_seq), (SELECT last_value FROM hot_cached_id_seq);
+SQL
+
+run() { # name clients script
+  PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/pgbench" -n -c "$2" -j "$2" \
+    -T "$SECONDS_TO_RUN" -f "$work/$3" $DB >"$work/$1.log" 2>&1
+}
+run insert 2 insert.sql & p1=$!
+run load 1 load.sql & p2=$!
+run resync 1 resync.sql & p3=$!
+run sample 1 sample.sql & p4=$!
+status=0
+for p in $p1 $p2 $p3 $p4; do wait $p || status=1; done
+for n in insert load resync sample; do
+  if grep -qiE 'error|abort' "$work/$n.log"; then
+    echo "pgbench $n reported errors:"; cat "$work/$n.log"; status=1
+  fi
+done
+((status == 0)) || { echo "FAIL: a session failed under load"; exit 1; }
+
+psql -d $DB -At <<'SQL' >"$work/checks"
+SELECT 'rows_nextval ' || count(*) FROM hot WHERE src = 'nextval';
+SELECT 'rows_explicit ' || count(*) FROM hot WHERE src = 'explicit';
+SELECT 'resync_advances ' || count(*) FROM resync_log WHERE action = 'advance';
+SELECT 'resync_errors ' || count(*) FROM resync_log WHERE action IN ('error', 'lower');
+SELECT 'samples ' || count(*) FROM samples;
+SELECT 'backward_steps ' || count(*) FROM (
+    SELECT hot < lag(hot) OVER w AS back1, hot_cached < lag(hot_cached) OVER w AS back2
+      FROM samples WINDOW w AS (ORDER BY n)) AS s
+ WHERE back1 OR back2;
+SQL
+cat "$work/checks"
+value() { awk -v k="$1" '$1 == k {print $2}' "$work/checks"; }
+fail=0
+(($(value rows_nextval) > 100)) || { echo "FAIL: too little nextval traffic"; fail=1; }
+(($(value rows_explicit) > 5)) || { echo "FAIL: the loader did not run"; fail=1; }
+(($(value resync_advances) > 5)) || { echo "FAIL: the resync loop never advanced anything"; fail=1; }
+(($(value resync_errors) == 0)) || { echo "FAIL: the resync reported errors or moved backward"; fail=1; }
+(($(value samples) > 10)) || { echo "FAIL: too few samples"; fail=1; }
+(($(value backward_steps) == 0)) || { echo "FAIL: a sequence was seen moving backward"; fail=1; }
+
+# After the load: one more resync, then nextval() is past every row in both tables.
+psql -d $DB -At -c "SELECT count(*) FROM resync_all_sequences(schemas => '{public}')" >/dev/null
+past=$(psql -d $DB -At -c "SELECT nextval('hot_id_seq') > (SELECT max(id) FROM hot)
+                              AND nextval('hot_cached_id_seq') > (SELECT max(id) FROM hot_cached)")
+[[ "$past" == t ]] || { echo "FAIL: sequence not past the data after the final resync"; fail=1; }
+psql -d postgres -c "DROP DATABASE $DB"
+((fail == 0)) && echo "concurrency: ok"
+exit $fail
