@@ -23,6 +23,7 @@ type Row = (
     Option<String>,
 );
 
+#[allow(clippy::type_complexity)] // pgrx's SQL generator needs the row type spelled out
 #[pg_extern(name = "_resync_sequence")]
 #[search_path(pg_catalog, pg_temp)]
 fn resync_sequence_internal(
@@ -56,6 +57,7 @@ fn resync_sequence_internal(
     Ok(into_table(rows))
 }
 
+#[allow(clippy::type_complexity)]
 #[pg_extern(name = "_resync_all_sequences")]
 #[search_path(pg_catalog, pg_temp)]
 fn resync_all_sequences_internal(

@@ -4,6 +4,10 @@
 //! and their consumer columns) → `engine` (per-sequence subtransaction) → `bound` (the data's
 //! MAX/MIN), `apply` (lock, read, setval) and `plan` (the arithmetic). `report` is the row type.
 
+// ErrorReport (pgrx's error carrying SQLSTATE, detail and hint) is what every fallible path
+// returns; it is large, but errors end the statement, so the size never sits on a hot path.
+#![allow(clippy::result_large_err)]
+
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;
 
