@@ -19,7 +19,9 @@ cluster_start() {
   rm -rf "$dir"
   install -d -o postgres -g postgres -m 0755 "$dir"
   as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
-  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start \
+  # Without RUST_BACKTRACE: with it, pgrx appends a Rust backtrace to re-raised errors' DETAIL.
+  env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start \
     -o "-p $port -k $dir -c listen_addresses='' -c fsync=off" >/dev/null
 }
 

@@ -15,8 +15,25 @@ DROP TABLE t;
 DROP EXTENSION pg_seqsync;
 DROP SCHEMA seqsync_home;
 
+-- Not marked trusted: only a superuser may install it.
+CREATE ROLE regress_seqsync_plain;
+GRANT CREATE ON DATABASE regression TO regress_seqsync_plain;
+SET ROLE regress_seqsync_plain;
+CREATE EXTENSION pg_seqsync;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE CREATE ON DATABASE regression FROM regress_seqsync_plain;
+DROP ROLE regress_seqsync_plain;
+
 -- The rest of the suite uses the default schema.
 CREATE EXTENSION pg_seqsync;
+-- Every function runs as its caller, with a pinned search_path; the public ones also turn
+-- row_security off, so a query row-level security would filter fails instead of shrinking.
+SELECT p.proname, p.prosecdef AS security_definer, p.proconfig
+  FROM pg_catalog.pg_proc AS p
+  JOIN pg_catalog.pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_catalog.pg_extension AS e ON e.oid = d.refobjid AND e.extname = 'pg_seqsync'
+ ORDER BY p.proname;
 SELECT p.oid::regprocedure AS function, pg_catalog.obj_description(p.oid, 'pg_proc') AS comment
   FROM pg_catalog.pg_proc AS p
  WHERE p.proname IN ('resync_sequence', 'resync_all_sequences')

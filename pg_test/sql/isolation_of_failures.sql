@@ -21,6 +21,18 @@ BEGIN;
 SELECT sequence, action FROM resync_all_sequences(schemas => '{iso}');
 ROLLBACK;
 SELECT last_value, is_called FROM iso.good_a_id_seq;
+-- A cancel or statement_timeout is not one sequence's problem: it ends the whole call. What was
+-- advanced before it stays advanced (setval() is not transactional); nothing is half-done.
+CREATE SEQUENCE iso.slow_seq;
+CREATE VIEW iso.slow AS SELECT 1::bigint AS id FROM pg_sleep(0.5);
+ALTER VIEW iso.slow ALTER COLUMN id SET DEFAULT nextval('iso.slow_seq');
+SELECT setval('iso.good_a_id_seq', 1, false), setval('iso.good_b_id_seq', 1, false);
+SET statement_timeout = '200ms';
+SELECT sequence, action FROM resync_all_sequences(schemas => '{iso}');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT last_value, is_called FROM iso.good_a_id_seq;
+SELECT last_value, is_called FROM iso.slow_seq;
 SET client_min_messages = warning;
 DROP SCHEMA iso CASCADE;
 RESET client_min_messages;

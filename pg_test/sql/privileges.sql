@@ -19,6 +19,15 @@ SELECT sequence, action, detail FROM resync_all_sequences(schemas => '{public}')
 RESET ROLE;
 SELECT last_value, is_called FROM acct_id_seq;
 
+-- UPDATE on the sequence but no SELECT on it: its position cannot be read.
+CREATE ROLE regress_seqsync_blind;
+GRANT SELECT ON acct TO regress_seqsync_blind;
+GRANT UPDATE ON SEQUENCE acct_id_seq TO regress_seqsync_blind;
+SET ROLE regress_seqsync_blind;
+SELECT * FROM resync_sequence('acct');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
 -- UPDATE on the sequence, but no SELECT on the table.
 GRANT SELECT, UPDATE ON SEQUENCE acct_id_seq TO regress_seqsync_loader;
 SET ROLE regress_seqsync_loader;
@@ -66,5 +75,6 @@ ALTER TABLE forced NO FORCE ROW LEVEL SECURITY;
 SELECT sequence, data_bound, new_next, action FROM resync_sequence('forced');
 RESET ROLE;
 
+REVOKE ALL ON acct FROM regress_seqsync_blind;
 DROP TABLE acct, tenants, forced;
-DROP ROLE regress_seqsync_reader, regress_seqsync_loader, regress_seqsync_owner;
+DROP ROLE regress_seqsync_reader, regress_seqsync_loader, regress_seqsync_owner, regress_seqsync_blind;

@@ -54,6 +54,10 @@ INSERT INTO num_t VALUES (41.5);
 SELECT sequence, data_bound, new_next, action FROM resync_sequence('num_t');
 INSERT INTO num_t VALUES (1e30);
 SELECT * FROM resync_sequence('num_t');
+CREATE SEQUENCE num_down INCREMENT BY -1;
+CREATE TABLE num_down_t (id numeric DEFAULT nextval('num_down'));
+INSERT INTO num_down_t VALUES (-41.5);
+SELECT sequence, data_bound, new_next, action FROM resync_sequence('num_down_t');
 INSERT INTO money_ids VALUES (77777.25);
 SELECT sequence, consumers, data_bound, new_next, action FROM resync_sequence('stepped');
 
@@ -63,5 +67,5 @@ DROP TABLE num_t;
 INSERT INTO tiny VALUES (300);
 SELECT sequence, consumers, data_bound, new_next, action FROM resync_sequence('tiny');
 
-DROP TABLE down, stepped_t, small_ids, neg_t, huge, ring_t, money_ids, tiny;
-DROP SEQUENCE down_seq, stepped, neg_seq, ring, num_seq;
+DROP TABLE down, stepped_t, small_ids, neg_t, huge, ring_t, money_ids, tiny, num_down_t;
+DROP SEQUENCE down_seq, stepped, neg_seq, ring, num_seq, num_down;
