@@ -29,12 +29,8 @@ impl From<spi::Error> for BoundError {
     }
 }
 
-/// The bound over `consumers`, or `None` when they hold no non-NULL value.
-pub fn read(
-    client: &SpiClient<'_>,
-    consumers: &[&Consumer],
-    direction: Direction,
-) -> Result<Option<i64>, BoundError> {
+/// The SQL that computes the bound over `consumers` as text (NULL when they are all empty).
+pub fn sql(consumers: &[&Consumer], direction: Direction) -> String {
     let (aggregate, rounding) = match direction {
         Direction::Ascending => ("pg_catalog.max", "pg_catalog.ceil"),
         Direction::Descending => ("pg_catalog.min", "pg_catalog.floor"),
@@ -50,14 +46,14 @@ pub fn read(
             )
         })
         .collect();
-    let query = format!(
+    format!(
         "SELECT {rounding}({aggregate}(b.v))::pg_catalog.text FROM ({}) AS b",
         per_consumer.join(" UNION ALL ")
-    );
-    let text: Option<String> = client
-        .select(query.as_str(), Some(1), &[])?
-        .first()
-        .get(1)?;
+    )
+}
+
+/// Parses the text `sql` produced into a bigint bound.
+pub fn parse(text: Option<String>) -> Result<Option<i64>, BoundError> {
     match text {
         None => Ok(None),
         Some(text) => text
@@ -65,6 +61,20 @@ pub fn read(
             .map(Some)
             .map_err(|_| BoundError::OutOfRange(text)),
     }
+}
+
+/// The bound over `consumers`, or `None` when they hold no non-NULL value.
+pub fn read(
+    client: &SpiClient<'_>,
+    consumers: &[&Consumer],
+    direction: Direction,
+) -> Result<Option<i64>, BoundError> {
+    let query = sql(consumers, direction);
+    let text: Option<String> = client
+        .select(query.as_str(), Some(1), &[])?
+        .first()
+        .get(1)?;
+    parse(text)
 }
 
 impl BoundError {

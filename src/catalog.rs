@@ -221,6 +221,28 @@ pub fn self_and_ancestors(
     Ok(out)
 }
 
+/// `relation` and every partition or inheritance child below it that is a table.
+pub fn self_and_descendants(
+    client: &SpiClient<'_>,
+    relation: pg_sys::Oid,
+) -> spi::Result<Vec<pg_sys::Oid>> {
+    let query = r#"
+        WITH RECURSIVE down(rel) AS (
+            SELECT $1::pg_catalog.oid
+            UNION
+            SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i
+              JOIN down ON i.inhparent OPERATOR(pg_catalog.=) down.rel)
+        SELECT down.rel FROM down
+          JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) down.rel
+         WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog."char"[])
+         ORDER BY 1"#;
+    let mut out = Vec::new();
+    for row in client.select(query, None, &[relation.into()])? {
+        out.extend(row.get::<pg_sys::Oid>(1)?);
+    }
+    Ok(out)
+}
+
 #[derive(Clone, Copy)]
 enum EdgeFilter {
     Sequences,

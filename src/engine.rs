@@ -8,6 +8,7 @@ use crate::default_expr::DefaultUse;
 use crate::error;
 use crate::plan::{self, Options};
 use crate::report::{Action, ReportRow};
+use crate::snapshot::with_fresh_snapshot;
 use crate::subxact;
 use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
@@ -54,20 +55,38 @@ pub fn resync(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow
             Some(Precheck::Skip(reason)) => {
                 ReportRow::unchecked(sequence.oid, consumers, Action::Skip, reason)
             }
-            None => match subxact::run(|| resync_one(sequence, &roots, request)) {
-                Ok(Ok(plan_row)) => plan_row.into_row(sequence.oid, consumers),
-                Ok(Err(spi_error)) => ReportRow::unchecked(
-                    sequence.oid,
-                    consumers,
-                    Action::Error,
-                    spi_error.to_string(),
-                ),
-                Err(caught) => row_for_error(sequence, consumers, caught, request.mode),
-            },
+            None => {
+                match subxact::run(|| with_fresh_snapshot(|| resync_one(sequence, &roots, request)))
+                {
+                    Ok(Ok(plan_row)) => plan_row.into_row(sequence.oid, consumers),
+                    Ok(Err(spi_error)) => ReportRow::unchecked(
+                        sequence.oid,
+                        consumers,
+                        Action::Error,
+                        spi_error.to_string(),
+                    ),
+                    Err(caught) => row_for_error(sequence, consumers, caught, request.mode),
+                }
+            }
         };
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// Why `sequence` would not be compared with its data at all, if it would not: no consumers,
+/// CYCLE, an unusable consumer column, a missing privilege or row-level security.
+pub fn precheck_reason(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<String> {
+    precheck(sequence, roots, dry_run).map(|problem| match problem {
+        Precheck::Skip(reason) => reason,
+        Precheck::Denied { message, .. } => message,
+    })
+}
+
+/// Whether `sequence` is left alone by design (no consumers, CYCLE, an unusable consumer
+/// column), as opposed to for a missing privilege the caller may want to hear about.
+pub fn is_deliberate_skip(sequence: &Sequence, roots: &[&Consumer]) -> bool {
+    matches!(precheck(sequence, roots, false), Some(Precheck::Skip(_)))
 }
 
 /// Checks that need only the catalog: is there anything to compare, and may this role do it?

@@ -42,6 +42,16 @@ pub fn wrong_object_type(relation: &str, kind: &str) -> ErrorReport {
     )
 }
 
+pub fn not_a_table(relation: &str, kind: &str, function: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        format!("\"{relation}\" is {kind}, not a table"),
+        &format!(
+            "{function}() takes a table or a partitioned table, or NULL for the whole database."
+        ),
+    )
+}
+
 pub fn column_with_sequence_target(sequence: &str) -> ErrorReport {
     report(
         PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

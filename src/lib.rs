@@ -13,6 +13,7 @@ use pgrx::prelude::*;
 
 mod api;
 mod apply;
+mod auto;
 mod bound;
 mod catalog;
 mod default_expr;
@@ -20,6 +21,7 @@ mod engine;
 mod error;
 mod plan;
 mod report;
+mod snapshot;
 mod subxact;
 mod target;
 
@@ -27,6 +29,9 @@ mod target;
 
 /// How long a resync waits for a sequence that other transactions are using (milliseconds).
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+
+/// With the library preloaded: resync a table's sequences after every COPY FROM into it.
+pub static RESYNC_AFTER_COPY: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
@@ -40,6 +45,16 @@ pub extern "C-unwind" fn _PG_init() {
         GucContext::Userset,
         GucFlags::UNIT_MS,
     );
+    GucRegistry::define_bool_guc(
+        c"pg_seqsync.resync_after_copy",
+        c"Resync a table's sequences after every COPY FROM into it.",
+        c"Needs the library in shared_preload_libraries or session_preload_libraries; no trigger is involved and plain INSERTs cost nothing.",
+        &RESYNC_AFTER_COPY,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    auto::copy_hook::install();
+    auto::register_invalidation_callback();
 }
 
 #[cfg(test)]

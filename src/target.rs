@@ -48,7 +48,11 @@ pub fn resolve(
     }
 }
 
-fn describe(client: &SpiClient<'_>, target: pg_sys::Oid) -> Result<(char, String), ErrorReport> {
+/// The relation's kind (`pg_class.relkind`) and its qualified name.
+pub fn describe(
+    client: &SpiClient<'_>,
+    target: pg_sys::Oid,
+) -> Result<(char, String), ErrorReport> {
     let row = client
         .select(
             "SELECT c.relkind::pg_catalog.text, pg_catalog.format('%I.%I', n.nspname, c.relname)
@@ -86,7 +90,7 @@ fn has_column(
     Ok(!found.is_empty())
 }
 
-fn kind_name(relkind: char) -> &'static str {
+pub fn kind_name(relkind: char) -> &'static str {
     match relkind {
         'v' => "a view",
         'm' => "a materialized view",
@@ -94,6 +98,7 @@ fn kind_name(relkind: char) -> &'static str {
         'f' => "a foreign table",
         't' => "a TOAST table",
         'c' => "a composite type",
+        'S' => "a sequence",
         _ => "not a table",
     }
 }

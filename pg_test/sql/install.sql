@@ -27,8 +27,9 @@ DROP ROLE regress_seqsync_plain;
 
 -- The rest of the suite uses the default schema.
 CREATE EXTENSION pg_seqsync;
--- Every function runs as its caller, with a pinned search_path; the public ones also turn
--- row_security off, so a query row-level security would filter fails instead of shrinking.
+-- No function is SECURITY DEFINER. The resync functions pin search_path and turn row_security
+-- off, so a query row-level security would filter fails instead of shrinking. The trigger
+-- function pins search_path itself while it runs as the table's owner (auto_resync_privileges).
 SELECT p.proname, p.prosecdef AS security_definer, p.proconfig
   FROM pg_catalog.pg_proc AS p
   JOIN pg_catalog.pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'

@@ -1,0 +1,387 @@
+//! Switching automatic resync on and off: per table (statement triggers) or database-wide
+//! (a `ddl_command_end` event trigger that keeps every table with a sequence covered and
+//! resyncs after DDL that can leave a sequence behind).
+//!
+//! The state lives in the catalog only: our triggers have fixed names, one for each mode, so
+//! disabling a mode removes exactly what enabling it placed.
+
+use crate::catalog::{self, Scope};
+use crate::engine;
+use crate::error;
+use crate::target;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+
+/// Placed by `enable_auto_resync(table)`.
+const TABLE_TRIGGER: &str = "pg_seqsync_auto_resync";
+/// Placed by database-wide mode (and its event trigger).
+const DATABASE_TRIGGER: &str = "pg_seqsync_auto_resync_db";
+const EVENT_TRIGGER: &str = "pg_seqsync_auto_resync";
+
+#[pg_extern(name = "_enable_auto_resync")]
+#[search_path(pg_catalog, pg_temp)]
+fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
+    Spi::connect_mut(|client| match target {
+        Some(table) => {
+            // Errors (not a table, no sequence behind it) before anything is placed.
+            require_table(client, table, "enable_auto_resync")?;
+            target::resolve(client, table, None)?;
+            let mut placed = 0;
+            for relation in
+                catalog::self_and_descendants(client, table).map_err(target::spi_error)?
+            {
+                placed += place_trigger(client, relation, TABLE_TRIGGER)?;
+            }
+            Ok(placed)
+        }
+        None => {
+            require_superuser()?;
+            client
+                .update(
+                    &format!(
+                        "DO $$BEGIN
+                           IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger
+                                           WHERE evtname OPERATOR(pg_catalog.=) '{EVENT_TRIGGER}') THEN
+                             EXECUTE pg_catalog.format(
+                               'CREATE EVENT TRIGGER %I ON ddl_command_end EXECUTE FUNCTION %I._auto_resync_ddl()',
+                               '{EVENT_TRIGGER}', (SELECT n.nspname FROM pg_catalog.pg_extension AS e
+                                                     JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+                                                    WHERE e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'));
+                           END IF;
+                         END$$"
+                    ),
+                    None,
+                    &[],
+                )
+                .map_err(target::spi_error)?;
+            let mut placed = 0;
+            for relation in tables_with_sequences(client)? {
+                placed += place_trigger(client, relation, DATABASE_TRIGGER)?;
+            }
+            Ok(placed)
+        }
+    })
+}
+
+#[pg_extern(name = "_disable_auto_resync")]
+#[search_path(pg_catalog, pg_temp)]
+fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
+    Spi::connect_mut(|client| {
+        let (name, relations) = match target {
+            Some(table) => {
+                require_table(client, table, "disable_auto_resync")?;
+                let relations =
+                    catalog::self_and_descendants(client, table).map_err(target::spi_error)?;
+                (TABLE_TRIGGER, relations)
+            }
+            None => {
+                require_superuser()?;
+                client
+                    .update(
+                        &format!("DROP EVENT TRIGGER IF EXISTS {EVENT_TRIGGER}"),
+                        None,
+                        &[],
+                    )
+                    .map_err(target::spi_error)?;
+                (
+                    DATABASE_TRIGGER,
+                    triggered_tables(client, DATABASE_TRIGGER)?,
+                )
+            }
+        };
+        let mut dropped = 0;
+        for relation in relations {
+            if has_trigger(client, relation, name)? {
+                client
+                    .update(
+                        "SELECT pg_catalog.format('DROP TRIGGER %I ON %s', $1::pg_catalog.text, $2::pg_catalog.regclass)",
+                        None,
+                        &[name.into(), relation.into()],
+                    )
+                    .and_then(|t| t.first().get_one::<String>())
+                    .and_then(|sql| client.update(sql.unwrap_or_default().as_str(), None, &[]))
+                    .map_err(target::spi_error)?;
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    })
+}
+
+/// Called by the event trigger for each table or sequence a DDL command touched: keep the
+/// table (and its partitions or children) covered, and resync what the command may have left
+/// behind. Runs as the role that ran the DDL.
+#[pg_extern(name = "_auto_resync_after_ddl")]
+#[search_path(pg_catalog, pg_temp)]
+fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
+    let sequences = Spi::connect_mut(|client| -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+        let kind = relkind(client, object)?;
+        let sequences = match kind {
+            Some('r' | 'p') => target::resolve(client, object, None).unwrap_or_default(),
+            Some('S') => vec![object],
+            _ => return Ok(Vec::new()),
+        };
+        let mut tables: Vec<pg_sys::Oid> = Vec::new();
+        if matches!(kind, Some('r' | 'p')) && !sequences.is_empty() {
+            tables.push(object);
+        }
+        let mut to_resync = Vec::new();
+        for sequence in
+            catalog::load(client, &Scope::Sequences(&sequences)).map_err(target::spi_error)?
+        {
+            tables.extend(sequence.consumers.iter().map(|c| c.relation));
+            // A new sequence nothing draws from yet, a CYCLE sequence, ...: nothing to say.
+            if !engine::is_deliberate_skip(&sequence, &sequence.root_consumers()) {
+                to_resync.push(sequence.oid);
+            }
+        }
+        for table in tables {
+            for relation in
+                catalog::self_and_descendants(client, table).map_err(target::spi_error)?
+            {
+                if !has_trigger(client, relation, TABLE_TRIGGER)? {
+                    place_trigger(client, relation, DATABASE_TRIGGER)?;
+                }
+            }
+        }
+        Ok(to_resync)
+    })?;
+    if !sequences.is_empty() {
+        super::resync_and_warn(&sequences, "DDL");
+    }
+    Ok(())
+}
+
+#[allow(clippy::type_complexity)]
+#[pg_extern(name = "_auto_resync_status")]
+#[search_path(pg_catalog, pg_temp)]
+fn auto_resync_status() -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(relation, Option<pg_sys::Oid>),
+            name!(mode, String),
+            name!(trigger_name, String),
+            name!(sequences, Vec<pg_sys::Oid>),
+        ),
+    >,
+    ErrorReport,
+> {
+    let rows = Spi::connect(|client| -> Result<_, ErrorReport> {
+        let mut rows = Vec::new();
+        let event_trigger_on = client
+            .select(
+                "SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname OPERATOR(pg_catalog.=) $1 AND evtenabled OPERATOR(pg_catalog.<>) 'D'",
+                None,
+                &[EVENT_TRIGGER.into()],
+            )
+            .map_err(target::spi_error)?
+            .len()
+            > 0;
+        if event_trigger_on {
+            rows.push((
+                None,
+                "database".to_string(),
+                EVENT_TRIGGER.to_string(),
+                Vec::new(),
+            ));
+        }
+        for (name, mode) in [(TABLE_TRIGGER, "table"), (DATABASE_TRIGGER, "database")] {
+            for relation in triggered_tables(client, name)? {
+                let sequences = target::resolve(client, relation, None).unwrap_or_default();
+                rows.push((
+                    Some(relation),
+                    mode.to_string(),
+                    name.to_string(),
+                    sequences,
+                ));
+            }
+        }
+        Ok(rows)
+    })?;
+    Ok(TableIterator::new(rows))
+}
+
+fn require_superuser() -> Result<(), ErrorReport> {
+    // SAFETY: reads the current role's superuser flag.
+    if unsafe { pg_sys::superuser() } {
+        return Ok(());
+    }
+    Err(error::insufficient_privilege(
+        "database-wide automatic resync needs a superuser: it places an event trigger",
+        "A table's owner can switch it on per table: SELECT enable_auto_resync('schema.table');",
+    ))
+}
+
+fn require_table(
+    client: &SpiClient<'_>,
+    relation: pg_sys::Oid,
+    function: &str,
+) -> Result<(), ErrorReport> {
+    match target::describe(client, relation)? {
+        ('r' | 'p', _) => Ok(()),
+        (kind, name) => Err(error::not_a_table(&name, target::kind_name(kind), function)),
+    }
+}
+
+/// The relation's kind, or `None` if it no longer exists.
+fn relkind(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Result<Option<char>, ErrorReport> {
+    let kind = client
+        .select(
+            "SELECT relkind::pg_catalog.text FROM pg_catalog.pg_class WHERE oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[relation.into()],
+        )
+        .map_err(target::spi_error)?;
+    if kind.is_empty() {
+        return Ok(None);
+    }
+    let kind: Option<String> = kind.first().get(1).map_err(target::spi_error)?;
+    Ok(kind.and_then(|k| k.chars().next()))
+}
+
+fn has_trigger(
+    client: &SpiClient<'_>,
+    relation: pg_sys::Oid,
+    name: &str,
+) -> Result<bool, ErrorReport> {
+    let found = client
+        .select(
+            "SELECT 1 FROM pg_catalog.pg_trigger
+              WHERE tgrelid OPERATOR(pg_catalog.=) $1 AND tgname OPERATOR(pg_catalog.=) $2::pg_catalog.name",
+            Some(1),
+            &[relation.into(), name.into()],
+        )
+        .map_err(target::spi_error)?;
+    Ok(!found.is_empty())
+}
+
+/// Places trigger `name` on `relation` unless one of ours is already there. Returns 1 if placed.
+fn place_trigger(
+    client: &mut SpiClient<'_>,
+    relation: pg_sys::Oid,
+    name: &str,
+) -> Result<i32, ErrorReport> {
+    if has_trigger(client, relation, TABLE_TRIGGER)?
+        || has_trigger(client, relation, DATABASE_TRIGGER)?
+    {
+        return Ok(0);
+    }
+    let sql: Option<String> = client
+        .select(
+            "SELECT pg_catalog.format(
+                 'CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %I._auto_resync_trigger()',
+                 $1::pg_catalog.text, $2::pg_catalog.regclass, n.nspname)
+               FROM pg_catalog.pg_extension AS e
+               JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+              WHERE e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'",
+            Some(1),
+            &[name.into(), relation.into()],
+        )
+        .and_then(|t| t.first().get_one())
+        .map_err(target::spi_error)?;
+    client
+        .update(sql.unwrap_or_default().as_str(), None, &[])
+        .map_err(target::spi_error)?;
+    Ok(1)
+}
+
+/// The tables that carry trigger `name`, ordered by name.
+fn triggered_tables(client: &SpiClient<'_>, name: &str) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+    let mut out = Vec::new();
+    for row in client
+        .select(
+            "SELECT t.tgrelid FROM pg_catalog.pg_trigger AS t
+              WHERE t.tgname OPERATOR(pg_catalog.=) $1::pg_catalog.name
+              ORDER BY t.tgrelid::pg_catalog.regclass::pg_catalog.text",
+            None,
+            &[name.into()],
+        )
+        .map_err(target::spi_error)?
+    {
+        out.extend(row.get::<pg_sys::Oid>(1).map_err(target::spi_error)?);
+    }
+    Ok(out)
+}
+
+/// Every table (outside the system schemas) with a column that draws from a sequence, with its
+/// partitions and inheritance children.
+fn tables_with_sequences(client: &SpiClient<'_>) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+    let scope = Scope::Database {
+        schemas: None,
+        exclude_schemas: None,
+    };
+    let mut tables: Vec<pg_sys::Oid> = Vec::new();
+    for sequence in catalog::load(client, &scope).map_err(target::spi_error)? {
+        for consumer in &sequence.consumers {
+            for relation in catalog::self_and_descendants(client, consumer.relation)
+                .map_err(target::spi_error)?
+            {
+                if !tables.contains(&relation) {
+                    tables.push(relation);
+                }
+            }
+        }
+    }
+    Ok(tables)
+}
+
+extension_sql!(
+    r#"
+CREATE FUNCTION enable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int4 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@._enable_auto_resync(target::pg_catalog.oid) $$;
+COMMENT ON FUNCTION enable_auto_resync(pg_catalog.regclass) IS
+'Resync a table''s sequences automatically after every INSERT or COPY (NULL: every table, now and later, and after DDL). Returns the number of triggers placed.';
+
+CREATE FUNCTION disable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int4 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@._disable_auto_resync(target::pg_catalog.oid) $$;
+COMMENT ON FUNCTION disable_auto_resync(pg_catalog.regclass) IS
+'Remove what enable_auto_resync placed for this table (NULL: the database-wide event trigger and its triggers). Returns the number of triggers removed.';
+
+CREATE FUNCTION auto_resync_status()
+RETURNS TABLE (relation pg_catalog.regclass, mode pg_catalog.text, trigger_name pg_catalog.text,
+               sequences pg_catalog.regclass[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.relation::pg_catalog.regclass, s.mode, s.trigger_name,
+           s.sequences::pg_catalog.regclass[]
+      FROM @extschema@._auto_resync_status() AS s
+$$;
+COMMENT ON FUNCTION auto_resync_status() IS
+'One row per table covered by automatic resync (mode table or database), plus a row with relation NULL when database-wide mode is on.';
+
+CREATE FUNCTION _auto_resync_ddl() RETURNS event_trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    object pg_catalog.oid;
+BEGIN
+    FOR object IN
+        SELECT DISTINCT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+         WHERE c.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+    LOOP
+        -- Never fail the user's DDL: a problem becomes a WARNING.
+        BEGIN
+            PERFORM @extschema@._auto_resync_after_ddl(object);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'pg_seqsync: automatic resync after DDL on % failed: %',
+                object::pg_catalog.regclass, SQLERRM;
+        END;
+    END LOOP;
+END
+$$;
+"#,
+    name = "auto_resync_api",
+    requires = [
+        enable_auto_resync,
+        disable_auto_resync,
+        auto_resync_status,
+        auto_resync_after_ddl
+    ]
+);

@@ -1,0 +1,89 @@
+//! Automatic resync after writes: a statement trigger per table (`trigger`), a `ddl_command_end`
+//! event trigger for database-wide mode (`manage`), and a COPY hook for preloaded setups
+//! (`copy_hook`). All three end in `resync_after_write`, which is cheap when nothing is behind
+//! (`fast_check`) and runs with the table owner's rights (`owner`).
+
+pub mod copy_hook;
+mod fast_check;
+pub mod manage;
+mod owner;
+mod trigger;
+
+use crate::catalog::{self, Scope};
+use crate::engine::{self, Mode, Request};
+use crate::plan::Options;
+use crate::report::{Action, ReportRow};
+use pgrx::prelude::*;
+
+pub use fast_check::register_invalidation_callback;
+
+/// What an automatic resync may do: forward only, no margin, problems reported as rows.
+const AUTOMATIC: Request = Request {
+    dry_run: false,
+    options: Options {
+        allow_backward: false,
+        margin: 0,
+    },
+    mode: Mode::Sweep,
+};
+
+/// After rows were written into `relation`: advance every sequence behind its columns that the
+/// rows may have left behind. Runs as the table's owner, so a loader that may insert but not
+/// move the sequence still gets it advanced, and gains nothing else.
+pub fn resync_after_write(relation: pg_sys::Oid) {
+    owner::run_as_owner(relation, || {
+        let behind = fast_check::sequences_behind(relation).unwrap_or_else(|e| {
+            pgrx::warning!("pg_seqsync: automatic resync check failed: {e}");
+            Vec::new()
+        });
+        if behind.is_empty() {
+            return;
+        }
+        resync_and_warn(&behind, "a write");
+    })
+}
+
+/// Resyncs `sequences` forward only and turns every row that needs attention into a WARNING
+/// (an automatic resync has no caller to hand rows to). `cause` names what triggered it.
+pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
+    let loaded = Spi::connect(|client| catalog::load(client, &Scope::Sequences(sequences)));
+    let rows = match loaded {
+        Ok(sequences) => engine::resync(&sequences, &AUTOMATIC).unwrap_or_else(|e| {
+            pgrx::warning!(
+                "pg_seqsync: automatic resync after {cause} failed: {}",
+                e.message()
+            );
+            Vec::new()
+        }),
+        Err(e) => {
+            pgrx::warning!("pg_seqsync: automatic resync after {cause} failed: {e}");
+            Vec::new()
+        }
+    };
+    for row in rows.iter().filter(|r| needs_attention(r)) {
+        pgrx::warning!(
+            "pg_seqsync: automatic resync after {cause} could not {} {}: {}",
+            if row.action == Action::Error {
+                "resync"
+            } else {
+                "check"
+            },
+            sequence_name(row.sequence),
+            row.detail.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn needs_attention(row: &ReportRow) -> bool {
+    matches!(row.action, Action::Error | Action::Skip)
+}
+
+fn sequence_name(sequence: pg_sys::Oid) -> String {
+    Spi::get_one_with_args::<String>(
+        "SELECT $1::pg_catalog.regclass::pg_catalog.text",
+        &[sequence.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| format!("sequence {}", u32::from(sequence)))
+}

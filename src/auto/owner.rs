@@ -1,0 +1,46 @@
+//! Running automatic work with the table owner's rights.
+//!
+//! A statement trigger runs as whoever wrote the rows. A loader may be allowed to INSERT and
+//! call nextval() but not to move the sequence (no UPDATE on it). Rather than a SECURITY DEFINER
+//! function running as the extension's (superuser) owner, the resync runs as the *table owner*,
+//! in a security-restricted operation with a pinned search_path — the way PostgreSQL itself runs
+//! REFRESH MATERIALIZED VIEW or an index expression. The loader gains exactly what the owner
+//! could do for that table's sequences, forward only, and nothing else.
+
+use pgrx::prelude::*;
+use pgrx::{PgRelation, PgTryBuilder};
+use std::panic::AssertUnwindSafe;
+
+pub fn run_as_owner<R>(relation: pg_sys::Oid, work: impl FnOnce() -> R) -> R {
+    // SAFETY: the relation is open and locked by the statement that fired us; we only read its
+    // owner. The user switch is undone in `finally`, and on an error also by the (sub)transaction
+    // abort, which restores the user id and GUC nest level saved when it began.
+    unsafe {
+        let owner = (*PgRelation::open(relation).rd_rel).relowner;
+        let mut saved_user = pg_sys::Oid::INVALID;
+        let mut saved_context = 0;
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        pg_sys::SetUserIdAndSecContext(
+            owner,
+            saved_context
+                | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
+                | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+        );
+        let nest_level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        let result = PgTryBuilder::new(AssertUnwindSafe(work))
+            .finally(|| pg_sys::SetUserIdAndSecContext(saved_user, saved_context))
+            .execute();
+        pg_sys::AtEOXact_GUC(true, nest_level);
+        result
+    }
+}
