@@ -30,7 +30,7 @@ unsafe fn copy_from_target(statement: *mut pg_sys::PlannedStmt) -> Option<pg_sys
     let relation = pg_sys::RangeVarGetRelidExtended(
         (*copy).relation,
         pg_sys::NoLock as _,
-        pg_sys::RVROption::RVR_MISSING_OK as u32,
+        pg_sys::RVROption::RVR_MISSING_OK,
         None,
         std::ptr::null_mut(),
     );

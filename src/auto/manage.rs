@@ -170,15 +170,14 @@ fn auto_resync_status() -> Result<
 > {
     let rows = Spi::connect(|client| -> Result<_, ErrorReport> {
         let mut rows = Vec::new();
-        let event_trigger_on = client
+        let event_trigger_on = !client
             .select(
                 "SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname OPERATOR(pg_catalog.=) $1 AND evtenabled OPERATOR(pg_catalog.<>) 'D'",
                 None,
                 &[EVENT_TRIGGER.into()],
             )
             .map_err(target::spi_error)?
-            .len()
-            > 0;
+            .is_empty();
         if event_trigger_on {
             rows.push((
                 None,
