@@ -37,6 +37,7 @@ pub struct Sequence {
 #[derive(Debug, Clone)]
 pub struct Consumer {
     pub relation: pg_sys::Oid,
+    pub attnum: i16,
     pub column_name: String,
     /// `schema.table`, quoted as needed.
     pub table_sql: String,
@@ -53,6 +54,8 @@ pub struct Consumer {
     pub row_security_active: bool,
     /// Every table this one inherits from, or is a partition of, transitively.
     pub ancestors: Vec<pg_sys::Oid>,
+    /// The table may have partitions or inheritance children (`pg_class.relhassubclass`).
+    pub has_children: bool,
 }
 
 impl Sequence {
@@ -115,7 +118,7 @@ WITH edges AS (
        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.deptype OPERATOR(pg_catalog.=) 'n'
 )
-SELECT e.seq, e.rel, a.attname::pg_catalog.text,
+SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
        pg_catalog.format('%I.%I', n.nspname, c.relname),
        pg_catalog.quote_ident(a.attname),
        pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname),
@@ -141,7 +144,7 @@ SELECT e.seq, e.rel, a.attname::pg_catalog.text,
                                    AND a.attnum OPERATOR(pg_catalog.=) e.attnum
                                    AND NOT a.attisdropped
  WHERE {filter} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
- ORDER BY 6
+ ORDER BY 8
 "#;
 
 /// One edge as read from the catalog, before edges of the same column are merged.
@@ -265,24 +268,26 @@ fn edges(
     let mut out = Vec::new();
     for row in client.select(query.as_str(), None, &[oids.to_vec().into()])? {
         let sequence: pg_sys::Oid = row.get(1)?.expect("edge without a sequence");
-        let adbin: Option<String> = row.get(9)?;
-        let atttypid: pg_sys::Oid = row.get(7)?.expect("pg_attribute.atttypid is never NULL");
+        let adbin: Option<String> = row.get(11)?;
+        let atttypid: pg_sys::Oid = row.get(9)?.expect("pg_attribute.atttypid is never NULL");
         out.push(Edge {
             sequence,
             consumer: Consumer {
                 relation: row.get(2)?.expect("edge without a table"),
                 column_name: row.get(3)?.expect("attname is never NULL"),
-                table_sql: row.get(4)?.expect("format() is never NULL"),
-                column_sql: row.get(5)?.expect("quote_ident() is never NULL"),
-                display: row.get(6)?.expect("format() is never NULL"),
+                attnum: row.get(4)?.expect("attnum is never NULL"),
+                has_children: row.get(5)?.unwrap_or(true),
+                table_sql: row.get(6)?.expect("format() is never NULL"),
+                column_sql: row.get(7)?.expect("quote_ident() is never NULL"),
+                display: row.get(8)?.expect("format() is never NULL"),
                 // SAFETY: getBaseType only reads the type cache for an existing type.
                 base_type: unsafe { pg_sys::getBaseType(atttypid) },
-                type_name: row.get(8)?.unwrap_or_default(),
+                type_name: row.get(10)?.unwrap_or_default(),
                 default_use: adbin.map(|text| default_expr::classify(&text, sequence)),
-                default_text: row.get(10)?,
-                can_select: row.get(11)?.unwrap_or(false),
-                row_security_active: row.get(12)?.unwrap_or(false),
-                ancestors: row.get(13)?.unwrap_or_default(),
+                default_text: row.get(12)?,
+                can_select: row.get(13)?.unwrap_or(false),
+                row_security_active: row.get(14)?.unwrap_or(false),
+                ancestors: row.get(15)?.unwrap_or_default(),
             },
         });
     }

@@ -19,6 +19,7 @@ mod catalog;
 mod default_expr;
 mod engine;
 mod error;
+mod index_bound;
 mod plan;
 mod report;
 mod snapshot;

@@ -79,7 +79,7 @@ unsafe extern "C-unwind" fn process_utility(
         ),
     }
     if let Some(relation) = target {
-        super::resync_after_write(relation);
+        super::resync_after_write_to(relation);
     }
 }
 
@@ -120,6 +120,6 @@ unsafe extern "C-unwind" fn process_utility(
         ),
     }
     if let Some(relation) = target {
-        super::resync_after_write(relation);
+        super::resync_after_write_to(relation);
     }
 }

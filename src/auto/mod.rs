@@ -30,17 +30,22 @@ const AUTOMATIC: Request = Request {
 /// After rows were written into `relation`: advance every sequence behind its columns that the
 /// rows may have left behind. Runs as the table's owner, so a loader that may insert but not
 /// move the sequence still gets it advanced, and gains nothing else.
-pub fn resync_after_write(relation: pg_sys::Oid) {
-    owner::run_as_owner(relation, || {
+pub fn resync_after_write(relation: pg_sys::Oid, owner: pg_sys::Oid) {
+    owner::run_as(owner, || {
+        // The common case ends here: nothing is behind, nothing is locked.
         let behind = fast_check::sequences_behind(relation).unwrap_or_else(|e| {
             pgrx::warning!("pg_seqsync: automatic resync check failed: {e}");
             Vec::new()
         });
-        if behind.is_empty() {
-            return;
+        if !behind.is_empty() {
+            owner::with_pinned_search_path(|| resync_and_warn(&behind, "a write"));
         }
-        resync_and_warn(&behind, "a write");
     })
+}
+
+/// `resync_after_write` for a relation given by OID only (the COPY hook).
+pub fn resync_after_write_to(relation: pg_sys::Oid) {
+    resync_after_write(relation, owner::owner_of(relation));
 }
 
 /// Resyncs `sequences` forward only and turns every row that needs attention into a WARNING

@@ -3,20 +3,25 @@
 //! A statement trigger runs as whoever wrote the rows. A loader may be allowed to INSERT and
 //! call nextval() but not to move the sequence (no UPDATE on it). Rather than a SECURITY DEFINER
 //! function running as the extension's (superuser) owner, the resync runs as the *table owner*,
-//! in a security-restricted operation with a pinned search_path — the way PostgreSQL itself runs
-//! REFRESH MATERIALIZED VIEW or an index expression. The loader gains exactly what the owner
-//! could do for that table's sequences, forward only, and nothing else.
+//! in a security-restricted operation — the way PostgreSQL itself runs REFRESH MATERIALIZED VIEW
+//! or an index expression. The loader gains exactly what the owner could do for that table's
+//! sequences, forward only, and nothing else.
 
 use pgrx::prelude::*;
 use pgrx::{PgRelation, PgTryBuilder};
 use std::panic::AssertUnwindSafe;
 
-pub fn run_as_owner<R>(relation: pg_sys::Oid, work: impl FnOnce() -> R) -> R {
-    // SAFETY: the relation is open and locked by the statement that fired us; we only read its
-    // owner. The user switch is undone in `finally`, and on an error also by the (sub)transaction
-    // abort, which restores the user id and GUC nest level saved when it began.
+/// The owner of `relation`.
+pub fn owner_of(relation: pg_sys::Oid) -> pg_sys::Oid {
+    // SAFETY: the relation is open and locked by the statement that wrote to it.
+    unsafe { (*PgRelation::open(relation).rd_rel).relowner }
+}
+
+/// Runs `work` as `owner`, in a security-restricted operation.
+pub fn run_as<R>(owner: pg_sys::Oid, work: impl FnOnce() -> R) -> R {
+    // SAFETY: the user switch is undone in `finally`; on an error the (sub)transaction abort
+    // also restores the user id saved when it began.
     unsafe {
-        let owner = (*PgRelation::open(relation).rd_rel).relowner;
         let mut saved_user = pg_sys::Oid::INVALID;
         let mut saved_context = 0;
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
@@ -26,6 +31,19 @@ pub fn run_as_owner<R>(relation: pg_sys::Oid, work: impl FnOnce() -> R) -> R {
                 | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
                 | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
         );
+        PgTryBuilder::new(AssertUnwindSafe(work))
+            .finally(|| pg_sys::SetUserIdAndSecContext(saved_user, saved_context))
+            .execute()
+    }
+}
+
+/// Runs `work` with `search_path = pg_catalog, pg_temp`, restoring the caller's afterwards.
+/// Every query we build is schema-qualified; this is a second line of defence for the code
+/// that runs in the writer's session with the owner's rights.
+pub fn with_pinned_search_path<R>(work: impl FnOnce() -> R) -> R {
+    // SAFETY: the GUC nest level restores search_path on success; on an error the
+    // (sub)transaction abort pops it.
+    unsafe {
         let nest_level = pg_sys::NewGUCNestLevel();
         pg_sys::set_config_option(
             c"search_path".as_ptr(),
@@ -37,9 +55,7 @@ pub fn run_as_owner<R>(relation: pg_sys::Oid, work: impl FnOnce() -> R) -> R {
             0,
             false,
         );
-        let result = PgTryBuilder::new(AssertUnwindSafe(work))
-            .finally(|| pg_sys::SetUserIdAndSecContext(saved_user, saved_context))
-            .execute();
+        let result = work();
         pg_sys::AtEOXact_GUC(true, nest_level);
         result
     }

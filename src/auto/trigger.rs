@@ -31,8 +31,11 @@ pub unsafe extern "C-unwind" fn auto_resync_trigger(
     if !(statement_level && after && insert) {
         protocol_violation("_auto_resync_trigger() must be fired AFTER INSERT FOR EACH STATEMENT");
     }
-    let relation = unsafe { (*(*data).tg_relation).rd_id };
-    super::resync_after_write(relation);
+    let (relation, owner) = unsafe {
+        let rel = (*data).tg_relation;
+        ((*rel).rd_id, (*(*rel).rd_rel).relowner)
+    };
+    super::resync_after_write(relation, owner);
     pg_sys::Datum::from(0) // a statement-level AFTER trigger's result is ignored
 }
 
