@@ -75,6 +75,13 @@ SELECT last_value, is_called FROM widened_id_seq;
 ALTER TABLE widened ALTER COLUMN id TYPE bigint;
 SELECT last_value, is_called FROM widened_id_seq;
 
+-- A resync that cannot be done after DDL is a WARNING; the DDL itself succeeds.
+CREATE TABLE too_big (id int);
+INSERT INTO too_big VALUES (40000);
+CREATE SEQUENCE too_small AS smallint;
+ALTER TABLE too_big ALTER COLUMN id SET DEFAULT nextval('too_small');
+SELECT pg_get_expr(adbin, adrelid) AS default_in_place FROM pg_attrdef WHERE adrelid = 'too_big'::regclass;
+
 SELECT relation, mode FROM auto_resync_status() ORDER BY relation::text NULLS FIRST;
 
 -- disable_auto_resync() removes the event trigger and the triggers it placed, nothing else.
@@ -87,5 +94,5 @@ CREATE TABLE after_disable (id serial);
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgname LIKE 'pg_seqsync%';
 
 DROP TABLE existing, no_sequence, per_table, later, parted, made_by_ctas, made_by_select_into,
-    late_default, owns, widened, after_disable;
-DROP SEQUENCE late_seq;
+    late_default, owns, widened, after_disable, too_big;
+DROP SEQUENCE late_seq, too_small;

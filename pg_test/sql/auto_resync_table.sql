@@ -17,6 +17,11 @@ SELECT last_value, is_called FROM orders_id_seq;
 INSERT INTO orders (note) VALUES ('default') RETURNING id;
 INSERT INTO orders (id, note) VALUES (5000, 'explicit');
 INSERT INTO orders (note) VALUES ('default') RETURNING id;
+-- The trigger fires on INSERT and COPY only: an UPDATE that rewrites ids is left to the next
+-- resync.
+UPDATE orders SET id = 8000 WHERE id = 2;
+SELECT last_value, is_called FROM orders_id_seq;
+SELECT action, new_next FROM resync_sequence('orders');
 -- Forward only: deleting the top rows does not pull the sequence back.
 DELETE FROM orders WHERE id > 1000;
 INSERT INTO orders (id, note) VALUES (900, 'explicit');
@@ -32,6 +37,14 @@ COPY events_2 (id, k) FROM stdin;
 \.
 SELECT last_value, is_called FROM events_id_seq;
 INSERT INTO events (k) VALUES (1) RETURNING id;
+
+-- Inheritance: enabling on the parent covers its children; a write into a child advances the
+-- parent's sequence.
+CREATE TABLE vehicles (id serial PRIMARY KEY, name text);
+CREATE TABLE trucks (payload int) INHERITS (vehicles);
+SELECT enable_auto_resync('vehicles');
+INSERT INTO trucks VALUES (321, 'truck', 10);
+SELECT last_value, is_called FROM vehicles_id_seq;
 
 -- GENERATED ALWAYS identity: COPY writes explicit values into it anyway.
 CREATE TABLE accounts (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);
@@ -98,6 +111,6 @@ SELECT last_value, is_called FROM events_id_seq;
 SELECT disable_auto_resync('events');
 
 DROP VIEW orders_view;
-DROP TABLE orders, events, accounts, shared_a, shared_b, down, ring_t, small_ids, plain;
+DROP TABLE orders, events, trucks, vehicles, accounts, shared_a, shared_b, down, ring_t, small_ids, plain;
 DROP SEQUENCE shared_seq, down_seq, ring;
 SELECT relation, mode, trigger_name FROM auto_resync_status();
