@@ -56,6 +56,9 @@ pub struct Consumer {
     pub ancestors: Vec<pg_sys::Oid>,
     /// The table may have partitions or inheritance children (`pg_class.relhassubclass`).
     pub has_children: bool,
+    /// A valid, non-partial btree index (default operator class) whose first key is this
+    /// column, and whether it keeps the column in descending order.
+    pub index: Option<(pg_sys::Oid, bool)>,
 }
 
 impl Sequence {
@@ -134,7 +137,8 @@ SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
                  UNION
                  SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
                    JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-             SELECT up.rel FROM up)
+             SELECT up.rel FROM up),
+       ix.indexrelid, ix.descending
   FROM edges AS e
   JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) e.seq
                                AND s.relkind OPERATOR(pg_catalog.=) 'S'
@@ -143,6 +147,21 @@ SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
   JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) e.rel
                                    AND a.attnum OPERATOR(pg_catalog.=) e.attnum
                                    AND NOT a.attisdropped
+  LEFT JOIN LATERAL (
+       SELECT i.indexrelid,
+              (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
+                AS descending
+         FROM pg_catalog.pg_index AS i
+         JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+         JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
+         JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
+        WHERE i.indrelid OPERATOR(pg_catalog.=) e.rel
+          AND i.indkey[0] OPERATOR(pg_catalog.=) e.attnum
+          AND am.amname OPERATOR(pg_catalog.=) 'btree'
+          AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
+          AND i.indpred IS NULL
+        ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid
+        LIMIT 1) AS ix ON true
  WHERE {filter} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
  ORDER BY 8
 "#;
@@ -288,6 +307,9 @@ fn edges(
                 can_select: row.get(13)?.unwrap_or(false),
                 row_security_active: row.get(14)?.unwrap_or(false),
                 ancestors: row.get(15)?.unwrap_or_default(),
+                index: row
+                    .get::<pg_sys::Oid>(16)?
+                    .map(|index| (index, row.get(17).ok().flatten().unwrap_or(false))),
             },
         });
     }

@@ -6,8 +6,10 @@ use crate::bound::{self, Direction};
 use crate::catalog::{Consumer, Sequence};
 use crate::default_expr::DefaultUse;
 use crate::error;
+use crate::index_bound::{self, IndexedColumn, Visibility};
 use crate::plan::{self, Options};
 use crate::report::{Action, ReportRow};
+use crate::sequence_state;
 use crate::snapshot::with_fresh_snapshot;
 use crate::subxact;
 use crate::LOCK_TIMEOUT;
@@ -37,8 +39,13 @@ enum Precheck {
     Denied { message: String, hint: String },
 }
 
-/// Resyncs every sequence in order and returns one row per sequence.
+/// Resyncs every sequence in order and returns one row per sequence. All bounds are read under
+/// one fresh snapshot taken at the start (it sees every committed row and this transaction's own).
 pub fn resync(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow>, ErrorReport> {
+    with_fresh_snapshot(|| resync_each(sequences, request))
+}
+
+fn resync_each(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow>, ErrorReport> {
     let mut rows = Vec::with_capacity(sequences.len());
     for sequence in sequences {
         let roots = sequence.root_consumers();
@@ -230,61 +237,83 @@ fn resync_one(
     } else {
         Direction::Descending
     };
-    Spi::connect_mut(|client| {
-        // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
-        let data_bound = match bound::read(client, roots, direction) {
-            Ok(bound) => bound,
-            Err(bound::BoundError::Spi(error)) => return Err(error),
-            Err(out_of_range) => {
-                return Ok(PlanRow {
-                    data_bound: None,
-                    plan: plan::Plan {
-                        old_next: None,
-                        new_next: None,
-                        action: Action::Error,
-                        detail: Some(out_of_range.describe(roots)),
-                    },
-                })
-            }
-        };
-
-        if request.dry_run {
-            let state = apply::read_state(client, sequence.oid, &sequence.name)?;
-            let plan = plan::decide(&state, data_bound, &request.options);
-            return Ok(PlanRow { data_bound, plan });
-        }
-
-        let timeout_ms = LOCK_TIMEOUT.get();
-        let Some(lock) = apply::lock(sequence.oid, timeout_ms) else {
+    // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
+    let data_bound = match read_bound(roots, direction)? {
+        Ok(bound) => bound,
+        Err(out_of_range) => {
             return Ok(PlanRow {
-                data_bound,
+                data_bound: None,
                 plan: plan::Plan {
                     old_next: None,
                     new_next: None,
-                    action: Action::Skip,
-                    detail: Some(lock_not_available(timeout_ms)),
+                    action: Action::Error,
+                    detail: Some(out_of_range.describe(roots)),
                 },
-            });
-        };
-        let state = apply::read_state(client, sequence.oid, &sequence.name)?;
-        let plan = if (state.increment > 0) != (direction == Direction::Ascending) {
-            // ALTER SEQUENCE flipped the direction after the bound was read.
-            plan::Plan {
-                old_next: state.next_value(),
-                new_next: None,
-                action: Action::Error,
-                detail: Some(
-                    "the sequence's INCREMENT changed sign during the resync; run it again".into(),
-                ),
-            }
-        } else {
-            plan::decide(&state, data_bound, &request.options)
-        };
-        if let (Action::Advance | Action::Lower, Some(next)) = (plan.action, plan.new_next) {
-            apply::set_next(client, sequence.oid, next)?;
+            })
         }
-        lock.release();
-        Ok(PlanRow { data_bound, plan })
+    };
+
+    if request.dry_run {
+        let state = sequence_state::read(sequence.oid);
+        let plan = plan::decide(&state, data_bound, &request.options);
+        return Ok(PlanRow { data_bound, plan });
+    }
+
+    let timeout_ms = LOCK_TIMEOUT.get();
+    let Some(lock) = apply::lock(sequence.oid, timeout_ms) else {
+        return Ok(PlanRow {
+            data_bound,
+            plan: plan::Plan {
+                old_next: None,
+                new_next: None,
+                action: Action::Skip,
+                detail: Some(lock_not_available(timeout_ms)),
+            },
+        });
+    };
+    let state = sequence_state::read(sequence.oid);
+    let plan = if (state.increment > 0) != (direction == Direction::Ascending) {
+        // ALTER SEQUENCE flipped the direction after the bound was read.
+        plan::Plan {
+            old_next: state.next_value(),
+            new_next: None,
+            action: Action::Error,
+            detail: Some(
+                "the sequence's INCREMENT changed sign during the resync; run it again".into(),
+            ),
+        }
+    } else {
+        plan::decide(&state, data_bound, &request.options)
+    };
+    if let (Action::Advance | Action::Lower, Some(next)) = (plan.action, plan.new_next) {
+        sequence_state::set_next(sequence.oid, next);
+    }
+    lock.release();
+    Ok(PlanRow { data_bound, plan })
+}
+
+/// The data bound: straight from the indexes when every root consumer has a usable one, or
+/// else with one SQL query. The outer `Result` carries SPI failures, the inner one a value no
+/// bigint sequence can follow.
+#[allow(clippy::type_complexity)]
+fn read_bound(
+    roots: &[&Consumer],
+    direction: Direction,
+) -> Result<Result<Option<i64>, bound::BoundError>, pgrx::spi::Error> {
+    let indexed: Option<Vec<IndexedColumn>> = roots.iter().map(|c| IndexedColumn::of(c)).collect();
+    if let Some(columns) = indexed {
+        let bound = columns
+            .iter()
+            .filter_map(|c| index_bound::read(c, direction, Visibility::ActiveSnapshot))
+            .reduce(|a, b| match direction {
+                Direction::Ascending => a.max(b),
+                Direction::Descending => a.min(b),
+            });
+        return Ok(Ok(bound));
+    }
+    Spi::connect(|client| match bound::read(client, roots, direction) {
+        Err(bound::BoundError::Spi(error)) => Err(error),
+        other => Ok(other),
     })
 }
 

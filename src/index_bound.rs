@@ -8,7 +8,6 @@
 use crate::bound::Direction;
 use crate::catalog::Consumer;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
 
 /// A consumer column whose bound can be read from an index.
 #[derive(Debug, Clone, Copy)]
@@ -21,50 +20,38 @@ pub struct IndexedColumn {
     descending_index: bool,
 }
 
-/// The btree index (default operator class, not partial, valid) whose first key is the
-/// consumer column, if the consumer qualifies for a direct read at all.
-pub fn find(client: &SpiClient<'_>, consumer: &Consumer) -> spi::Result<Option<IndexedColumn>> {
-    let integer = [pg_sys::INT2OID, pg_sys::INT4OID, pg_sys::INT8OID].contains(&consumer.base_type);
-    if !integer || consumer.has_children {
-        return Ok(None);
+impl IndexedColumn {
+    /// The consumer's bound can be read from its index: an integer column with a usable btree
+    /// index (see `Consumer::index`) on a table without partitions or children.
+    pub fn of(consumer: &Consumer) -> Option<IndexedColumn> {
+        let integer =
+            [pg_sys::INT2OID, pg_sys::INT4OID, pg_sys::INT8OID].contains(&consumer.base_type);
+        let (index, descending_index) = consumer.index?;
+        (integer && !consumer.has_children).then_some(IndexedColumn {
+            table: consumer.relation,
+            index,
+            attnum: consumer.attnum,
+            base_type: consumer.base_type,
+            descending_index,
+        })
     }
-    let found = client.select(
-        "SELECT i.indexrelid,
-                (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
-           FROM pg_catalog.pg_index AS i
-           JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
-           JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-           JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
-          WHERE i.indrelid OPERATOR(pg_catalog.=) $1
-            AND i.indkey[0] OPERATOR(pg_catalog.=) $2
-            AND am.amname OPERATOR(pg_catalog.=) 'btree'
-            AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
-            AND i.indpred IS NULL
-          ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid
-          LIMIT 1",
-        Some(1),
-        &[consumer.relation.into(), consumer.attnum.into()],
-    )?;
-    if found.is_empty() {
-        return Ok(None);
-    }
-    let row = found.first();
-    Ok(Some(IndexedColumn {
-        table: consumer.relation,
-        index: row.get(1)?.expect("indexrelid is never NULL"),
-        attnum: consumer.attnum,
-        base_type: consumer.base_type,
-        descending_index: row.get(2)?.unwrap_or(false),
-    }))
 }
 
-/// The largest (`Ascending`) or smallest (`Descending`) non-NULL value among rows that are
-/// committed or written by this transaction — the current statement included — or `None`.
-///
-/// That is PostgreSQL's `SnapshotSelf`: unlike an MVCC snapshot it needs no command-counter
-/// increment to see the statement that fired us, and a row committed by another session a
-/// moment ago counts too, which can only make the bound larger, never miss a value in use.
-pub fn read(column: &IndexedColumn, direction: Direction) -> Option<i64> {
+/// Which rows count.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    /// The caller's active (MVCC) snapshot, as a query would see them.
+    ActiveSnapshot,
+    /// Committed rows and this transaction's own, the current statement's included
+    /// (`SnapshotSelf`): what the check after a write needs, with no new snapshot to take. A row
+    /// committed by another session a moment ago counts too, which can only make the bound
+    /// larger, never miss a value in use.
+    CommittedAndOwn,
+}
+
+/// The largest (`Ascending`) or smallest (`Descending`) non-NULL value among the rows that
+/// `visibility` lets count, or `None` when there is none.
+pub fn read(column: &IndexedColumn, direction: Direction, visibility: Visibility) -> Option<i64> {
     let backward = (direction == Direction::Ascending) != column.descending_index;
     let scan_direction = if backward {
         pg_sys::ScanDirection::BackwardScanDirection
@@ -89,7 +76,11 @@ pub fn read(column: &IndexedColumn, direction: Direction) -> Option<i64> {
             pg_sys::Oid::INVALID,
             pg_sys::Datum::from(0),
         );
-        let scan = begin_scan(heap, index);
+        let snapshot = match visibility {
+            Visibility::ActiveSnapshot => pg_sys::GetActiveSnapshot(),
+            Visibility::CommittedAndOwn => &raw mut pg_sys::SnapshotSelfData,
+        };
+        let scan = begin_scan(heap, index, snapshot);
         pg_sys::index_rescan(scan, &mut not_null, 1, std::ptr::null_mut(), 0);
         let slot = pg_sys::table_slot_create(heap, std::ptr::null_mut());
         let mut value = None;
@@ -119,8 +110,12 @@ pub fn read(column: &IndexedColumn, direction: Direction) -> Option<i64> {
     feature = "pg16",
     feature = "pg17"
 ))]
-unsafe fn begin_scan(heap: pg_sys::Relation, index: pg_sys::Relation) -> pg_sys::IndexScanDesc {
-    pg_sys::index_beginscan(heap, index, &raw mut pg_sys::SnapshotSelfData, 1, 0)
+unsafe fn begin_scan(
+    heap: pg_sys::Relation,
+    index: pg_sys::Relation,
+    snapshot: pg_sys::Snapshot,
+) -> pg_sys::IndexScanDesc {
+    pg_sys::index_beginscan(heap, index, snapshot, 1, 0)
 }
 
 #[cfg(feature = "pg18")]
@@ -138,9 +133,10 @@ unsafe fn begin_scan(heap: pg_sys::Relation, index: pg_sys::Relation) -> pg_sys:
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]
 mod tests {
-    use super::{find, read, IndexedColumn};
+    use super::{read, IndexedColumn, Visibility};
     use crate::bound::Direction;
     use crate::catalog::{self, Scope};
+    use crate::snapshot::with_fresh_snapshot;
     use pgrx::prelude::*;
 
     /// Creates `table` with column `id` of `column_type` drawing from a new sequence, runs
@@ -159,7 +155,7 @@ mod tests {
                 .get_one::<pg_sys::Oid>()?
                 .unwrap();
             let sequences = catalog::load(client, &Scope::Sequences(&[oid]))?;
-            find(client, &sequences[0].consumers[0])
+            Ok::<_, pgrx::spi::Error>(IndexedColumn::of(&sequences[0].consumers[0]))
         })
         .unwrap()
     }
@@ -177,8 +173,14 @@ mod tests {
             ),
         )
         .expect("a plain btree index is usable");
-        assert_eq!(read(&id, Direction::Ascending), Some(42));
-        assert_eq!(read(&id, Direction::Descending), Some(-7));
+        assert_eq!(
+            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
+            Some(42)
+        );
+        assert_eq!(
+            read(&id, Direction::Descending, Visibility::CommittedAndOwn),
+            Some(-7)
+        );
     }
 
     #[pg_test]
@@ -192,8 +194,14 @@ mod tests {
             ),
         )
         .expect("a DESC btree index is usable");
-        assert_eq!(read(&id, Direction::Ascending), Some(42));
-        assert_eq!(read(&id, Direction::Descending), Some(-7));
+        assert_eq!(
+            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
+            Some(42)
+        );
+        assert_eq!(
+            read(&id, Direction::Descending, Visibility::CommittedAndOwn),
+            Some(-7)
+        );
     }
 
     #[pg_test]
@@ -204,10 +212,19 @@ mod tests {
             "CREATE UNIQUE INDEX ON small_t (id);",
         )
         .expect("a unique index is usable");
-        assert_eq!(read(&id, Direction::Ascending), None);
+        assert_eq!(
+            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
+            None
+        );
         Spi::run("INSERT INTO small_t VALUES (32767), (-32768)").unwrap();
-        assert_eq!(read(&id, Direction::Ascending), Some(32767));
-        assert_eq!(read(&id, Direction::Descending), Some(-32768));
+        assert_eq!(
+            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
+            Some(32767)
+        );
+        assert_eq!(
+            read(&id, Direction::Descending, Visibility::CommittedAndOwn),
+            Some(-32768)
+        );
     }
 
     #[pg_test]

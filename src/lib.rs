@@ -22,6 +22,7 @@ mod error;
 mod index_bound;
 mod plan;
 mod report;
+mod sequence_state;
 mod snapshot;
 mod subxact;
 mod target;

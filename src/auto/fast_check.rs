@@ -11,7 +11,7 @@
 use crate::bound::{self, Direction};
 use crate::catalog::{self, Scope, Sequence};
 use crate::engine;
-use crate::index_bound::{self, IndexedColumn};
+use crate::index_bound::{self, IndexedColumn, Visibility};
 use crate::snapshot::with_fresh_snapshot;
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient};
@@ -123,7 +123,7 @@ fn direct_check(watch: &Watch) -> Option<bool> {
     let direction = watch.direction();
     let bound = indexed
         .iter()
-        .filter_map(|column| index_bound::read(column, direction))
+        .filter_map(|column| index_bound::read(column, direction, Visibility::CommittedAndOwn))
         .reduce(|a, b| match direction {
             Direction::Ascending => a.max(b),
             Direction::Descending => a.min(b),
@@ -185,13 +185,7 @@ fn prepare(client: &SpiClient<'_>, sequence: &Sequence) -> spi::Result<Option<Wa
         sequence.name
     );
     let check = client.prepare(query.as_str(), &[])?.keep();
-    let mut indexed = Some(Vec::with_capacity(roots.len()));
-    for consumer in &roots {
-        match (index_bound::find(client, consumer)?, indexed.as_mut()) {
-            (Some(column), Some(columns)) => columns.push(column),
-            _ => indexed = None,
-        }
-    }
+    let indexed: Option<Vec<IndexedColumn>> = roots.iter().map(|c| IndexedColumn::of(c)).collect();
     Ok(Some(Watch {
         sequence: sequence.oid,
         increment: sequence.increment,

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmark: resync_all_sequences() against the in-server PL/pgSQL loop that the PostgreSQL
+# wiki's "Fixing Sequences" query and pg_sequence_fixer amount to, over many drifted tables;
+# then the batched procedure over 100,000 sequences with its peak backend memory. Not run by CI.
+# Usage: bench/scale.sh [tables] [rounds] [batched_sequences]   (defaults 10000 5 100000)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+TABLES=${1:-10000}
+ROUNDS=${2:-5}
+BATCHED=${3:-100000}
+DIR=/tmp/pg_seqsync-scale
+PORT=54350
+
+install_extension --release
+cluster_stop "$DIR"; rm -rf "$DIR"
+install -d -o postgres -g postgres "$DIR"
+as_postgres "$PG_BIN/initdb" -D "$DIR/data" -U postgres --auth=trust >/dev/null
+# Default settings (max_locks_per_transaction included), only the WAL sized for the setup.
+env -u RUST_BACKTRACE runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start \
+  -o "-p $PORT -k $DIR -c listen_addresses='' -c max_wal_size=4GB" >/dev/null
+trap 'cluster_stop "$DIR"' EXIT
+export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
+sql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+timed() { sql -At -c "SET client_min_messages = warning" -c "\\timing on" -c "$1" | awk '/^Time:/ {print $2}'; }
+
+echo "building $TABLES tables (serial primary key, 100 rows each) ..."
+sql -c "CREATE EXTENSION pg_seqsync" -c "CREATE SCHEMA bench"
+sql <<SQL
+DO \$\$
+BEGIN
+  FOR i IN 1..$TABLES LOOP
+    EXECUTE format('CREATE TABLE bench.t%s (id serial PRIMARY KEY, v int)', i);
+    EXECUTE format('INSERT INTO bench.t%s (id, v) SELECT g, g FROM generate_series(1, 100) AS g', i);
+  END LOOP;
+END \$\$;
+SQL
+sql -c "VACUUM ANALYZE"
+
+# Drift: every sequence back to its start, as after a data-only restore. Not timed.
+DRIFT="DO \$\$ DECLARE s regclass; BEGIN
+  FOR s IN SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'S' AND n.nspname = 'bench' LOOP
+    PERFORM setval(s, 1, false);
+  END LOOP; END \$\$"
+# The baseline: one dynamic setval(max) query per sequence found through pg_depend.
+BASELINE="DO \$\$ DECLARE r record; BEGIN
+  FOR r IN SELECT d.objid::regclass AS seq, d.refobjid::regclass AS tbl, a.attname
+             FROM pg_depend d
+             JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+            WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+              AND d.deptype IN ('a', 'i') LOOP
+    EXECUTE format('SELECT setval(%L, COALESCE(max(%I), 1)) FROM %s', r.seq, r.attname, r.tbl);
+  END LOOP; END \$\$"
+OURS="SELECT count(*) FROM resync_all_sequences(schemas => '{bench}')"
+
+: > "$DIR/ours_drifted"; : > "$DIR/base_drifted"; : > "$DIR/ours_synced"; : > "$DIR/base_synced"
+echo "alternating rounds (ms): drifted pass, then an in-sync pass"
+for round in $(seq "$ROUNDS"); do
+  sql -c "$DRIFT"; base_d=$(timed "$BASELINE"); base_s=$(timed "$BASELINE")
+  sql -c "$DRIFT"; ours_d=$(timed "$OURS"); ours_s=$(timed "$OURS")
+  printf '  round %d: drifted  baseline %8.1f  ours %8.1f | in sync  baseline %8.1f  ours %8.1f\n' \
+    "$round" "$base_d" "$ours_d" "$base_s" "$ours_s"
+  echo "$base_d" >> "$DIR/base_drifted"; echo "$ours_d" >> "$DIR/ours_drifted"
+  echo "$base_s" >> "$DIR/base_synced"; echo "$ours_s" >> "$DIR/ours_synced"
+done
+sql -At -c "SELECT 'check: ' || count(*) FILTER (WHERE s.last_value = 101 AND NOT s.is_called OR s.last_value = 100 AND s.is_called) || ' of ' || count(*) || ' sequences at max(id)+1'
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+              LATERAL (SELECT * FROM pg_sequence_last_value(c.oid) AS lv) x,
+              LATERAL (SELECT (pg_sequence_last_value(c.oid)) AS last_value, true AS is_called) s
+             WHERE c.relkind = 'S' AND n.nspname = 'bench'" 2>/dev/null || true
+
+bd=$(median < "$DIR/base_drifted"); od=$(median < "$DIR/ours_drifted")
+bs=$(median < "$DIR/base_synced"); os=$(median < "$DIR/ours_synced")
+echo
+printf 'drifted pass, %d tables: baseline %.1f ms, resync_all_sequences %.1f ms: %.2fx faster (target >= 3x)\n' "$TABLES" "$bd" "$od" "$(echo "$bd $od" | awk '{print $1 / $2}')"
+printf 'in-sync pass, %d tables: baseline %.1f ms, resync_all_sequences %.1f ms: %.2fx faster (target >= 3x)\n' "$TABLES" "$bs" "$os" "$(echo "$bs $os" | awk '{print $1 / $2}')"
