@@ -49,7 +49,6 @@ pub struct Consumer {
     pub type_name: String,
     /// `None` when the column only owns the sequence; otherwise how its default uses it.
     pub default_use: Option<DefaultUse>,
-    pub default_text: Option<String>,
     pub can_select: bool,
     pub row_security_active: bool,
     /// Every table this one inherits from, or is a partition of, transitively.
@@ -59,6 +58,19 @@ pub struct Consumer {
     /// A valid, non-partial btree index (default operator class) whose first key is this
     /// column, and whether it keeps the column in descending order.
     pub index: Option<(pg_sys::Oid, bool)>,
+}
+
+impl Consumer {
+    /// The column's default as SQL text, for messages (deparsed on demand: it is rarely needed).
+    pub fn default_text(&self) -> Option<String> {
+        Spi::get_one_with_args::<String>(
+            "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef AS d
+              WHERE d.adrelid OPERATOR(pg_catalog.=) $1 AND d.adnum OPERATOR(pg_catalog.=) $2",
+            &[self.relation.into(), self.attnum.into()],
+        )
+        .ok()
+        .flatten()
+    }
 }
 
 impl Sequence {
@@ -105,30 +117,53 @@ SELECT c.oid,
 /// sequence to the column) and defaults (deptype n from a `pg_attrdef` to the sequence).
 /// `{filter}` restricts the edges to a set of sequences or of tables.
 const EDGES: &str = r#"
-WITH edges AS (
+WITH raw_edges AS (
     SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
-           NULL::pg_catalog.pg_node_tree AS adbin
+           NULL::pg_catalog.text AS adbin
       FROM pg_catalog.pg_depend AS d
      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.refobjsubid OPERATOR(pg_catalog.>) 0
        AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
     UNION ALL
-    SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin
+    SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
       FROM pg_catalog.pg_depend AS d
       JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
      WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
        AND d.deptype OPERATOR(pg_catalog.=) 'n'
+), edges AS (
+    -- A serial column is both OWNED BY and a default: one row per column.
+    SELECT r.seq, r.rel, r.attnum, pg_catalog.max(r.adbin) AS adbin
+      FROM raw_edges AS r
+     WHERE {filter} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+     GROUP BY r.seq, r.rel, r.attnum
+), usable_index AS (
+    -- Per table and column: the btree index (default operator class, valid, not partial)
+    -- whose first key is that column, primary key first.
+    SELECT DISTINCT ON (i.indrelid, i.indkey[0])
+           i.indrelid, i.indkey[0] AS attnum, i.indexrelid,
+           (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
+             AS descending
+      FROM pg_catalog.pg_index AS i
+      JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+      JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
+      JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
+     WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT e.rel FROM edges AS e)
+       AND am.amname OPERATOR(pg_catalog.=) 'btree'
+       AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
+       AND i.indpred IS NULL
+     ORDER BY i.indrelid, i.indkey[0], i.indisprimary DESC, i.indnatts, i.indexrelid
 )
 SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
        pg_catalog.format('%I.%I', n.nspname, c.relname),
        pg_catalog.quote_ident(a.attname),
-       pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname),
+       NULL::pg_catalog.text,
        a.atttypid,
-       pg_catalog.format_type(a.atttypid, a.atttypmod),
-       e.adbin::pg_catalog.text,
-       pg_catalog.pg_get_expr(e.adbin, e.rel),
+       CASE WHEN a.atttypid OPERATOR(pg_catalog.<>) ALL ('{int2,int4,int8,numeric}'::pg_catalog.regtype[])
+            THEN pg_catalog.format_type(a.atttypid, a.atttypmod) END,
+       e.adbin,
+       NULL::pg_catalog.text,
        pg_catalog.has_column_privilege(e.rel, e.attnum, 'SELECT'),
        pg_catalog.row_security_active(e.rel),
        ARRAY(WITH RECURSIVE up(rel) AS (
@@ -147,23 +182,9 @@ SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
   JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) e.rel
                                    AND a.attnum OPERATOR(pg_catalog.=) e.attnum
                                    AND NOT a.attisdropped
-  LEFT JOIN LATERAL (
-       SELECT i.indexrelid,
-              (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
-                AS descending
-         FROM pg_catalog.pg_index AS i
-         JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
-         JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-         JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
-        WHERE i.indrelid OPERATOR(pg_catalog.=) e.rel
-          AND i.indkey[0] OPERATOR(pg_catalog.=) e.attnum
-          AND am.amname OPERATOR(pg_catalog.=) 'btree'
-          AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
-          AND i.indpred IS NULL
-        ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid
-        LIMIT 1) AS ix ON true
- WHERE {filter} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
- ORDER BY 8
+  LEFT JOIN usable_index AS ix ON ix.indrelid OPERATOR(pg_catalog.=) e.rel
+                              AND ix.attnum OPERATOR(pg_catalog.=) e.attnum
+ ORDER BY 6, 7
 "#;
 
 /// One edge as read from the catalog, before edges of the same column are merged.
@@ -280,8 +301,8 @@ fn edges(
         return Ok(Vec::new());
     }
     let column = match filter {
-        EdgeFilter::Sequences => "e.seq",
-        EdgeFilter::Tables => "e.rel",
+        EdgeFilter::Sequences => "r.seq",
+        EdgeFilter::Tables => "r.rel",
     };
     let query = EDGES.replace("{filter}", column);
     let mut out = Vec::new();
@@ -298,12 +319,11 @@ fn edges(
                 has_children: row.get(5)?.unwrap_or(true),
                 table_sql: row.get(6)?.expect("format() is never NULL"),
                 column_sql: row.get(7)?.expect("quote_ident() is never NULL"),
-                display: row.get(8)?.expect("format() is never NULL"),
+                display: String::new(), // filled in below from the quoted parts
                 // SAFETY: getBaseType only reads the type cache for an existing type.
                 base_type: unsafe { pg_sys::getBaseType(atttypid) },
                 type_name: row.get(10)?.unwrap_or_default(),
                 default_use: adbin.map(|text| default_expr::classify(&text, sequence)),
-                default_text: row.get(12)?,
                 can_select: row.get(13)?.unwrap_or(false),
                 row_security_active: row.get(14)?.unwrap_or(false),
                 ancestors: row.get(15)?.unwrap_or_default(),
@@ -312,6 +332,8 @@ fn edges(
                     .map(|index| (index, row.get(17).ok().flatten().unwrap_or(false))),
             },
         });
+        let consumer = &mut out.last_mut().expect("just pushed").consumer;
+        consumer.display = format!("{}.{}", consumer.table_sql, consumer.column_sql);
     }
     Ok(out)
 }
@@ -327,7 +349,6 @@ fn merge(edges: Vec<Consumer>) -> Vec<Consumer> {
         {
             Some(existing) if edge.default_use.is_some() => {
                 existing.default_use = edge.default_use;
-                existing.default_text = edge.default_text;
             }
             Some(_) => {}
             None => merged.push(edge),

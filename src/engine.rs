@@ -127,7 +127,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
         return Some(Precheck::Skip(format!(
             "{} uses the sequence inside an expression, {}, so its values cannot bound it",
             wrapped.display,
-            wrapped.default_text.as_deref().unwrap_or("?")
+            wrapped.default_text().as_deref().unwrap_or("?")
         )));
     }
     if !sequence.can_select {
