@@ -195,13 +195,7 @@ struct Edge {
 
 /// The sequences in `scope`, ordered by schema and name, each with all of its consumers.
 pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequence>> {
-    let (oids, schemas, excluded) = match scope {
-        Scope::Sequences(oids) => (Some(oids.to_vec()), None, None),
-        Scope::Database {
-            schemas,
-            exclude_schemas,
-        } => (None, schemas.clone(), exclude_schemas.clone()),
-    };
+    let (oids, schemas, excluded) = scope_parameters(scope);
     let mut sequences = Vec::new();
     for row in client.select(
         SEQUENCES,
@@ -231,6 +225,37 @@ pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequen
         sequence.consumers = merge(by_sequence.remove(&sequence.oid).unwrap_or_default());
     }
     Ok(sequences)
+}
+
+/// Just the OIDs of the sequences in `scope`, in the order `load` returns them.
+pub fn sequence_oids(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<pg_sys::Oid>> {
+    let (oids, schemas, excluded) = scope_parameters(scope);
+    let mut out = Vec::new();
+    for row in client.select(
+        SEQUENCES,
+        None,
+        &[oids.into(), schemas.into(), excluded.into()],
+    )? {
+        out.extend(row.get::<pg_sys::Oid>(1)?);
+    }
+    Ok(out)
+}
+
+#[allow(clippy::type_complexity)]
+fn scope_parameters(
+    scope: &Scope<'_>,
+) -> (
+    Option<Vec<pg_sys::Oid>>,
+    Option<Vec<String>>,
+    Option<Vec<String>>,
+) {
+    match scope {
+        Scope::Sequences(oids) => (Some(oids.to_vec()), None, None),
+        Scope::Database {
+            schemas,
+            exclude_schemas,
+        } => (None, schemas.clone(), exclude_schemas.clone()),
+    }
 }
 
 /// The columns of `relations` that draw from a sequence, with the sequence's OID.

@@ -14,6 +14,7 @@ use pgrx::prelude::*;
 mod api;
 mod apply;
 mod auto;
+mod batches;
 mod bound;
 mod catalog;
 mod default_expr;

@@ -1,0 +1,176 @@
+//! The procedure form for very large or live databases: `resync_all_sequences_in_batches`
+//! resyncs a batch, commits, and goes on, so no lock is held longer than one batch, the lock
+//! table never fills up, and the backend's memory stays flat. The loop and its COMMITs are
+//! PL/pgSQL (a procedure's transaction control); each batch and the running summary are Rust.
+
+use crate::catalog::{self, Scope};
+use crate::engine::{self, Mode, Request};
+use crate::error;
+use crate::plan::Options;
+use crate::report::{Action, ReportRow};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde::{Deserialize, Serialize};
+
+/// What the procedure hands back in its INOUT `summary`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub checked: u64,
+    pub advanced: u64,
+    pub lowered: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub batches: u64,
+    /// Every sequence that was skipped or failed, with the reason.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Problem {
+    pub sequence: String,
+    pub action: String,
+    pub detail: String,
+}
+
+impl BatchSummary {
+    fn add(&mut self, rows: &[ReportRow]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.batches += 1;
+        for row in rows {
+            self.checked += 1;
+            match row.action {
+                Action::Advance => self.advanced += 1,
+                Action::Lower => self.lowered += 1,
+                Action::None => self.unchanged += 1,
+                Action::Skip => self.skipped += 1,
+                Action::Error => self.errors += 1,
+            }
+            if matches!(row.action, Action::Skip | Action::Error) {
+                self.problems.push(Problem {
+                    sequence: sequence_name(row.sequence),
+                    action: row.action.to_string(),
+                    detail: row.detail.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+}
+
+fn sequence_name(sequence: pg_sys::Oid) -> String {
+    Spi::get_one_with_args::<String>(
+        "SELECT $1::pg_catalog.regclass::pg_catalog.text",
+        &[sequence.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| u32::from(sequence).to_string())
+}
+
+/// The sequences a batched run covers, in the order it resyncs them.
+#[pg_extern(name = "_sequences_in_scope")]
+#[search_path(pg_catalog, pg_temp)]
+fn sequences_in_scope(
+    schemas: Option<Vec<Option<String>>>,
+    exclude_schemas: Option<Vec<Option<String>>>,
+) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+    let scope = Scope::Database {
+        schemas: schemas.map(|s| s.into_iter().flatten().collect()),
+        exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
+    };
+    Spi::connect(|client| catalog::sequence_oids(client, &scope)).map_err(crate::target::spi_error)
+}
+
+/// Resyncs one batch and returns `summary` with the batch's outcome added.
+#[pg_extern(name = "_resync_batch")]
+#[search_path(pg_catalog, pg_temp)]
+fn resync_batch(
+    batch: Vec<pg_sys::Oid>,
+    summary: Option<JsonB>,
+    dry_run: Option<bool>,
+    allow_backward: Option<bool>,
+    margin: Option<i64>,
+) -> Result<JsonB, ErrorReport> {
+    let request = Request {
+        dry_run: dry_run.ok_or_else(|| error::null_argument("dry_run"))?,
+        options: Options {
+            allow_backward: allow_backward.ok_or_else(|| error::null_argument("allow_backward"))?,
+            margin: match margin.ok_or_else(|| error::null_argument("margin"))? {
+                m if m < 0 => return Err(error::negative_margin(m)),
+                m => m,
+            },
+        },
+        mode: Mode::Sweep,
+    };
+    let mut running: BatchSummary = summary
+        .and_then(|JsonB(value)| serde_json::from_value(value).ok())
+        .unwrap_or_default();
+    let sequences = Spi::connect(|client| catalog::load(client, &Scope::Sequences(&batch)))
+        .map_err(crate::target::spi_error)?;
+    let rows = engine::resync(&sequences, &request)?;
+    running.add(&rows);
+    Ok(JsonB(
+        serde_json::to_value(&running).expect("a summary always serializes"),
+    ))
+}
+
+extension_sql!(
+    r#"
+CREATE PROCEDURE resync_all_sequences_in_batches(
+    schemas         pg_catalog.name[] DEFAULT NULL,
+    exclude_schemas pg_catalog.name[] DEFAULT NULL,
+    dry_run         pg_catalog.bool   DEFAULT false,
+    allow_backward  pg_catalog.bool   DEFAULT false,
+    margin          pg_catalog.int8   DEFAULT 0,
+    batch_size      pg_catalog.int4   DEFAULT 500,
+    INOUT summary   pg_catalog.jsonb  DEFAULT NULL)
+LANGUAGE plpgsql
+-- No SET clause: a procedure with one cannot COMMIT. Every name below is schema-qualified.
+AS $$
+DECLARE
+    all_sequences pg_catalog.oid[];
+    total pg_catalog.int4;
+    done pg_catalog.int4 := 0;
+    started pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+    last_notice pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch_size must be at least 1, got %', batch_size
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Each batch is resynced and committed before the next; 500 is a good size.';
+    END IF;
+    all_sequences := @extschema@._sequences_in_scope(schemas::pg_catalog.text[],
+                                                      exclude_schemas::pg_catalog.text[]);
+    total := COALESCE(pg_catalog.array_length(all_sequences, 1), 0);
+    summary := NULL;
+    WHILE done OPERATOR(pg_catalog.<) total LOOP
+        summary := @extschema@._resync_batch(
+            all_sequences[done OPERATOR(pg_catalog.+) 1 : done OPERATOR(pg_catalog.+) batch_size],
+            summary, dry_run, allow_backward, margin);
+        done := LEAST(done OPERATOR(pg_catalog.+) batch_size, total);
+        COMMIT;
+        IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) last_notice
+               OPERATOR(pg_catalog.>=) '5 seconds'::pg_catalog.interval
+           OR done OPERATOR(pg_catalog.=) total THEN
+            RAISE NOTICE 'pg_seqsync: resynced % / % sequences',
+                pg_catalog.to_char(done, 'FM999,999,999,999'),
+                pg_catalog.to_char(total, 'FM999,999,999,999');
+            last_notice := pg_catalog.clock_timestamp();
+        END IF;
+    END LOOP;
+    summary := pg_catalog.jsonb_set(
+        COALESCE(summary, @extschema@._resync_batch('{}', NULL, dry_run, allow_backward, margin)),
+        '{elapsed_seconds}',
+        pg_catalog.to_jsonb(pg_catalog.round(pg_catalog.date_part('epoch',
+            pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)::pg_catalog.numeric, 3)));
+END
+$$;
+COMMENT ON PROCEDURE resync_all_sequences_in_batches(pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool, pg_catalog.int8, pg_catalog.int4, pg_catalog.jsonb) IS
+'resync_all_sequences() for very large or live databases: commits after every batch_size sequences, reports progress, and returns a summary.';
+"#,
+    name = "batched_procedure",
+    requires = [sequences_in_scope, resync_batch]
+);
