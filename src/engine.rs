@@ -296,7 +296,7 @@ fn resync_one(
 /// else with one SQL query. The outer `Result` carries SPI failures, the inner one a value no
 /// bigint sequence can follow.
 #[allow(clippy::type_complexity)]
-fn read_bound(
+pub fn read_bound(
     roots: &[&Consumer],
     direction: Direction,
 ) -> Result<Result<Option<i64>, bound::BoundError>, pgrx::spi::Error> {
@@ -329,6 +329,17 @@ fn lock_not_available(timeout_ms: i32) -> String {
     format!(
         "lock not available: the sequence is in use by another transaction (waited {timeout_ms} ms, pg_seqsync.lock_timeout)"
     )
+}
+
+/// The message of an error caught in a subtransaction.
+pub fn caught_message(caught: &CaughtError) -> String {
+    match caught {
+        CaughtError::PostgresError(report)
+        | CaughtError::ErrorReport(report)
+        | CaughtError::RustPanic {
+            ereport: report, ..
+        } => report.message().to_string(),
+    }
 }
 
 /// Turns an error raised inside a sequence's subtransaction into its row, or raises it again when

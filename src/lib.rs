@@ -20,6 +20,7 @@ mod catalog;
 mod default_expr;
 mod engine;
 mod error;
+mod health;
 mod index_bound;
 mod plan;
 mod report;
