@@ -51,23 +51,13 @@ impl BatchSummary {
             }
             if matches!(row.action, Action::Skip | Action::Error) {
                 self.problems.push(Problem {
-                    sequence: sequence_name(row.sequence),
+                    sequence: catalog::relation_name(row.sequence),
                     action: row.action.to_string(),
                     detail: row.detail.clone().unwrap_or_default(),
                 });
             }
         }
     }
-}
-
-fn sequence_name(sequence: pg_sys::Oid) -> String {
-    Spi::get_one_with_args::<String>(
-        "SELECT $1::pg_catalog.regclass::pg_catalog.text",
-        &[sequence.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| u32::from(sequence).to_string())
 }
 
 /// The sequences a batched run covers, in the order it resyncs them.

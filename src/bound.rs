@@ -15,6 +15,17 @@ pub enum Direction {
     Descending,
 }
 
+impl Direction {
+    /// The direction of a sequence with this INCREMENT.
+    pub fn of_increment(increment: i64) -> Direction {
+        if increment > 0 {
+            Direction::Ascending
+        } else {
+            Direction::Descending
+        }
+    }
+}
+
 /// Why a bound could not be read as a bigint.
 #[derive(Debug)]
 pub enum BoundError {

@@ -60,6 +60,17 @@ pub struct Consumer {
     pub index: Option<(pg_sys::Oid, bool)>,
 }
 
+/// A relation's name as `regclass` prints it, for messages (its OID if it is gone).
+pub fn relation_name(relation: pg_sys::Oid) -> String {
+    Spi::get_one_with_args::<String>(
+        "SELECT $1::pg_catalog.regclass::pg_catalog.text",
+        &[relation.into()],
+    )
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| u32::from(relation).to_string())
+}
+
 impl Consumer {
     /// The column's default as SQL text, for messages (deparsed on demand: it is rarely needed).
     pub fn default_text(&self) -> Option<String> {

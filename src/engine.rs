@@ -232,11 +232,7 @@ fn resync_one(
     roots: &[&Consumer],
     request: &Request,
 ) -> Result<PlanRow, pgrx::spi::Error> {
-    let direction = if sequence.increment > 0 {
-        Direction::Ascending
-    } else {
-        Direction::Descending
-    };
+    let direction = Direction::of_increment(sequence.increment);
     // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
     let data_bound = match read_bound(roots, direction)? {
         Ok(bound) => bound,

@@ -140,11 +140,7 @@ fn health_of(sequence: &Sequence) -> HealthRow {
 }
 
 fn direction(state: &SequenceState) -> Direction {
-    if state.increment > 0 {
-        Direction::Ascending
-    } else {
-        Direction::Descending
-    }
+    Direction::of_increment(state.increment)
 }
 
 /// Values nextval() can still hand out, and the fraction of the range already used.

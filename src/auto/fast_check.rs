@@ -30,11 +30,7 @@ struct Watch {
 
 impl Watch {
     fn direction(&self) -> Direction {
-        if self.increment > 0 {
-            Direction::Ascending
-        } else {
-            Direction::Descending
-        }
+        Direction::of_increment(self.increment)
     }
 
     /// Has the data bound reached the value nextval() returns next?
@@ -174,11 +170,7 @@ fn prepare(client: &SpiClient<'_>, sequence: &Sequence) -> spi::Result<Option<Wa
     if engine::precheck_reason(sequence, &roots, false).is_some() {
         return Ok(None);
     }
-    let direction = if sequence.increment > 0 {
-        Direction::Ascending
-    } else {
-        Direction::Descending
-    };
+    let direction = Direction::of_increment(sequence.increment);
     let query = format!(
         "SELECT ({}), s.last_value, s.is_called FROM {} AS s",
         bound::sql(&roots, direction),

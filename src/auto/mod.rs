@@ -73,7 +73,7 @@ pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
             } else {
                 "check"
             },
-            sequence_name(row.sequence),
+            catalog::relation_name(row.sequence),
             row.detail.as_deref().unwrap_or("")
         );
     }
@@ -81,14 +81,4 @@ pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
 
 fn needs_attention(row: &ReportRow) -> bool {
     matches!(row.action, Action::Error | Action::Skip)
-}
-
-fn sequence_name(sequence: pg_sys::Oid) -> String {
-    Spi::get_one_with_args::<String>(
-        "SELECT $1::pg_catalog.regclass::pg_catalog.text",
-        &[sequence.into()],
-    )
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| format!("sequence {}", u32::from(sequence)))
 }
