@@ -105,8 +105,8 @@ SELECT c.oid,
        pg_catalog.format('%I.%I', n.nspname, c.relname),
        p.seqincrement,
        p.seqcycle,
-       pg_catalog.has_sequence_privilege(c.oid, 'SELECT'),
-       pg_catalog.has_sequence_privilege(c.oid, 'UPDATE')
+       $4 OR pg_catalog.has_sequence_privilege(c.oid, 'SELECT'),
+       $4 OR pg_catalog.has_sequence_privilege(c.oid, 'UPDATE')
   FROM pg_catalog.pg_class AS c
   JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   JOIN pg_catalog.pg_sequence AS p ON p.seqrelid OPERATOR(pg_catalog.=) c.oid
@@ -124,6 +124,10 @@ SELECT c.oid,
  ORDER BY n.nspname, c.relname
 "#;
 
+/// (In both queries a superuser caller, `$2`/`$4`, skips the privilege and row-security
+/// functions: for a superuser they always answer yes and no, but would each fetch the relation
+/// from the catalog cache again.)
+///
 /// Edges between sequences and columns: OWNED BY / identity (`pg_depend` deptype a or i from the
 /// sequence to the column) and defaults (deptype n from a `pg_attrdef` to the sequence).
 /// `{filter}` restricts the edges to a set of sequences or of tables.
@@ -175,15 +179,17 @@ SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
             THEN pg_catalog.format_type(a.atttypid, a.atttypmod) END,
        e.adbin,
        NULL::pg_catalog.text,
-       pg_catalog.has_column_privilege(e.rel, e.attnum, 'SELECT'),
-       pg_catalog.row_security_active(e.rel),
-       ARRAY(WITH RECURSIVE up(rel) AS (
+       $2 OR pg_catalog.has_column_privilege(e.rel, e.attnum, 'SELECT'),
+       NOT $2 AND pg_catalog.row_security_active(e.rel),
+       CASE WHEN c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i
+                                               WHERE i.inhrelid OPERATOR(pg_catalog.=) e.rel)
+       THEN ARRAY(WITH RECURSIVE up(rel) AS (
                  SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
                   WHERE i.inhrelid OPERATOR(pg_catalog.=) e.rel
                  UNION
                  SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
                    JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-             SELECT up.rel FROM up),
+             SELECT up.rel FROM up) END,
        ix.indexrelid, ix.descending
   FROM edges AS e
   JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) e.seq
@@ -211,7 +217,12 @@ pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequen
     for row in client.select(
         SEQUENCES,
         None,
-        &[oids.into(), schemas.into(), excluded.into()],
+        &[
+            oids.into(),
+            schemas.into(),
+            excluded.into(),
+            caller_is_superuser().into(),
+        ],
     )? {
         sequences.push(Sequence {
             oid: row.get(1)?.expect("pg_class.oid is never NULL"),
@@ -245,7 +256,12 @@ pub fn sequence_oids(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<V
     for row in client.select(
         SEQUENCES,
         None,
-        &[oids.into(), schemas.into(), excluded.into()],
+        &[
+            oids.into(),
+            schemas.into(),
+            excluded.into(),
+            caller_is_superuser().into(),
+        ],
     )? {
         out.extend(row.get::<pg_sys::Oid>(1)?);
     }
@@ -322,6 +338,11 @@ pub fn self_and_descendants(
     Ok(out)
 }
 
+fn caller_is_superuser() -> bool {
+    // SAFETY: reads the current role's superuser flag.
+    unsafe { pg_sys::superuser() }
+}
+
 #[derive(Clone, Copy)]
 enum EdgeFilter {
     Sequences,
@@ -342,7 +363,8 @@ fn edges(
     };
     let query = EDGES.replace("{filter}", column);
     let mut out = Vec::new();
-    for row in client.select(query.as_str(), None, &[oids.to_vec().into()])? {
+    let args = [oids.to_vec().into(), caller_is_superuser().into()];
+    for row in client.select(query.as_str(), None, &args)? {
         let sequence: pg_sys::Oid = row.get(1)?.expect("edge without a sequence");
         let adbin: Option<String> = row.get(11)?;
         let atttypid: pg_sys::Oid = row.get(9)?.expect("pg_attribute.atttypid is never NULL");
