@@ -103,10 +103,11 @@ sql -At -c "SELECT 'sequences: ' || count(*) FROM pg_class WHERE relkind = 'S' A
         -c "SHOW max_locks_per_transaction"
 {
   echo "SELECT pg_backend_pid() AS pid \\gset"
-  echo "\\! grep VmHWM /proc/:pid/status | sed 's/^/before: /'"
+  echo "\\setenv BACKEND_PID :pid"
+  echo "\\! grep VmHWM /proc/\$BACKEND_PID/status | sed 's/^/peak backend memory before: /'"
   echo "\\timing on"
   echo "CALL resync_all_sequences_in_batches(schemas => '{big}', batch_size => 500, summary => NULL);"
-  echo "\\! grep VmHWM /proc/:pid/status | sed 's/^/after:  /'"
+  echo "\\! grep VmHWM /proc/\$BACKEND_PID/status | sed 's/^/peak backend memory after:  /'"
 } > "$DIR/batched.sql"
 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -f "$DIR/batched.sql" 2>&1 \
   | sed -E 's/"problems": \[[^]]*\]/"problems": [...]/' | cut -c1-400

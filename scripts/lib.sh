@@ -22,7 +22,7 @@ cluster_start() {
   # Without RUST_BACKTRACE: with it, pgrx appends a Rust backtrace to re-raised errors' DETAIL.
   env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start \
-    -o "-p $port -k $dir -c listen_addresses='' -c fsync=off" >/dev/null
+    -o "-p $port -k $dir -c listen_addresses='' -c fsync=off ${CLUSTER_OPTS:-}" >/dev/null
 }
 
 cluster_stop() {

@@ -49,6 +49,7 @@ fn resync_sequence_internal(
 > {
     let target = target.ok_or_else(|| error::null_argument("target"))?;
     let request = request(dry_run, allow_backward, margin, Mode::Explicit)?;
+    warn_about_enabled_subscriptions()?;
     let sequences = Spi::connect(|client| {
         let oids = target::resolve(client, target, column_name)?;
         catalog::load(client, &Scope::Sequences(&oids)).map_err(target::spi_error)
@@ -88,9 +89,36 @@ fn resync_all_sequences_internal(
     };
     let sequences =
         Spi::connect(|client| catalog::load(client, &scope)).map_err(target::spi_error)?;
+    warn_about_enabled_subscriptions()?;
     let rows = engine::resync(&sequences, &request)?;
     pgrx::notice!("{}", Summary::of(&rows).message(request.dry_run));
     Ok(into_table(rows))
+}
+
+/// Logical replication does not carry sequences, which is why a subscriber needs a resync at
+/// cutover; but while its subscriptions are enabled, rows (with their ids) may still arrive after
+/// the resync has read the bound. Say so, naming them.
+fn warn_about_enabled_subscriptions() -> Result<(), ErrorReport> {
+    let names = Spi::get_one::<String>(
+        "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(s.subname), ', ' ORDER BY s.subname)
+           FROM pg_catalog.pg_subscription AS s
+          WHERE s.subenabled
+            AND s.subdbid OPERATOR(pg_catalog.=)
+                (SELECT d.oid FROM pg_catalog.pg_database AS d
+                  WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())",
+    )
+    .map_err(target::spi_error)?;
+    if let Some(names) = names {
+        ErrorReport::new(
+            pgrx::PgSqlErrorCode::ERRCODE_WARNING,
+            format!("pg_seqsync: subscriptions still enabled in this database: {names}"),
+            "pg_seqsync",
+        )
+        .set_detail("Rows replicated after this resync may carry ids past the new sequence positions.")
+        .set_hint("At a cutover, disable them (ALTER SUBSCRIPTION ... DISABLE) first, or resync again once they are.")
+        .report(pgrx::PgLogLevel::WARNING);
+    }
+    Ok(())
 }
 
 fn request(

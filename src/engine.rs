@@ -98,6 +98,34 @@ pub fn is_deliberate_skip(sequence: &Sequence, roots: &[&Consumer]) -> bool {
 
 /// Checks that need only the catalog: is there anything to compare, and may this role do it?
 fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<Precheck> {
+    // The caller's rights on the sequence come first: a named sequence the caller may not
+    // use is an error, whatever shape it is in.
+    if !sequence.can_select {
+        return Some(denied(
+            format!(
+                "permission denied for sequence {}: reading it needs SELECT",
+                sequence.name
+            ),
+            format!(
+                "GRANT SELECT ON SEQUENCE {} TO {};",
+                sequence.name,
+                current_role()
+            ),
+        ));
+    }
+    if !dry_run && !sequence.can_update {
+        return Some(denied(
+            format!(
+                "permission denied for sequence {}: moving it needs UPDATE",
+                sequence.name
+            ),
+            format!(
+                "GRANT UPDATE ON SEQUENCE {} TO {}; or call with dry_run => true.",
+                sequence.name,
+                current_role()
+            ),
+        ));
+    }
     if sequence.consumers.is_empty() {
         return Some(Precheck::Skip(
             "no column draws from this sequence, so there is no data to bound it".into(),
@@ -129,32 +157,6 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             wrapped.display,
             wrapped.default_text().as_deref().unwrap_or("?")
         )));
-    }
-    if !sequence.can_select {
-        return Some(denied(
-            format!(
-                "permission denied for sequence {}: reading it needs SELECT",
-                sequence.name
-            ),
-            format!(
-                "GRANT SELECT ON SEQUENCE {} TO {};",
-                sequence.name,
-                current_role()
-            ),
-        ));
-    }
-    if !dry_run && !sequence.can_update {
-        return Some(denied(
-            format!(
-                "permission denied for sequence {}: moving it needs UPDATE",
-                sequence.name
-            ),
-            format!(
-                "GRANT UPDATE ON SEQUENCE {} TO {}; or call with dry_run => true.",
-                sequence.name,
-                current_role()
-            ),
-        ));
     }
     if let Some(column) = roots.iter().find(|c| !c.can_select) {
         return Some(denied(

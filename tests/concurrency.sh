@@ -87,6 +87,46 @@ psql -d $DB -At -c "SELECT count(*) FROM resync_all_sequences(schemas => '{publi
 past=$(psql -d $DB -At -c "SELECT nextval('hot_id_seq') > (SELECT max(id) FROM hot)
                               AND nextval('hot_cached_id_seq') > (SELECT max(id) FROM hot_cached)")
 [[ "$past" == t ]] || { echo "FAIL: sequence not past the data after the final resync"; fail=1; }
+
+# Phase 2: automatic resync on, COPY loaders writing explicit ids ahead, nextval() inserters,
+# and no explicit resync at all: the trigger alone must keep every insert collision-free.
+psql -d $DB -c "CREATE TABLE auto_hot (id bigserial PRIMARY KEY, src text NOT NULL)" \
+            -c "SELECT enable_auto_resync('auto_hot')" -c "TRUNCATE samples" >/dev/null
+echo "INSERT INTO auto_hot (src) VALUES ('nextval');" > "$work/auto_insert.sql"
+echo "INSERT INTO samples (hot) SELECT last_value FROM auto_hot_id_seq;" > "$work/auto_sample.sql"
+copy_loader() { # COPY batches of explicit ids far ahead of the sequence, until time is up
+  local end=$((SECONDS + SECONDS_TO_RUN)) base
+  while ((SECONDS < end)); do
+    base=$(psql -d $DB -At -c "SELECT COALESCE(max(id), 0) + 100000 FROM auto_hot")
+    seq "$base" $((base + 49)) | awk '{ print $1 "\tcopy" }' \
+      | psql -d $DB -c "COPY auto_hot (id, src) FROM STDIN" || return 1
+  done
+}
+run auto_insert 2 auto_insert.sql & p1=$!
+run auto_sample 1 auto_sample.sql & p2=$!
+copy_loader > "$work/copy.log" 2>&1 & p3=$!
+status=0
+for p in $p1 $p2 $p3; do wait $p || status=1; done
+for n in auto_insert auto_sample copy; do
+  if grep -qiE 'error|abort' "$work/$n.log"; then
+    echo "$n reported errors:"; cat "$work/$n.log"; status=1
+  fi
+done
+((status == 0)) || { echo "FAIL: a session failed under load with auto-resync"; exit 1; }
+psql -d $DB -At <<'SQL' >"$work/checks2"
+SELECT 'auto_rows_nextval ' || count(*) FROM auto_hot WHERE src = 'nextval';
+SELECT 'auto_rows_copied ' || count(*) FROM auto_hot WHERE src = 'copy';
+SELECT 'auto_backward_steps ' || count(*) FROM (
+    SELECT hot < lag(hot) OVER (ORDER BY n) AS back FROM samples) AS s WHERE back;
+SELECT 'auto_past_data ' || (nextval('auto_hot_id_seq') > (SELECT max(id) FROM auto_hot));
+SQL
+cat "$work/checks2"
+value2() { awk -v k="$1" '$1 == k {print $2}' "$work/checks2"; }
+(($(value2 auto_rows_nextval) > 100)) || { echo "FAIL: too little nextval traffic with auto-resync"; fail=1; }
+(($(value2 auto_rows_copied) > 100)) || { echo "FAIL: the COPY loader did not run"; fail=1; }
+(($(value2 auto_backward_steps) == 0)) || { echo "FAIL: a sequence moved backward with auto-resync"; fail=1; }
+[[ "$(value2 auto_past_data)" == true ]] || { echo "FAIL: the trigger left the sequence behind the data"; fail=1; }
+
 psql -d postgres -c "DROP DATABASE $DB"
 ((fail == 0)) && echo "concurrency: ok"
 exit $fail
