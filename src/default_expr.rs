@@ -9,6 +9,9 @@ use pgrx::list::PgList;
 use pgrx::{is_a, pg_sys};
 use std::ffi::CString;
 
+/// `nextval(regclass)`: OID 1574 in every PostgreSQL release (its fmgroids.h name changed in 14).
+const NEXTVAL_REGCLASS: u32 = 1574;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultUse {
     /// `nextval('seq')`, at most cast to the column's type: the column holds the sequence's values.
@@ -34,7 +37,7 @@ pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
             } else if is_a(node, pg_sys::NodeTag::T_FuncExpr) {
                 let call = node.cast::<pg_sys::FuncExpr>();
                 let args = PgList::<pg_sys::Node>::from_pg((*call).args);
-                if (*call).funcid == pg_sys::Oid::from(pg_sys::F_NEXTVAL) {
+                if (*call).funcid == pg_sys::Oid::from(NEXTVAL_REGCLASS) {
                     return match args.get_ptr(0) {
                         Some(arg) if args.len() == 1 && is_regclass_const(arg, sequence) => {
                             DefaultUse::Plain

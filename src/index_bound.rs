@@ -119,15 +119,13 @@ unsafe fn begin_scan(
 }
 
 #[cfg(feature = "pg18")]
-unsafe fn begin_scan(heap: pg_sys::Relation, index: pg_sys::Relation) -> pg_sys::IndexScanDesc {
-    pg_sys::index_beginscan(
-        heap,
-        index,
-        pg_sys::GetActiveSnapshot(),
-        std::ptr::null_mut(),
-        1,
-        0,
-    )
+unsafe fn begin_scan(
+    heap: pg_sys::Relation,
+    index: pg_sys::Relation,
+    snapshot: pg_sys::Snapshot,
+) -> pg_sys::IndexScanDesc {
+    // PostgreSQL 18 added an instrumentation argument.
+    pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), 1, 0)
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -59,12 +59,22 @@ pub fn register_invalidation_callback() {
     }
     // SAFETY: the callback only bumps a counter; it never errors or allocates.
     unsafe {
-        pg_sys::CacheRegisterRelcacheCallback(
-            Some(on_relcache_invalidation),
-            pg_sys::Datum::from(0),
-        );
+        register_relcache_callback(Some(on_relcache_invalidation), pg_sys::Datum::from(0));
     }
     CALLBACK_REGISTERED.set(true);
+}
+
+#[cfg(not(feature = "pg13"))]
+use pg_sys::CacheRegisterRelcacheCallback as register_relcache_callback;
+
+// pgrx's PostgreSQL 13 bindings leave out utils/inval.h; the function is the same.
+#[cfg(feature = "pg13")]
+extern "C-unwind" {
+    #[link_name = "CacheRegisterRelcacheCallback"]
+    fn register_relcache_callback(
+        func: Option<unsafe extern "C-unwind" fn(pg_sys::Datum, pg_sys::Oid)>,
+        arg: pg_sys::Datum,
+    );
 }
 
 #[pg_guard]
