@@ -1,5 +1,5 @@
 -- Hostile and bad input, as a table: each case with the SQLSTATE (or report action, or row
--- count) it must give. Row-returning cases are dry runs or end in skip/error rows; the last
+-- count) it must give; `a|b` accepts either where PostgreSQL versions differ. Row-returning cases are dry runs or end in skip/error rows; the last
 -- query checks that no sequence moved.
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
@@ -65,7 +65,7 @@ INSERT INTO cases (description, role, sql, expected) VALUES
 ('NULL target', NULL, 'SELECT action FROM resync_sequence(NULL)', '22004'),
 ('NULL target with a column', NULL, 'SELECT action FROM resync_sequence(NULL, ''id'')', '22004'),
 ('unknown relation', NULL, 'SELECT action FROM resync_sequence(''hostile.nope'')', '42P01'),
-('unknown schema', NULL, 'SELECT action FROM resync_sequence(''nope.t'')', '3F000'),
+('unknown schema (42P01 from PostgreSQL 18)', NULL, 'SELECT action FROM resync_sequence(''nope.t'')', '3F000|42P01'),
 ('dropped relation, by OID', NULL, format('SELECT action FROM resync_sequence(%s::oid::regclass)', :gone_oid), '42P01'),
 ('OID 0', NULL, 'SELECT action FROM resync_sequence(0::oid::regclass)', '42P01'),
 ('view', NULL, 'SELECT action FROM resync_sequence(''hostile.v'')', '42809'),
@@ -116,10 +116,14 @@ INSERT INTO cases (description, role, sql, expected) VALUES
 ('owns nothing: trigger on another''s table', 'regress_hostile_nobody', 'CREATE TRIGGER x AFTER INSERT ON hostile.t FOR EACH STATEMENT EXECUTE FUNCTION _auto_resync_trigger()', '42501'),
 ('owns nothing: the DDL hook on another''s table', 'regress_hostile_nobody', 'SELECT _auto_resync_after_ddl(''hostile.t''::regclass)', '42501');
 
-SELECT n, description, role, expected, pg_temp.outcome(sql, role) AS got
+ALTER TABLE cases ADD COLUMN got text;
+UPDATE cases SET got = pg_temp.outcome(sql, role);
+SELECT n, description, role, expected, got ~ ('^(' || expected || ')$') AS as_expected
   FROM cases ORDER BY n;
-SELECT count(*) AS cases, count(*) FILTER (WHERE pg_temp.outcome(sql, role) <> expected) AS mismatches
+SELECT count(*) AS cases, count(*) FILTER (WHERE NOT got ~ ('^(' || expected || ')$')) AS mismatches
   FROM cases;
+-- Any mismatch, with what it gave instead (no rows when all are as expected).
+SELECT n, description, expected, got FROM cases WHERE NOT got ~ ('^(' || expected || ')$');
 
 -- Nothing changed: every sequence is where it was, and the victims of the injections exist.
 SELECT count(*) AS sequences_moved FROM before WHERE pg_temp.state(seq) <> state;
