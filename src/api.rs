@@ -5,7 +5,6 @@
 use crate::catalog::{self, Scope};
 use crate::engine::{self, Mode, Request};
 use crate::error;
-use crate::plan::Options;
 use crate::report::{ReportRow, Summary};
 use crate::target;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -48,11 +47,11 @@ fn resync_sequence_internal(
     ErrorReport,
 > {
     let target = target.ok_or_else(|| error::null_argument("target"))?;
-    let request = request(dry_run, allow_backward, margin, Mode::Explicit)?;
+    let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
     let sequences = Spi::connect(|client| {
         let oids = target::resolve(client, target, column_name)?;
-        catalog::load(client, &Scope::Sequences(&oids)).map_err(target::spi_error)
+        catalog::load(client, &Scope::Sequences(&oids)).map_err(error::catalog_query_failed)
     })?;
     let rows = engine::resync(&sequences, &request)?;
     Ok(into_table(rows))
@@ -82,13 +81,13 @@ fn resync_all_sequences_internal(
     >,
     ErrorReport,
 > {
-    let request = request(dry_run, allow_backward, margin, Mode::Sweep)?;
+    let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Sweep)?;
     let scope = Scope::Database {
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
     };
-    let sequences =
-        Spi::connect(|client| catalog::load(client, &scope)).map_err(target::spi_error)?;
+    let sequences = Spi::connect(|client| catalog::load(client, &scope))
+        .map_err(error::catalog_query_failed)?;
     warn_about_enabled_subscriptions()?;
     let rows = engine::resync(&sequences, &request)?;
     pgrx::notice!("{}", Summary::of(&rows).message(request.dry_run));
@@ -107,7 +106,7 @@ fn warn_about_enabled_subscriptions() -> Result<(), ErrorReport> {
                 (SELECT d.oid FROM pg_catalog.pg_database AS d
                   WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())",
     )
-    .map_err(target::spi_error)?;
+    .map_err(error::catalog_query_failed)?;
     if let Some(names) = names {
         ErrorReport::new(
             pgrx::PgSqlErrorCode::ERRCODE_WARNING,
@@ -119,28 +118,6 @@ fn warn_about_enabled_subscriptions() -> Result<(), ErrorReport> {
         .report(pgrx::PgLogLevel::WARNING);
     }
     Ok(())
-}
-
-fn request(
-    dry_run: Option<bool>,
-    allow_backward: Option<bool>,
-    margin: Option<i64>,
-    mode: Mode,
-) -> Result<Request, ErrorReport> {
-    let dry_run = dry_run.ok_or_else(|| error::null_argument("dry_run"))?;
-    let allow_backward = allow_backward.ok_or_else(|| error::null_argument("allow_backward"))?;
-    let margin = margin.ok_or_else(|| error::null_argument("margin"))?;
-    if margin < 0 {
-        return Err(error::negative_margin(margin));
-    }
-    Ok(Request {
-        dry_run,
-        options: Options {
-            allow_backward,
-            margin,
-        },
-        mode,
-    })
 }
 
 fn into_table(rows: Vec<ReportRow>) -> TableIterator<'static, Row> {

@@ -5,8 +5,6 @@
 
 use crate::catalog::{self, Scope};
 use crate::engine::{self, Mode, Request};
-use crate::error;
-use crate::plan::Options;
 use crate::report::{Action, ReportRow};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -71,7 +69,8 @@ fn sequences_in_scope(
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
     };
-    Spi::connect(|client| catalog::sequence_oids(client, &scope)).map_err(crate::target::spi_error)
+    Spi::connect(|client| catalog::sequence_oids(client, &scope))
+        .map_err(crate::error::catalog_query_failed)
 }
 
 /// Resyncs one batch and returns `summary` with the batch's outcome added.
@@ -84,22 +83,12 @@ fn resync_batch(
     allow_backward: Option<bool>,
     margin: Option<i64>,
 ) -> Result<JsonB, ErrorReport> {
-    let request = Request {
-        dry_run: dry_run.ok_or_else(|| error::null_argument("dry_run"))?,
-        options: Options {
-            allow_backward: allow_backward.ok_or_else(|| error::null_argument("allow_backward"))?,
-            margin: match margin.ok_or_else(|| error::null_argument("margin"))? {
-                m if m < 0 => return Err(error::negative_margin(m)),
-                m => m,
-            },
-        },
-        mode: Mode::Sweep,
-    };
+    let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Sweep)?;
     let mut running: BatchSummary = summary
         .and_then(|JsonB(value)| serde_json::from_value(value).ok())
         .unwrap_or_default();
     let sequences = Spi::connect(|client| catalog::load(client, &Scope::Sequences(&batch)))
-        .map_err(crate::target::spi_error)?;
+        .map_err(crate::error::catalog_query_failed)?;
     let rows = engine::resync(&sequences, &request)?;
     running.add(&rows);
     Ok(JsonB(

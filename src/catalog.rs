@@ -212,29 +212,7 @@ struct Edge {
 
 /// The sequences in `scope`, ordered by schema and name, each with all of its consumers.
 pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequence>> {
-    let (oids, schemas, excluded) = scope_parameters(scope);
-    let mut sequences = Vec::new();
-    for row in client.select(
-        SEQUENCES,
-        None,
-        &[
-            oids.into(),
-            schemas.into(),
-            excluded.into(),
-            caller_is_superuser().into(),
-        ],
-    )? {
-        sequences.push(Sequence {
-            oid: row.get(1)?.expect("pg_class.oid is never NULL"),
-            name: row.get(2)?.expect("format() is never NULL"),
-            increment: row.get(3)?.expect("pg_sequence.seqincrement is never NULL"),
-            cycle: row.get(4)?.unwrap_or(false),
-            can_select: row.get(5)?.unwrap_or(false),
-            can_update: row.get(6)?.unwrap_or(false),
-            consumers: Vec::new(),
-        });
-    }
-
+    let mut sequences = sequences_without_consumers(client, scope)?;
     let oids: Vec<pg_sys::Oid> = sequences.iter().map(|s| s.oid).collect();
     let mut by_sequence: HashMap<pg_sys::Oid, Vec<Consumer>> = HashMap::new();
     for edge in edges(client, EdgeFilter::Sequences, &oids)? {
@@ -251,21 +229,36 @@ pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequen
 
 /// Just the OIDs of the sequences in `scope`, in the order `load` returns them.
 pub fn sequence_oids(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<pg_sys::Oid>> {
+    Ok(sequences_without_consumers(client, scope)?
+        .into_iter()
+        .map(|s| s.oid)
+        .collect())
+}
+
+fn sequences_without_consumers(
+    client: &SpiClient<'_>,
+    scope: &Scope<'_>,
+) -> spi::Result<Vec<Sequence>> {
     let (oids, schemas, excluded) = scope_parameters(scope);
-    let mut out = Vec::new();
-    for row in client.select(
-        SEQUENCES,
-        None,
-        &[
-            oids.into(),
-            schemas.into(),
-            excluded.into(),
-            caller_is_superuser().into(),
-        ],
-    )? {
-        out.extend(row.get::<pg_sys::Oid>(1)?);
+    let args = [
+        oids.into(),
+        schemas.into(),
+        excluded.into(),
+        caller_is_superuser().into(),
+    ];
+    let mut sequences = Vec::new();
+    for row in client.select(SEQUENCES, None, &args)? {
+        sequences.push(Sequence {
+            oid: row.get(1)?.expect("pg_class.oid is never NULL"),
+            name: row.get(2)?.expect("format() is never NULL"),
+            increment: row.get(3)?.expect("pg_sequence.seqincrement is never NULL"),
+            cycle: row.get(4)?.unwrap_or(false),
+            can_select: row.get(5)?.unwrap_or(false),
+            can_update: row.get(6)?.unwrap_or(false),
+            consumers: Vec::new(),
+        });
     }
-    Ok(out)
+    Ok(sequences)
 }
 
 #[allow(clippy::type_complexity)]

@@ -92,3 +92,12 @@ pub fn insufficient_privilege(message: &str, hint: &str) -> ErrorReport {
         hint,
     )
 }
+
+/// An SPI failure in one of our own catalog queries: not the caller's doing.
+pub fn catalog_query_failed(error: pgrx::spi::Error) -> ErrorReport {
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        format!("pg_seqsync: catalog query failed: {error}"),
+        "pg_seqsync",
+    )
+}

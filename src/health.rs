@@ -55,8 +55,8 @@ fn sequence_health(
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: None,
     };
-    let sequences =
-        Spi::connect(|client| catalog::load(client, &scope)).map_err(crate::target::spi_error)?;
+    let sequences = Spi::connect(|client| catalog::load(client, &scope))
+        .map_err(crate::error::catalog_query_failed)?;
     let rows = with_fresh_snapshot(|| sequences.iter().map(health_of).collect::<Vec<_>>());
     Ok(TableIterator::new(rows))
 }
@@ -65,10 +65,8 @@ fn health_of(sequence: &Sequence) -> HealthRow {
     let roots = sequence.root_consumers();
     let mut consumers: Vec<String> = roots.iter().map(|c| c.display.clone()).collect();
     consumers.sort();
-    let narrow = narrower_consumer(sequence, &roots);
-    let mut detail = narrow.clone();
-
     if !sequence.can_select {
+        // Nothing is read from a sequence the caller may not read.
         return (
             sequence.oid,
             consumers,
@@ -78,11 +76,13 @@ fn health_of(sequence: &Sequence) -> HealthRow {
             None,
             None,
             None,
-            narrow.is_some(),
+            false,
             Some(format!("permission denied for sequence {}", sequence.name)),
         );
     }
     let state = sequence_state::read(sequence.oid);
+    let narrow = narrower_consumer(&state, &roots);
+    let mut detail = narrow.clone();
     let next = state.next_value();
     let (values_left, fraction_used) = capacity(&state);
 
@@ -161,8 +161,7 @@ fn capacity(state: &SequenceState) -> (Option<AnyNumeric>, Option<f64>) {
 }
 
 /// A consumer column that can hold values beyond the sequence's limit in its direction.
-fn narrower_consumer(sequence: &Sequence, roots: &[&Consumer]) -> Option<String> {
-    let state = sequence_state::read(sequence.oid);
+fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<String> {
     let ascending = state.increment > 0;
     roots.iter().find_map(|c| {
         let (lowest, highest): (i128, i128) = match c.base_type {

@@ -28,10 +28,11 @@ pub fn resolve(
                     return Err(error::undefined_column(&name, column));
                 }
             }
-            let relations = catalog::self_and_ancestors(client, target).map_err(spi_error)?;
+            let relations =
+                catalog::self_and_ancestors(client, target).map_err(error::catalog_query_failed)?;
             let mut sequences: Vec<pg_sys::Oid> = Vec::new();
-            for (sequence, consumer) in
-                catalog::consumers_of_tables(client, &relations).map_err(spi_error)?
+            for (sequence, consumer) in catalog::consumers_of_tables(client, &relations)
+                .map_err(error::catalog_query_failed)?
             {
                 let wanted = column_name.is_none_or(|c| c == consumer.column_name);
                 if wanted && !sequences.contains(&sequence) {
@@ -62,13 +63,19 @@ pub fn describe(
             Some(1),
             &[target.into()],
         )
-        .map_err(spi_error)?;
+        .map_err(error::catalog_query_failed)?;
     if row.is_empty() {
         return Err(error::undefined_relation(u32::from(target)));
     }
     let row = row.first();
-    let kind: String = row.get(1).map_err(spi_error)?.unwrap_or_default();
-    let name: String = row.get(2).map_err(spi_error)?.unwrap_or_default();
+    let kind: String = row
+        .get(1)
+        .map_err(error::catalog_query_failed)?
+        .unwrap_or_default();
+    let name: String = row
+        .get(2)
+        .map_err(error::catalog_query_failed)?
+        .unwrap_or_default();
     Ok((kind.chars().next().unwrap_or('?'), name))
 }
 
@@ -86,7 +93,7 @@ fn has_column(
             Some(1),
             &[relation.into(), column.into()],
         )
-        .map_err(spi_error)?;
+        .map_err(error::catalog_query_failed)?;
     Ok(!found.is_empty())
 }
 
@@ -101,12 +108,4 @@ pub fn kind_name(relkind: char) -> &'static str {
         'S' => "a sequence",
         _ => "not a table",
     }
-}
-
-pub fn spi_error(error: pgrx::spi::Error) -> ErrorReport {
-    ErrorReport::new(
-        pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-        format!("pg_seqsync: catalog query failed: {error}"),
-        "pg_seqsync",
-    )
 }

@@ -29,7 +29,7 @@ fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
             target::resolve(client, table, None)?;
             let mut placed = 0;
             for relation in
-                catalog::self_and_descendants(client, table).map_err(target::spi_error)?
+                catalog::self_and_descendants(client, table).map_err(error::catalog_query_failed)?
             {
                 placed += place_trigger(client, relation, TABLE_TRIGGER)?;
             }
@@ -54,7 +54,7 @@ fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
                     None,
                     &[],
                 )
-                .map_err(target::spi_error)?;
+                .map_err(error::catalog_query_failed)?;
             let mut placed = 0;
             for relation in tables_with_sequences(client)? {
                 placed += place_trigger(client, relation, DATABASE_TRIGGER)?;
@@ -71,8 +71,8 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
         let (name, relations) = match target {
             Some(table) => {
                 require_table(client, table, "disable_auto_resync")?;
-                let relations =
-                    catalog::self_and_descendants(client, table).map_err(target::spi_error)?;
+                let relations = catalog::self_and_descendants(client, table)
+                    .map_err(error::catalog_query_failed)?;
                 (TABLE_TRIGGER, relations)
             }
             None => {
@@ -83,7 +83,7 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
                         None,
                         &[],
                     )
-                    .map_err(target::spi_error)?;
+                    .map_err(error::catalog_query_failed)?;
                 (
                     DATABASE_TRIGGER,
                     triggered_tables(client, DATABASE_TRIGGER)?,
@@ -101,7 +101,7 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
                     )
                     .and_then(|t| t.first().get_one::<String>())
                     .and_then(|sql| client.update(sql.unwrap_or_default().as_str(), None, &[]))
-                    .map_err(target::spi_error)?;
+                    .map_err(error::catalog_query_failed)?;
                 dropped += 1;
             }
         }
@@ -127,8 +127,8 @@ fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
             tables.push(object);
         }
         let mut to_resync = Vec::new();
-        for sequence in
-            catalog::load(client, &Scope::Sequences(&sequences)).map_err(target::spi_error)?
+        for sequence in catalog::load(client, &Scope::Sequences(&sequences))
+            .map_err(error::catalog_query_failed)?
         {
             tables.extend(sequence.consumers.iter().map(|c| c.relation));
             // A new sequence nothing draws from yet, a CYCLE sequence, ...: nothing to say.
@@ -138,7 +138,7 @@ fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
         }
         for table in tables {
             for relation in
-                catalog::self_and_descendants(client, table).map_err(target::spi_error)?
+                catalog::self_and_descendants(client, table).map_err(error::catalog_query_failed)?
             {
                 if !has_trigger(client, relation, TABLE_TRIGGER)? {
                     place_trigger(client, relation, DATABASE_TRIGGER)?;
@@ -176,7 +176,7 @@ fn auto_resync_status() -> Result<
                 None,
                 &[EVENT_TRIGGER.into()],
             )
-            .map_err(target::spi_error)?
+            .map_err(error::catalog_query_failed)?
             .is_empty();
         if event_trigger_on {
             rows.push((
@@ -232,11 +232,11 @@ fn relkind(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Result<Option<char>
             Some(1),
             &[relation.into()],
         )
-        .map_err(target::spi_error)?;
+        .map_err(error::catalog_query_failed)?;
     if kind.is_empty() {
         return Ok(None);
     }
-    let kind: Option<String> = kind.first().get(1).map_err(target::spi_error)?;
+    let kind: Option<String> = kind.first().get(1).map_err(error::catalog_query_failed)?;
     Ok(kind.and_then(|k| k.chars().next()))
 }
 
@@ -252,7 +252,7 @@ fn has_trigger(
             Some(1),
             &[relation.into(), name.into()],
         )
-        .map_err(target::spi_error)?;
+        .map_err(error::catalog_query_failed)?;
     Ok(!found.is_empty())
 }
 
@@ -279,10 +279,10 @@ fn place_trigger(
             &[name.into(), relation.into()],
         )
         .and_then(|t| t.first().get_one())
-        .map_err(target::spi_error)?;
+        .map_err(error::catalog_query_failed)?;
     client
         .update(sql.unwrap_or_default().as_str(), None, &[])
-        .map_err(target::spi_error)?;
+        .map_err(error::catalog_query_failed)?;
     Ok(1)
 }
 
@@ -297,9 +297,12 @@ fn triggered_tables(client: &SpiClient<'_>, name: &str) -> Result<Vec<pg_sys::Oi
             None,
             &[name.into()],
         )
-        .map_err(target::spi_error)?
+        .map_err(error::catalog_query_failed)?
     {
-        out.extend(row.get::<pg_sys::Oid>(1).map_err(target::spi_error)?);
+        out.extend(
+            row.get::<pg_sys::Oid>(1)
+                .map_err(error::catalog_query_failed)?,
+        );
     }
     Ok(out)
 }
@@ -312,10 +315,10 @@ fn tables_with_sequences(client: &SpiClient<'_>) -> Result<Vec<pg_sys::Oid>, Err
         exclude_schemas: None,
     };
     let mut tables: Vec<pg_sys::Oid> = Vec::new();
-    for sequence in catalog::load(client, &scope).map_err(target::spi_error)? {
+    for sequence in catalog::load(client, &scope).map_err(error::catalog_query_failed)? {
         for consumer in &sequence.consumers {
             for relation in catalog::self_and_descendants(client, consumer.relation)
-                .map_err(target::spi_error)?
+                .map_err(error::catalog_query_failed)?
             {
                 if !tables.contains(&relation) {
                     tables.push(relation);
