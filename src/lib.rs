@@ -18,6 +18,7 @@ mod batches;
 mod bound;
 mod catalog;
 mod default_expr;
+mod drop_extension;
 mod engine;
 mod error;
 mod health;

@@ -1,0 +1,143 @@
+//! `DROP EXTENSION pg_seqsync` leaves nothing behind. Automatic resync places triggers on
+//! users' tables and an event trigger that call our functions; they are not members of the
+//! extension, so without this the DROP would fail on them (or need CASCADE). An event trigger
+//! that *is* a member, on `ddl_command_start` for `DROP EXTENSION`, removes them first, with the
+//! `pg_seqsync.*` settings made for this database, when (and only when) the statement drops
+//! pg_seqsync. Written against the fmgr interface because only C sees the statement's parse tree.
+
+use crate::error;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{PgList, PgLogLevel, PgSqlErrorCode};
+use std::ffi::CStr;
+
+const EXTENSION_NAME: &str = "pg_seqsync";
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_before_drop_extension() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+#[no_mangle]
+#[pg_guard]
+pub unsafe extern "C-unwind" fn before_drop_extension(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    // SAFETY: fmgr hands us a valid fcinfo; `context` is an EventTriggerData when called as an
+    // event trigger.
+    let context = unsafe { (*fcinfo).context };
+    if context.is_null() || !unsafe { pgrx::is_a(context, pg_sys::NodeTag::T_EventTriggerData) } {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED,
+            "_before_drop_extension() can only be called as an event trigger",
+            "pg_seqsync",
+        )
+        .report(PgLogLevel::ERROR);
+    }
+    let parsetree = unsafe { (*context.cast::<pg_sys::EventTriggerData>()).parsetree };
+    if unsafe { drops_this_extension(parsetree) } {
+        if let Err(e) = remove_what_auto_resync_placed() {
+            e.report(PgLogLevel::ERROR);
+        }
+    }
+    pg_sys::Datum::from(0)
+}
+
+/// Whether `parsetree` is a `DROP EXTENSION` naming pg_seqsync (among others, perhaps).
+unsafe fn drops_this_extension(parsetree: *mut pg_sys::Node) -> bool {
+    if parsetree.is_null() || !unsafe { pgrx::is_a(parsetree, pg_sys::NodeTag::T_DropStmt) } {
+        return false;
+    }
+    let drop = parsetree.cast::<pg_sys::DropStmt>();
+    if unsafe { (*drop).removeType } != pg_sys::ObjectType::OBJECT_EXTENSION {
+        return false;
+    }
+    // For DROP EXTENSION the objects are plain name nodes.
+    let names = unsafe { PgList::<pg_sys::Node>::from_pg((*drop).objects) };
+    let named = names
+        .iter_ptr()
+        .any(|name| unsafe { name_node_value(name) }.to_bytes() == EXTENSION_NAME.as_bytes());
+    named
+}
+
+#[cfg(any(feature = "pg13", feature = "pg14"))]
+unsafe fn name_node_value<'a>(node: *mut pg_sys::Node) -> &'a CStr {
+    // Before PostgreSQL 15 a name is a `Value` node holding a string.
+    unsafe { CStr::from_ptr((*node.cast::<pg_sys::Value>()).val.str_) }
+}
+
+#[cfg(not(any(feature = "pg13", feature = "pg14")))]
+unsafe fn name_node_value<'a>(node: *mut pg_sys::Node) -> &'a CStr {
+    unsafe { CStr::from_ptr((*node.cast::<pg_sys::String>()).sval) }
+}
+
+/// Functions of the extension (the triggers' and the event trigger's targets).
+const EXTENSION_FUNCTIONS: &str = "
+    SELECT d.objid FROM pg_catalog.pg_depend AS d
+      JOIN pg_catalog.pg_extension AS e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+       AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+       AND d.deptype OPERATOR(pg_catalog.=) 'e'
+       AND e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'";
+
+/// Drops every trigger and non-member event trigger that calls one of our functions, and resets
+/// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
+fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
+    let statements = format!(
+        "SELECT pg_catalog.format('DROP TRIGGER %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass)
+           FROM pg_catalog.pg_trigger AS t
+          WHERE t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
+         UNION ALL
+         SELECT pg_catalog.format('DROP EVENT TRIGGER %I', v.evtname)
+           FROM pg_catalog.pg_event_trigger AS v
+          WHERE v.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
+            AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS d
+                             WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_event_trigger'::pg_catalog.regclass
+                               AND d.objid OPERATOR(pg_catalog.=) v.oid
+                               AND d.deptype OPERATOR(pg_catalog.=) 'e')
+         UNION ALL
+         SELECT CASE WHEN s.setrole OPERATOR(pg_catalog.=) 0
+                     THEN pg_catalog.format('ALTER DATABASE %I RESET %s', db.datname, g.name)
+                     ELSE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET %s',
+                                            r.rolname, db.datname, g.name) END
+           FROM pg_catalog.pg_db_role_setting AS s
+           JOIN pg_catalog.pg_database AS db ON db.oid OPERATOR(pg_catalog.=) s.setdatabase
+           LEFT JOIN pg_catalog.pg_roles AS r ON r.oid OPERATOR(pg_catalog.=) s.setrole
+          CROSS JOIN LATERAL (SELECT pg_catalog.split_part(c, '=', 1) AS name
+                                FROM pg_catalog.unnest(s.setconfig) AS c) AS g
+          WHERE db.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
+            AND g.name OPERATOR(pg_catalog.~~) 'pg\\_seqsync.%'"
+    );
+    Spi::connect_mut(|client| {
+        let mut ddl = Vec::new();
+        for row in client
+            .select(&statements, None, &[])
+            .map_err(error::catalog_query_failed)?
+        {
+            ddl.extend(
+                row.get::<String>(1)
+                    .map_err(error::catalog_query_failed)?,
+            );
+        }
+        for statement in ddl {
+            client
+                .update(&statement, None, &[])
+                .map_err(error::catalog_query_failed)?;
+        }
+        Ok(())
+    })
+}
+
+extension_sql!(
+    r#"
+CREATE FUNCTION _before_drop_extension() RETURNS event_trigger
+LANGUAGE c AS 'MODULE_PATHNAME', 'before_drop_extension';
+COMMENT ON FUNCTION _before_drop_extension() IS
+'pg_seqsync: before DROP EXTENSION pg_seqsync, removes the triggers and event trigger automatic resync placed and this database''s pg_seqsync.* settings.';
+CREATE EVENT TRIGGER pg_seqsync_before_drop ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION _before_drop_extension();
+"#,
+    name = "before_drop_extension"
+);
