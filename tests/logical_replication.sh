@@ -53,9 +53,10 @@ echo "before the resync: $(grep -o 'duplicate key.*' "$BASE/err")"
 # The fix, with a margin for rows the old primary may have written that never arrived.
 sub -c "SELECT sequence, data_bound, old_next, new_next, action FROM resync_all_sequences(margin => 1000) ORDER BY 1::text" 2>&1
 sub -c "DROP SUBSCRIPTION cutover"
-ids=$(sub -At -c "INSERT INTO customers (name) VALUES ('after cutover') RETURNING id;
-                  INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id;
-                  INSERT INTO invoices (order_id) VALUES (1) RETURNING no;" | tr '\n' ' ')
+# One -c each: before 15, psql shows only the last result of a multi-statement -c.
+ids=$(sub -At -c "INSERT INTO customers (name) VALUES ('after cutover') RETURNING id" \
+              -c "INSERT INTO orders (customer_id, total) VALUES (1, 1) RETURNING id" \
+              -c "INSERT INTO invoices (order_id) VALUES (1) RETURNING no" | tr '\n' ' ')
 echo "after the resync, new ids: $ids"
 [[ "$ids" == "1301 3001 2500 " ]] || fail "expected ids 1301 3001 2500, got $ids"
 warning=$(sub -c "SELECT count(*) FROM resync_all_sequences(dry_run => true)" 2>&1 >/dev/null | grep WARNING || true)

