@@ -116,10 +116,7 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
             .select(&statements, None, &[])
             .map_err(error::catalog_query_failed)?
         {
-            ddl.extend(
-                row.get::<String>(1)
-                    .map_err(error::catalog_query_failed)?,
-            );
+            ddl.extend(row.get::<String>(1).map_err(error::catalog_query_failed)?);
         }
         for statement in ddl {
             client
