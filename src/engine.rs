@@ -283,6 +283,18 @@ fn resync_one(
         return Ok(PlanRow { data_bound, plan });
     }
 
+    // Forward only, a sequence already at or past its target stays so whatever nextval() does
+    // meanwhile: nothing to set, so no lock to take (and no wait for the transactions that
+    // are drawing from it, which hold nextval()'s lock until they end).
+    if !request.options.allow_backward {
+        let state = sequence_state::read(sequence.oid);
+        let plan = plan::decide(&state, data_bound, &request.options);
+        let same_direction = (state.increment > 0) == (direction == Direction::Ascending);
+        if plan.action == Action::None && same_direction {
+            return Ok(PlanRow { data_bound, plan });
+        }
+    }
+
     let timeout_ms = LOCK_TIMEOUT.get();
     let Some(lock) = apply::lock(sequence.oid, timeout_ms) else {
         return Ok(PlanRow {
