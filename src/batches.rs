@@ -65,7 +65,22 @@ impl BatchSummary {
 /// next batch reloads only what it uses.
 fn forget_cached_catalog() {
     // SAFETY: the reset sinval processing performs; entries still in use are rebuilt.
+    unsafe { reset_system_caches() };
+}
+
+#[cfg(not(feature = "pg13"))]
+unsafe fn reset_system_caches() {
     unsafe { pg_sys::InvalidateSystemCaches() };
+}
+
+/// PostgreSQL 13's bindings lack `InvalidateSystemCaches`; these are the two resets it makes
+/// (its callbacks tell other caches that the catalog changed, and here nothing has).
+#[cfg(feature = "pg13")]
+unsafe fn reset_system_caches() {
+    unsafe {
+        pg_sys::ResetCatalogCaches();
+        pg_sys::RelationCacheInvalidate();
+    }
 }
 
 /// The sequences a batched run covers, in the order it resyncs them.

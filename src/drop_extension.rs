@@ -98,17 +98,20 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
                                AND d.objid OPERATOR(pg_catalog.=) v.oid
                                AND d.deptype OPERATOR(pg_catalog.=) 'e')
          UNION ALL
+         -- The part after the prefix is quoted: before PostgreSQL 15 a custom setting's name
+         -- could be any string.
          SELECT CASE WHEN s.setrole OPERATOR(pg_catalog.=) 0
-                     THEN pg_catalog.format('ALTER DATABASE %I RESET %s', db.datname, g.name)
-                     ELSE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET %s',
-                                            r.rolname, db.datname, g.name) END
+                     THEN pg_catalog.format('ALTER DATABASE %I RESET pg_seqsync.%I',
+                                            db.datname, pg_catalog.substr(g.name, 12))
+                     ELSE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET pg_seqsync.%I',
+                                            r.rolname, db.datname, pg_catalog.substr(g.name, 12)) END
            FROM pg_catalog.pg_db_role_setting AS s
            JOIN pg_catalog.pg_database AS db ON db.oid OPERATOR(pg_catalog.=) s.setdatabase
            LEFT JOIN pg_catalog.pg_roles AS r ON r.oid OPERATOR(pg_catalog.=) s.setrole
           CROSS JOIN LATERAL (SELECT pg_catalog.split_part(c, '=', 1) AS name
                                 FROM pg_catalog.unnest(s.setconfig) AS c) AS g
           WHERE db.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()
-            AND g.name OPERATOR(pg_catalog.~~) 'pg\\_seqsync.%'"
+            AND pg_catalog.lower(g.name) OPERATOR(pg_catalog.~~) 'pg\\_seqsync.%'"
     );
     Spi::connect_mut(|client| {
         let mut ddl = Vec::new();

@@ -58,6 +58,7 @@ SELECT enable_auto_resync('orders');
 SELECT enable_auto_resync();
 ALTER DATABASE upgraded SET pg_seqsync.lock_timeout = '2s';
 ALTER ROLE postgres IN DATABASE upgraded SET pg_seqsync.lock_timeout = '3s';
+ALTER DATABASE upgraded SET pg_seqsync."Mixed.Case" = 'x';
 -- Drift one sequence the way a restore does; the upgrade must not touch it.
 SELECT setval('events_id_seq', 1, false);
 SQL
@@ -92,11 +93,18 @@ placed=$(q -d upgraded -c "$triggers")
 ((placed >= 4)) || fail "expected a trigger on each of the 4 tables, found $placed"
 q -d upgraded -c "DROP EXTENSION IF EXISTS pg_seqsync_not_this_one"
 expect "triggers kept when another extension is dropped" "$(q -d upgraded -c "$triggers")" "$placed"
+# Before PostgreSQL 15 a custom setting's name may be any string: it must be reset, never run.
+hostile_setting=false
+if q -d upgraded -c "ALTER DATABASE upgraded SET \"pg_seqsync.x; CREATE TABLE injected (); --\" = 'y'" 2>/dev/null; then
+  hostile_setting=true
+fi
 q -d upgraded -c "DROP EXTENSION pg_seqsync"
 expect "no trigger left" "$(q -d upgraded -c "$triggers")" "0"
 expect "no event trigger left" "$(q -d upgraded -c "SELECT count(*) FROM pg_event_trigger")" "0"
 expect "no setting left" "$(q -d upgraded -c "SELECT count(*) FROM pg_db_role_setting AS s, unnest(s.setconfig) AS c
                                               WHERE c LIKE 'pg\_seqsync.%'")" "0"
+expect "a setting named like SQL was reset, not run ($([[ $hostile_setting == true ]] && echo accepted || echo refused) by this major)" \
+  "$(q -d upgraded -c "SELECT count(*) FROM pg_class WHERE relname = 'injected'")" "0"
 expect "data kept after DROP EXTENSION" "$(q -d upgraded -c "SELECT count(*) FROM orders")" "502"
 expect "sequences still work after DROP EXTENSION" "$(q -d upgraded -c "INSERT INTO events (at) VALUES (0) RETURNING id")" "301"
 # And it can be installed again.
