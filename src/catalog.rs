@@ -124,84 +124,84 @@ SELECT c.oid,
  ORDER BY n.nspname, c.relname
 "#;
 
-/// (In both queries a superuser caller, `$2`/`$4`, skips the privilege and row-security
-/// functions: for a superuser they always answer yes and no, but would each fetch the relation
-/// from the catalog cache again.)
+/// (In the queries below a superuser caller skips the privilege and row-security functions:
+/// for a superuser they always answer yes and no, but would each fetch the relation from the
+/// catalog cache again.)
 ///
 /// Edges between sequences and columns: OWNED BY / identity (`pg_depend` deptype a or i from the
 /// sequence to the column) and defaults (deptype n from a `pg_attrdef` to the sequence).
-/// `{filter}` restricts the edges to a set of sequences or of tables.
+/// `{owned_by}` and `{default}` name the column each branch is restricted by (the sequence's or
+/// the table's). The wanted OIDs are joined as `unnest($1)`, whose row count the planner knows,
+/// so it uses pg_depend's indexes for a few and hash joins for many; no CTE hides the counts.
+/// A serial column appears in both branches; the two rows are merged in Rust.
 const EDGES: &str = r#"
-WITH raw_edges AS (
-    SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
-           NULL::pg_catalog.text AS adbin
-      FROM pg_catalog.pg_depend AS d
-     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-       AND d.refobjsubid OPERATOR(pg_catalog.>) 0
-       AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
-    UNION ALL
-    SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
-      FROM pg_catalog.pg_depend AS d
-      JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
-     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-       AND d.deptype OPERATOR(pg_catalog.=) 'n'
-), edges AS (
-    -- A serial column is both OWNED BY and a default: one row per column.
-    SELECT r.seq, r.rel, r.attnum, pg_catalog.max(r.adbin) AS adbin
-      FROM raw_edges AS r
-     WHERE {filter} OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
-     GROUP BY r.seq, r.rel, r.attnum
-), usable_index AS (
-    -- Per table and column: the btree index (default operator class, valid, not partial)
-    -- whose first key is that column, primary key first.
-    SELECT DISTINCT ON (i.indrelid, i.indkey[0])
-           i.indrelid, i.indkey[0] AS attnum, i.indexrelid,
-           (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
-             AS descending
-      FROM pg_catalog.pg_index AS i
-      JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
-      JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-      JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
-     WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT e.rel FROM edges AS e)
-       AND am.amname OPERATOR(pg_catalog.=) 'btree'
-       AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
-       AND i.indpred IS NULL
-     ORDER BY i.indrelid, i.indkey[0], i.indisprimary DESC, i.indnatts, i.indexrelid
-)
-SELECT e.seq, e.rel, a.attname::pg_catalog.text, e.attnum, c.relhassubclass,
+SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
+       NULL::pg_catalog.text AS adbin
+  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
+  JOIN pg_catalog.pg_depend AS d ON {owned_by} OPERATOR(pg_catalog.=) w.oid
+  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) d.objid
+                               AND s.relkind OPERATOR(pg_catalog.=) 'S'
+ WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.refobjsubid OPERATOR(pg_catalog.>) 0
+   AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
+UNION ALL
+SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
+  FROM pg_catalog.pg_depend AS d
+  JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
+  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) d.refobjid
+                               AND s.relkind OPERATOR(pg_catalog.=) 'S'
+  JOIN pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid) ON {default} OPERATOR(pg_catalog.=) w.oid
+ WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.deptype OPERATOR(pg_catalog.=) 'n'
+"#;
+
+/// What the report and the checks need of each consumer column (`$1`/`$2`: the tables and
+/// attnums, pairwise), in the order consumers are listed: by table, then column.
+const COLUMNS: &str = r#"
+SELECT k.rel, k.attnum, a.attname::pg_catalog.text, c.relhassubclass,
        pg_catalog.format('%I.%I', n.nspname, c.relname),
        pg_catalog.quote_ident(a.attname),
-       NULL::pg_catalog.text,
        a.atttypid,
        CASE WHEN a.atttypid OPERATOR(pg_catalog.<>) ALL ('{int2,int4,int8,numeric}'::pg_catalog.regtype[])
             THEN pg_catalog.format_type(a.atttypid, a.atttypmod) END,
-       e.adbin,
-       NULL::pg_catalog.text,
-       $2 OR pg_catalog.has_column_privilege(e.rel, e.attnum, 'SELECT'),
-       NOT $2 AND pg_catalog.row_security_active(e.rel),
+       $3 OR pg_catalog.has_column_privilege(k.rel, k.attnum, 'SELECT'),
+       NOT $3 AND pg_catalog.row_security_active(k.rel),
        CASE WHEN c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i
-                                               WHERE i.inhrelid OPERATOR(pg_catalog.=) e.rel)
+                                               WHERE i.inhrelid OPERATOR(pg_catalog.=) k.rel)
        THEN ARRAY(WITH RECURSIVE up(rel) AS (
                  SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
-                  WHERE i.inhrelid OPERATOR(pg_catalog.=) e.rel
+                  WHERE i.inhrelid OPERATOR(pg_catalog.=) k.rel
                  UNION
                  SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
                    JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-             SELECT up.rel FROM up) END,
-       ix.indexrelid, ix.descending
-  FROM edges AS e
-  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) e.seq
-                               AND s.relkind OPERATOR(pg_catalog.=) 'S'
-  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) e.rel
+             SELECT up.rel FROM up) END
+  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),
+                  pg_catalog.unnest($2::pg_catalog.int2[])) AS k(rel, attnum)
+  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) k.rel
   JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-  JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) e.rel
-                                   AND a.attnum OPERATOR(pg_catalog.=) e.attnum
+  JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) k.rel
+                                   AND a.attnum OPERATOR(pg_catalog.=) k.attnum
                                    AND NOT a.attisdropped
-  LEFT JOIN usable_index AS ix ON ix.indrelid OPERATOR(pg_catalog.=) e.rel
-                              AND ix.attnum OPERATOR(pg_catalog.=) e.attnum
- ORDER BY 6, 7
+ ORDER BY 5, 6
+"#;
+
+/// Per table and column: the btree index (default operator class, valid, not partial) whose
+/// first key is that column, primary key first, and whether it is descending.
+const USABLE_INDEXES: &str = r#"
+SELECT DISTINCT ON (i.indrelid, i.indkey[0])
+       i.indrelid, i.indkey[0], i.indexrelid,
+       (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
+  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS k(rel)
+  JOIN pg_catalog.pg_index AS i ON i.indrelid OPERATOR(pg_catalog.=) k.rel
+  JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+  JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
+  JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
+ WHERE am.amname OPERATOR(pg_catalog.=) 'btree'
+   AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
+   AND i.indpred IS NULL
+ ORDER BY i.indrelid, i.indkey[0], i.indisprimary DESC, i.indnatts, i.indexrelid
 "#;
 
 /// One edge as read from the catalog, before edges of the same column are merged.
@@ -350,41 +350,108 @@ fn edges(
     if oids.is_empty() {
         return Ok(Vec::new());
     }
-    let column = match filter {
-        EdgeFilter::Sequences => "r.seq",
-        EdgeFilter::Tables => "r.rel",
+    let (owned_by, default) = match filter {
+        EdgeFilter::Sequences => ("d.objid", "d.refobjid"),
+        EdgeFilter::Tables => ("d.refobjid", "ad.adrelid"),
     };
-    let query = EDGES.replace("{filter}", column);
-    let mut out = Vec::new();
-    let args = [oids.to_vec().into(), caller_is_superuser().into()];
-    for row in client.select(query.as_str(), None, &args)? {
-        let sequence: pg_sys::Oid = row.get(1)?.expect("edge without a sequence");
-        let adbin: Option<String> = row.get(11)?;
-        let atttypid: pg_sys::Oid = row.get(9)?.expect("pg_attribute.atttypid is never NULL");
-        out.push(Edge {
-            sequence,
-            consumer: Consumer {
-                relation: row.get(2)?.expect("edge without a table"),
-                column_name: row.get(3)?.expect("attname is never NULL"),
-                attnum: row.get(4)?.expect("attnum is never NULL"),
-                has_children: row.get(5)?.unwrap_or(true),
-                table_sql: row.get(6)?.expect("format() is never NULL"),
-                column_sql: row.get(7)?.expect("quote_ident() is never NULL"),
-                display: String::new(), // filled in below from the quoted parts
-                // SAFETY: getBaseType only reads the type cache for an existing type.
-                base_type: unsafe { pg_sys::getBaseType(atttypid) },
-                type_name: row.get(10)?.unwrap_or_default(),
-                default_use: adbin.map(|text| default_expr::classify(&text, sequence)),
-                can_select: row.get(13)?.unwrap_or(false),
-                row_security_active: row.get(14)?.unwrap_or(false),
-                ancestors: row.get(15)?.unwrap_or_default(),
-                index: row
-                    .get::<pg_sys::Oid>(16)?
-                    .map(|index| (index, row.get(17).ok().flatten().unwrap_or(false))),
-            },
-        });
-        let consumer = &mut out.last_mut().expect("just pushed").consumer;
-        consumer.display = format!("{}.{}", consumer.table_sql, consumer.column_sql);
+    let mut wanted = oids.to_vec();
+    wanted.sort_unstable_by_key(|oid| u32::from(*oid));
+    wanted.dedup();
+
+    // (sequence, table, column) -> the column's default, if it uses the sequence.
+    type Key = (pg_sys::Oid, pg_sys::Oid, i16);
+    let mut raw: Vec<(Key, Option<String>)> = Vec::new();
+    let mut position: HashMap<Key, usize> = HashMap::new();
+    let query = EDGES
+        .replace("{owned_by}", owned_by)
+        .replace("{default}", default);
+    for row in client.select(query.as_str(), None, &[wanted.into()])? {
+        let key: Key = (
+            row.get(1)?.expect("edge without a sequence"),
+            row.get(2)?.expect("edge without a table"),
+            row.get(3)?.expect("edge without a column"),
+        );
+        let adbin: Option<String> = row.get(4)?;
+        match position.get(&key) {
+            Some(&at) => {
+                if adbin.is_some() {
+                    raw[at].1 = adbin;
+                }
+            }
+            None => {
+                position.insert(key, raw.len());
+                raw.push((key, adbin));
+            }
+        }
+    }
+    if raw.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    // Each column once, with the edges that end in it.
+    let mut by_column: HashMap<(pg_sys::Oid, i16), Vec<usize>> = HashMap::new();
+    for (at, ((_, rel, att), _)) in raw.iter().enumerate() {
+        by_column.entry((*rel, *att)).or_default().push(at);
+    }
+    let mut columns: Vec<(pg_sys::Oid, i16)> = by_column.keys().copied().collect();
+    columns.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
+    let mut tables: Vec<pg_sys::Oid> = columns.iter().map(|(rel, _)| *rel).collect();
+    tables.dedup();
+    let indexes = usable_indexes(client, tables)?;
+
+    let superuser = caller_is_superuser();
+    let rels: Vec<pg_sys::Oid> = columns.iter().map(|(rel, _)| *rel).collect();
+    let atts: Vec<i16> = columns.iter().map(|(_, att)| *att).collect();
+    let mut out = Vec::with_capacity(raw.len());
+    for row in client.select(COLUMNS, None, &[rels.into(), atts.into(), superuser.into()])? {
+        let relation: pg_sys::Oid = row.get(1)?.expect("column without a table");
+        let attnum: i16 = row.get(2)?.expect("column without an attnum");
+        let atttypid: pg_sys::Oid = row.get(7)?.expect("pg_attribute.atttypid is never NULL");
+        let table_sql: String = row.get(5)?.expect("format() is never NULL");
+        let column_sql: String = row.get(6)?.expect("quote_ident() is never NULL");
+        let template = Consumer {
+            relation,
+            attnum,
+            column_name: row.get(3)?.expect("attname is never NULL"),
+            has_children: row.get(4)?.unwrap_or(true),
+            display: format!("{table_sql}.{column_sql}"),
+            table_sql,
+            column_sql,
+            // SAFETY: getBaseType only reads the type cache for an existing type.
+            base_type: unsafe { pg_sys::getBaseType(atttypid) },
+            type_name: row.get(8)?.unwrap_or_default(),
+            default_use: None,
+            can_select: row.get(9)?.unwrap_or(false),
+            row_security_active: row.get(10)?.unwrap_or(false),
+            ancestors: row.get(11)?.unwrap_or_default(),
+            index: indexes.get(&(relation, attnum)).copied(),
+        };
+        for &at in by_column.get(&(relation, attnum)).into_iter().flatten() {
+            let ((sequence, _, _), adbin) = &raw[at];
+            let mut consumer = template.clone();
+            consumer.default_use = adbin
+                .as_deref()
+                .map(|text| default_expr::classify(text, *sequence));
+            out.push(Edge {
+                sequence: *sequence,
+                consumer,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `USABLE_INDEXES` for `tables`, by (table, column).
+fn usable_indexes(
+    client: &SpiClient<'_>,
+    tables: Vec<pg_sys::Oid>,
+) -> spi::Result<HashMap<(pg_sys::Oid, i16), (pg_sys::Oid, bool)>> {
+    let mut out = HashMap::new();
+    for row in client.select(USABLE_INDEXES, None, &[tables.into()])? {
+        let table: pg_sys::Oid = row.get(1)?.expect("index without a table");
+        let attnum: i16 = row.get(2)?.expect("indkey[0] is never NULL");
+        let index: pg_sys::Oid = row.get(3)?.expect("index without an OID");
+        out.insert((table, attnum), (index, row.get(4)?.unwrap_or(false)));
     }
     Ok(out)
 }
