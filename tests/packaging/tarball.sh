@@ -24,7 +24,9 @@ root=$BASE/root
 rm -rf "$BASE"
 install -d -m 0755 "$BASE" "$root"
 if [[ $PG_MAJOR == 15 ]]; then
+  # The package lists may be older than the mirror: refresh them once if the download fails.
   (cd "$BASE" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1) \
+    || { apt-get update -qq && (cd "$BASE" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1); } \
     || fail "could not download Debian's postgresql-15"
   for deb in "$BASE"/*.deb; do dpkg-deb -x "$deb" "$root"; done
   fresh_bin=$root/usr/lib/postgresql/15/bin
