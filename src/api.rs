@@ -49,10 +49,7 @@ fn resync_sequence_internal(
     let target = target.ok_or_else(|| error::null_argument("target"))?;
     let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
-    let sequences = Spi::connect(|client| {
-        let oids = target::resolve(client, target, column_name)?;
-        catalog::load(client, &Scope::Sequences(&oids)).map_err(error::catalog_query_failed)
-    })?;
+    let sequences = Spi::connect(|client| target::resolve(client, target, column_name))?;
     let rows = engine::resync(&sequences, &request)?;
     Ok(into_table(rows))
 }

@@ -1,13 +1,22 @@
-//! Reading the data bound: MAX over every consumer column (MIN for a descending sequence).
+//! Reading the data bound: MAX over every consumer column (MIN for a descending sequence),
+//! without running a line of anyone's code.
 //!
-//! One query per sequence. Each consumer is read without ONLY, so a partitioned or inherited
-//! table's whole hierarchy counts. `max(col)` on an indexed column is answered from the index.
-//! Integer and numeric columns are both reduced to a whole number on the safe side (ceil for an
-//! ascending sequence, floor for a descending one).
+//! Each table that holds a consumer's rows (the table itself, or every partition and
+//! inheritance child below it) is locked with a bounded wait, opened by OID, checked (a plain
+//! heap table of this session's, else it is not read) and read directly: from a btree index of
+//! the built-in integer or numeric operator family when there is one, else by a heap scan. No
+//! SQL, so no planner, executor, view, policy, operator or index expression of anyone's runs,
+//! and every read is done as the table's owner in a security-restricted operation besides.
+//!
+//! Which rows count: every row committed before the read and every row inserted by a
+//! transaction still in progress (a dirty snapshot), whatever the caller's isolation level: a
+//! value that may still commit is a value in use.
 
-use crate::catalog::Consumer;
-use pgrx::spi;
-use pgrx::spi::SpiClient;
+use crate::catalog::{Consumer, Leaf};
+use crate::owner;
+use crate::relation::OpenRelation;
+use crate::{heap_bound, index_bound};
+use pgrx::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -24,81 +33,237 @@ impl Direction {
             Direction::Descending
         }
     }
+
+    /// The better of two bounds in this direction.
+    pub fn further(self, a: i64, b: i64) -> i64 {
+        match self {
+            Direction::Ascending => a.max(b),
+            Direction::Descending => a.min(b),
+        }
+    }
 }
 
 /// Why a bound could not be read as a bigint.
 #[derive(Debug)]
 pub enum BoundError {
-    Spi(spi::Error),
     /// The data holds a value no bigint sequence can follow, e.g. numeric 1e30 or NaN.
-    OutOfRange(String),
-}
-
-impl From<spi::Error> for BoundError {
-    fn from(error: spi::Error) -> Self {
-        BoundError::Spi(error)
-    }
-}
-
-/// The SQL that computes the bound over `consumers` as text (NULL when they are all empty).
-pub fn sql(consumers: &[&Consumer], direction: Direction) -> String {
-    let (aggregate, rounding) = match direction {
-        Direction::Ascending => ("pg_catalog.max", "pg_catalog.ceil"),
-        Direction::Descending => ("pg_catalog.min", "pg_catalog.floor"),
-    };
-    // Identifiers were quoted by the server (format('%I')) in the catalog query.
-    let per_consumer: Vec<String> = consumers
-        .iter()
-        .map(|c| {
-            format!(
-                "SELECT {aggregate}({column})::pg_catalog.numeric AS v FROM {table}",
-                column = c.column_sql,
-                table = c.table_sql
-            )
-        })
-        .collect();
-    format!(
-        "SELECT {rounding}({aggregate}(b.v))::pg_catalog.text FROM ({}) AS b",
-        per_consumer.join(" UNION ALL ")
-    )
-}
-
-/// Parses the text `sql` produced into a bigint bound.
-pub fn parse(text: Option<String>) -> Result<Option<i64>, BoundError> {
-    match text {
-        None => Ok(None),
-        Some(text) => text
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| BoundError::OutOfRange(text)),
-    }
-}
-
-/// The bound over `consumers`, or `None` when they hold no non-NULL value.
-pub fn read(
-    client: &SpiClient<'_>,
-    consumers: &[&Consumer],
-    direction: Direction,
-) -> Result<Option<i64>, BoundError> {
-    let query = sql(consumers, direction);
-    let text: Option<String> = client
-        .select(query.as_str(), Some(1), &[])?
-        .first()
-        .get(1)?;
-    parse(text)
+    OutOfRange { table: String, value: String },
+    /// A table holding consumer rows cannot be read directly (another access method, ...).
+    Unreadable(String),
 }
 
 impl BoundError {
-    pub fn describe(&self, consumers: &[&Consumer]) -> String {
+    pub fn describe(&self) -> String {
         match self {
-            BoundError::OutOfRange(value) => {
-                let names: Vec<&str> = consumers.iter().map(|c| c.display.as_str()).collect();
-                format!(
-                    "the data in {} holds {value}, which no bigint sequence can follow",
-                    names.join(", ")
-                )
+            BoundError::OutOfRange { table, value } => {
+                format!("the data in {table} holds {value}, which no bigint sequence can follow")
             }
-            BoundError::Spi(error) => error.to_string(),
+            BoundError::Unreadable(reason) => reason.clone(),
         }
     }
+}
+
+/// btree `numeric_ops` (pg_opfamily.dat; the bindings name only its operator class).
+const NUMERIC_BTREE_FAMILY: u32 = 1988;
+
+/// How a column's values are read and compared: as integers, or as numeric (built-in
+/// `numeric_cmp`, then rounded to a whole number on the safe side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Int2,
+    Int4,
+    Int8,
+    Numeric,
+}
+
+impl ValueKind {
+    pub fn of(base_type: pg_sys::Oid) -> Option<ValueKind> {
+        match base_type {
+            pg_sys::INT2OID => Some(ValueKind::Int2),
+            pg_sys::INT4OID => Some(ValueKind::Int4),
+            pg_sys::INT8OID => Some(ValueKind::Int8),
+            pg_sys::NUMERICOID => Some(ValueKind::Numeric),
+            _ => None,
+        }
+    }
+
+    /// The built-in btree operator family whose order is this type's natural order.
+    pub fn btree_family(self) -> pg_sys::Oid {
+        match self {
+            ValueKind::Numeric => pg_sys::Oid::from(NUMERIC_BTREE_FAMILY),
+            _ => pg_sys::INTEGER_BTREE_FAM_OID,
+        }
+    }
+}
+
+/// One column of one table to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub attnum: i16,
+    pub kind: ValueKind,
+}
+
+/// The bound over `consumers`, or `None` when they hold no non-NULL value.
+pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
+    let mut bound: Option<i64> = None;
+    for consumer in consumers {
+        let Some(kind) = ValueKind::of(consumer.base_type) else {
+            return Err(BoundError::Unreadable(format!(
+                "{} has type {}, so its values cannot bound the sequence",
+                consumer.display, consumer.type_name
+            )));
+        };
+        for leaf in &consumer.leaves {
+            let column = Column {
+                attnum: leaf.attnum,
+                kind,
+            };
+            if let Some(value) = read_leaf(leaf, column, direction)? {
+                bound = Some(bound.map_or(value, |b| direction.further(b, value)));
+            }
+        }
+    }
+    Ok(bound)
+}
+
+/// The bound of one table, read as its owner. A table dropped meanwhile holds no data.
+fn read_leaf(
+    leaf: &Leaf,
+    column: Column,
+    direction: Direction,
+) -> Result<Option<i64>, BoundError> {
+    let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
+    let Some(table) = OpenRelation::open(leaf.relation, lock) else {
+        return Ok(None);
+    };
+    match table.kind() {
+        // A partitioned table stores nothing; its partitions are leaves of their own.
+        pg_sys::RELKIND_PARTITIONED_TABLE => return Ok(None),
+        pg_sys::RELKIND_RELATION => {}
+        _ => {
+            return Err(BoundError::Unreadable(format!(
+                "the table of {} is no longer a table",
+                leaf.display
+            )))
+        }
+    }
+    if table.is_other_sessions_temp() {
+        return Ok(None); // never read; discovery lists it as ignored
+    }
+    if !table.is_heap_table() {
+        return Err(BoundError::Unreadable(format!(
+            "{} is stored by another access method than heap, so pg_seqsync does not read it",
+            leaf.display
+        )));
+    }
+    let value = owner::run_as(table.owner(), || {
+        match index_bound::usable_index(&table, column) {
+            Some(index) => index_bound::read(&table, &index, column, direction),
+            None => heap_bound::read(&table, column, direction),
+        }
+    });
+    value.map_err(|value| BoundError::OutOfRange {
+        table: leaf.display.clone(),
+        value,
+    })
+}
+
+/// A numeric bound as text (`numeric_out`), rounded to a whole number on the safe side: up for
+/// an ascending sequence, down for a descending one. `Err` carries the text when no bigint can
+/// follow it (NaN, Infinity, or beyond the bigint range).
+pub fn whole_number(text: &str, direction: Direction) -> Result<i64, String> {
+    let out_of_range = || text.to_string();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(out_of_range()); // NaN, Infinity
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(out_of_range());
+    }
+    let magnitude: i128 = whole
+        .trim_start_matches('0')
+        .parse::<i128>()
+        .or_else(|e| if whole.trim_start_matches('0').is_empty() { Ok(0) } else { Err(e) })
+        .map_err(|_| out_of_range())?;
+    let mut value = if negative { -magnitude } else { magnitude };
+    let has_fraction = fraction.bytes().any(|b| b != b'0');
+    if has_fraction {
+        // Truncation went toward zero; step away from the data's side where needed.
+        match direction {
+            Direction::Ascending if !negative => value += 1,
+            Direction::Descending if negative => value -= 1,
+            _ => {}
+        }
+    }
+    i64::try_from(value).map_err(|_| out_of_range())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{whole_number, Direction};
+
+    #[test]
+    fn numeric_text_rounds_to_the_safe_side() {
+        assert_eq!(whole_number("41", Direction::Ascending), Ok(41));
+        assert_eq!(whole_number("41.2", Direction::Ascending), Ok(42));
+        assert_eq!(whole_number("41.2", Direction::Descending), Ok(41));
+        assert_eq!(whole_number("-41.2", Direction::Ascending), Ok(-41));
+        assert_eq!(whole_number("-41.2", Direction::Descending), Ok(-42));
+        assert_eq!(whole_number("-0.5", Direction::Ascending), Ok(0));
+        assert_eq!(whole_number("0.000", Direction::Ascending), Ok(0));
+        assert_eq!(whole_number("00012.000", Direction::Ascending), Ok(12));
+    }
+
+    #[test]
+    fn values_no_bigint_can_follow_are_refused() {
+        assert!(whole_number("NaN", Direction::Ascending).is_err());
+        assert!(whole_number("Infinity", Direction::Ascending).is_err());
+        assert!(whole_number("-Infinity", Direction::Descending).is_err());
+        assert!(whole_number("9223372036854775808", Direction::Ascending).is_err());
+        assert!(whole_number("9223372036854775806.5", Direction::Ascending).is_ok());
+        assert!(whole_number("9223372036854775807.5", Direction::Ascending).is_err());
+        assert!(whole_number("1e30", Direction::Ascending).is_err());
+        assert!(whole_number(
+            "1000000000000000000000000000000000000000000000",
+            Direction::Ascending
+        )
+        .is_err());
+    }
+}
+
+/// An integer datum of `kind` as i64.
+pub fn integer_value(datum: pg_sys::Datum, kind: ValueKind) -> i64 {
+    match kind {
+        ValueKind::Int2 => i64::from(datum.value() as i16),
+        ValueKind::Int4 => i64::from(datum.value() as i32),
+        _ => datum.value() as i64,
+    }
+}
+
+/// A column value as a whole-number bound; `Err` carries a numeric no bigint can follow.
+///
+/// # Safety
+/// `datum` must be a non-NULL value of `kind`.
+pub unsafe fn datum_value(
+    datum: pg_sys::Datum,
+    kind: ValueKind,
+    direction: Direction,
+) -> Result<i64, String> {
+    if kind != ValueKind::Numeric {
+        return Ok(integer_value(datum, kind));
+    }
+    // SAFETY: a numeric datum; numeric_out returns a palloc'd C string, freed here.
+    let text = unsafe {
+        let out = pgrx::fcinfo::direct_function_call_as_datum(pg_sys::numeric_out, &[Some(datum)])
+            .expect("numeric_out never returns NULL")
+            .cast_mut_ptr::<std::ffi::c_char>();
+        let text = std::ffi::CStr::from_ptr(out).to_string_lossy().into_owned();
+        pg_sys::pfree(out.cast());
+        text
+    };
+    whole_number(&text, direction)
 }

@@ -1,10 +1,19 @@
-//! Discovery: which sequences exist, and which columns draw from each of them.
+//! Discovery: which sequences a call covers, and which columns draw from each of them.
 //!
-//! A column draws from a sequence when the sequence is OWNED BY it (serial, identity, `ALTER
-//! SEQUENCE ... OWNED BY`) or when its default calls `nextval()` on it. Both show up in
-//! `pg_depend`, so one query finds every edge for a whole set of sequences.
+//! A column of a table (or partitioned table) draws from a sequence when the sequence is OWNED
+//! BY it (serial, identity, `ALTER SEQUENCE ... OWNED BY`) or when its default calls `nextval()`
+//! on it, and the table's owner could draw from the sequence at all (owns it, or holds USAGE or
+//! UPDATE on it): a role with no right on someone's sequence cannot make its own table count.
+//! A simply updatable view's default counts through the base-table column it writes to.
+//! Everything else that refers to a sequence (`currval()`, regclass constants, other views,
+//! foreign tables, other sessions' temporary tables, tables whose owner may not use the
+//! sequence) is listed as ignored and never blocks, skips or moves it.
+//!
+//! Discovery reads only the catalog (four queries per call, whatever the scope), never user data.
 
+use crate::column_type;
 use crate::default_expr::{self, DefaultUse};
+use crate::views;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use std::collections::HashMap;
@@ -19,12 +28,18 @@ pub enum Scope<'a> {
         schemas: Option<Vec<String>>,
         exclude_schemas: Option<Vec<String>>,
     },
+    /// The sequences behind a table's columns (or one column of it), its parents' included: a
+    /// row routed into a partition gets the parent's default.
+    Table {
+        relation: pg_sys::Oid,
+        column: Option<&'a str>,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct Sequence {
     pub oid: pg_sys::Oid,
-    /// Schema-qualified and quoted as needed: safe to splice into SQL and readable in messages.
+    /// Schema-qualified and quoted as needed: readable in messages.
     pub name: String,
     pub increment: i64,
     pub cycle: bool,
@@ -32,6 +47,8 @@ pub struct Sequence {
     pub can_update: bool,
     /// Every column drawing from the sequence, partitions and inheritance children included.
     pub consumers: Vec<Consumer>,
+    /// References to the sequence that are not consumers, each with the reason.
+    pub ignored: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +63,7 @@ pub struct Consumer {
     /// `schema.table.column`, quoted as needed: what the report shows.
     pub display: String,
     pub base_type: pg_sys::Oid,
+    pub base_typmod: i32,
     pub type_name: String,
     /// `None` when the column only owns the sequence; otherwise how its default uses it.
     pub default_use: Option<DefaultUse>,
@@ -53,11 +71,18 @@ pub struct Consumer {
     pub row_security_active: bool,
     /// Every table this one inherits from, or is a partition of, transitively.
     pub ancestors: Vec<pg_sys::Oid>,
-    /// The table may have partitions or inheritance children (`pg_class.relhassubclass`).
-    pub has_children: bool,
-    /// A valid, non-partial btree index (default operator class) whose first key is this
-    /// column, and whether it keeps the column in descending order.
-    pub index: Option<(pg_sys::Oid, bool)>,
+    /// The tables that hold this column's rows: the table itself, or every partition and
+    /// inheritance child below it (detach-pending ones included). Set for root consumers.
+    pub leaves: Vec<Leaf>,
+}
+
+/// One table holding rows of a consumer column, and that column's number there.
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    pub relation: pg_sys::Oid,
+    pub attnum: i16,
+    /// `schema.table.column`, for messages.
+    pub display: String,
 }
 
 /// A relation's name as `regclass` prints it, for messages (its OID if it is gone).
@@ -82,12 +107,17 @@ impl Consumer {
         .ok()
         .flatten()
     }
+
+    /// The column rounds the whole numbers nextval() returns, by its type or its default.
+    pub fn rounds(&self) -> bool {
+        self.default_use == Some(DefaultUse::Rounded)
+            || column_type::rounds_whole_numbers(self.base_type, self.base_typmod)
+    }
 }
 
 impl Sequence {
     /// The consumers that are not covered by another consumer: a partition or child whose
-    /// ancestor draws from the same sequence in the same column is read through that ancestor
-    /// (a query on a parent covers its whole hierarchy).
+    /// ancestor draws from the same sequence in the same column is read through that ancestor.
     pub fn root_consumers(&self) -> Vec<&Consumer> {
         self.consumers
             .iter()
@@ -97,6 +127,11 @@ impl Sequence {
                 })
             })
             .collect()
+    }
+
+    /// `ignored: ...` for the report's detail, if anything was ignored.
+    pub fn ignored_note(&self) -> Option<String> {
+        (!self.ignored.is_empty()).then(|| format!("ignored: {}", self.ignored.join(", ")))
     }
 }
 
@@ -113,6 +148,25 @@ SELECT c.oid,
  WHERE c.relkind OPERATOR(pg_catalog.=) 'S'
    AND CASE WHEN $1::pg_catalog.oid[] IS NOT NULL
             THEN c.oid OPERATOR(pg_catalog.=) ANY ($1)
+            WHEN $5::pg_catalog.oid IS NOT NULL
+            THEN c.oid IN (
+                WITH RECURSIVE up(rel) AS (
+                    SELECT $5::pg_catalog.oid
+                    UNION
+                    SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
+                      JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
+                SELECT d.objid FROM up
+                  JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) up.rel
+                 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                   AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
+                UNION ALL
+                SELECT d.refobjid FROM up
+                  JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid OPERATOR(pg_catalog.=) up.rel
+                  JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) ad.oid
+                 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                   AND d.deptype OPERATOR(pg_catalog.=) 'n')
             ELSE n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
              AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_toast')
              AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
@@ -124,48 +178,52 @@ SELECT c.oid,
  ORDER BY n.nspname, c.relname
 "#;
 
-/// (In the queries below a superuser caller skips the privilege and row-security functions:
-/// for a superuser they always answer yes and no, but would each fetch the relation from the
-/// catalog cache again.)
-///
-/// Edges between sequences and columns: OWNED BY / identity (`pg_depend` deptype a or i from the
-/// sequence to the column) and defaults (deptype n from a `pg_attrdef` to the sequence).
-/// `{owned_by}` and `{default}` name the column each branch is restricted by (the sequence's or
-/// the table's). The wanted OIDs are joined as `unnest($1)`, whose row count the planner knows,
-/// so it uses pg_depend's indexes for a few and hash joins for many; no CTE hides the counts.
-/// A serial column appears in both branches; the two rows are merged in Rust.
+/// Every reference from a column to one of the sequences `$1`: OWNED BY / identity (`pg_depend`
+/// deptype a or i from the sequence to the column) and defaults (deptype n from a `pg_attrdef`
+/// to the sequence), on any kind of relation, with what deciding whether it counts needs: the
+/// relation's kind, whether its owner could draw from the sequence, whether it is another
+/// session's temporary table. A serial column appears in both branches; merged in Rust.
 const EDGES: &str = r#"
-SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
-       NULL::pg_catalog.text AS adbin
-  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
-  JOIN pg_catalog.pg_depend AS d ON {owned_by} OPERATOR(pg_catalog.=) w.oid
-  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) d.objid
+SELECT e.seq, e.rel, e.attnum, e.adbin, t.relkind::pg_catalog.text,
+       t.relowner OPERATOR(pg_catalog.=) s.relowner
+         OR pg_catalog.has_sequence_privilege(t.relowner, e.seq, 'USAGE, UPDATE'),
+       pg_catalog.pg_is_other_temp_schema(t.relnamespace),
+       pg_catalog.format('%I.%I.%I', tn.nspname, t.relname, a.attname)
+  FROM (SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
+               NULL::pg_catalog.text AS adbin
+          FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
+          JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) w.oid
+         WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refobjsubid OPERATOR(pg_catalog.>) 0
+           AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
+        UNION ALL
+        SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
+          FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
+          JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) w.oid
+          JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
+         WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+           AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.deptype OPERATOR(pg_catalog.=) 'n') AS e
+  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) e.seq
                                AND s.relkind OPERATOR(pg_catalog.=) 'S'
- WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.refobjsubid OPERATOR(pg_catalog.>) 0
-   AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
-UNION ALL
-SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
-  FROM pg_catalog.pg_depend AS d
-  JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
-  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) d.refobjid
-                               AND s.relkind OPERATOR(pg_catalog.=) 'S'
-  JOIN pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid) ON {default} OPERATOR(pg_catalog.=) w.oid
- WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.deptype OPERATOR(pg_catalog.=) 'n'
+  JOIN pg_catalog.pg_class AS t ON t.oid OPERATOR(pg_catalog.=) e.rel
+  JOIN pg_catalog.pg_namespace AS tn ON tn.oid OPERATOR(pg_catalog.=) t.relnamespace
+  JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) e.rel
+                                   AND a.attnum OPERATOR(pg_catalog.=) e.attnum
+                                   AND NOT a.attisdropped
 "#;
 
 /// What the report and the checks need of each consumer column (`$1`/`$2`: the tables and
 /// attnums, pairwise), in the order consumers are listed: by table, then column.
 const COLUMNS: &str = r#"
-SELECT k.rel, k.attnum, a.attname::pg_catalog.text, c.relhassubclass,
+SELECT k.rel, k.attnum, a.attname::pg_catalog.text,
+       c.relkind::pg_catalog.text,
+       pg_catalog.pg_is_other_temp_schema(c.relnamespace),
        pg_catalog.format('%I.%I', n.nspname, c.relname),
        pg_catalog.quote_ident(a.attname),
-       a.atttypid,
-       CASE WHEN a.atttypid OPERATOR(pg_catalog.<>) ALL ('{int2,int4,int8,numeric}'::pg_catalog.regtype[])
-            THEN pg_catalog.format_type(a.atttypid, a.atttypmod) END,
+       a.atttypid, a.atttypmod,
+       pg_catalog.format_type(a.atttypid, a.atttypmod),
        $3 OR pg_catalog.has_column_privilege(k.rel, k.attnum, 'SELECT'),
        NOT $3 AND pg_catalog.row_security_active(k.rel),
        CASE WHEN c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i
@@ -176,7 +234,8 @@ SELECT k.rel, k.attnum, a.attname::pg_catalog.text, c.relhassubclass,
                  UNION
                  SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
                    JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-             SELECT up.rel FROM up) END
+             SELECT up.rel FROM up) END,
+       c.relhassubclass OR c.relkind OPERATOR(pg_catalog.=) 'p'
   FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),
                   pg_catalog.unnest($2::pg_catalog.int2[])) AS k(rel, attnum)
   JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) k.rel
@@ -184,45 +243,53 @@ SELECT k.rel, k.attnum, a.attname::pg_catalog.text, c.relhassubclass,
   JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) k.rel
                                    AND a.attnum OPERATOR(pg_catalog.=) k.attnum
                                    AND NOT a.attisdropped
- ORDER BY 5, 6
+ ORDER BY 6, 7
 "#;
 
-/// Per table and column: the btree index (default operator class, valid, not partial) whose
-/// first key is that column, primary key first, and whether it is descending.
-const USABLE_INDEXES: &str = r#"
-SELECT DISTINCT ON (i.indrelid, i.indkey[0])
-       i.indrelid, i.indkey[0], i.indexrelid,
-       (i.indoption[0] OPERATOR(pg_catalog.&) 1::pg_catalog.int2) OPERATOR(pg_catalog.<>) 0
-  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS k(rel)
-  JOIN pg_catalog.pg_index AS i ON i.indrelid OPERATOR(pg_catalog.=) k.rel
-  JOIN pg_catalog.pg_class AS ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
-  JOIN pg_catalog.pg_am AS am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-  JOIN pg_catalog.pg_opclass AS oc ON oc.oid OPERATOR(pg_catalog.=) i.indclass[0]
- WHERE am.amname OPERATOR(pg_catalog.=) 'btree'
-   AND oc.opcdefault AND i.indisvalid AND i.indisready AND i.indislive
-   AND i.indpred IS NULL
- ORDER BY i.indrelid, i.indkey[0], i.indisprimary DESC, i.indnatts, i.indexrelid
+/// Every partition and inheritance child below the tables `$1` (column `$2` there, pairwise),
+/// detach-pending ones included, with the same column's number in each.
+const DESCENDANTS: &str = r#"
+WITH RECURSIVE down(root, rootatt, rel) AS (
+    SELECT k.rel, k.attnum, k.rel
+      FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),
+                      pg_catalog.unnest($2::pg_catalog.int2[])) AS k(rel, attnum)
+    UNION
+    SELECT down.root, down.rootatt, i.inhrelid
+      FROM pg_catalog.pg_inherits AS i
+      JOIN down ON i.inhparent OPERATOR(pg_catalog.=) down.rel)
+SELECT down.root, down.rootatt, down.rel, la.attnum, c.relkind::pg_catalog.text,
+       pg_catalog.pg_is_other_temp_schema(c.relnamespace),
+       pg_catalog.format('%I.%I.%I', n.nspname, c.relname, la.attname)
+  FROM down
+  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) down.rel
+  JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_attribute AS ra ON ra.attrelid OPERATOR(pg_catalog.=) down.root
+                                    AND ra.attnum OPERATOR(pg_catalog.=) down.rootatt
+  JOIN pg_catalog.pg_attribute AS la ON la.attrelid OPERATOR(pg_catalog.=) down.rel
+                                    AND la.attname OPERATOR(pg_catalog.=) ra.attname
+                                    AND NOT la.attisdropped
+ WHERE down.rel OPERATOR(pg_catalog.<>) down.root
+ ORDER BY 1, 2, 3
 "#;
-
-/// One edge as read from the catalog, before edges of the same column are merged.
-struct Edge {
-    sequence: pg_sys::Oid,
-    consumer: Consumer,
-}
 
 /// The sequences in `scope`, ordered by schema and name, each with all of its consumers.
 pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequence>> {
     let mut sequences = sequences_without_consumers(client, scope)?;
     let oids: Vec<pg_sys::Oid> = sequences.iter().map(|s| s.oid).collect();
-    let mut by_sequence: HashMap<pg_sys::Oid, Vec<Consumer>> = HashMap::new();
-    for edge in edges(client, EdgeFilter::Sequences, &oids)? {
-        by_sequence
-            .entry(edge.sequence)
-            .or_default()
-            .push(edge.consumer);
-    }
+    let mut found = consumers_of(client, &oids)?;
     for sequence in &mut sequences {
-        sequence.consumers = merge(by_sequence.remove(&sequence.oid).unwrap_or_default());
+        if let Some((consumers, ignored)) = found.remove(&sequence.oid) {
+            sequence.consumers = consumers;
+            sequence.ignored = ignored;
+        }
+    }
+    if let Scope::Table { relation, column } = scope {
+        let tables = self_and_ancestors(client, *relation)?;
+        sequences.retain(|s| {
+            s.consumers.iter().any(|c| {
+                tables.contains(&c.relation) && column.is_none_or(|name| name == c.column_name)
+            })
+        });
     }
     Ok(sequences)
 }
@@ -239,12 +306,20 @@ fn sequences_without_consumers(
     client: &SpiClient<'_>,
     scope: &Scope<'_>,
 ) -> spi::Result<Vec<Sequence>> {
-    let (oids, schemas, excluded) = scope_parameters(scope);
+    let (oids, schemas, excluded, table) = match scope {
+        Scope::Sequences(oids) => (Some(oids.to_vec()), None, None, None),
+        Scope::Database {
+            schemas,
+            exclude_schemas,
+        } => (None, schemas.clone(), exclude_schemas.clone(), None),
+        Scope::Table { relation, .. } => (None, None, None, Some(*relation)),
+    };
     let args = [
         oids.into(),
         schemas.into(),
         excluded.into(),
         caller_is_superuser().into(),
+        table.into(),
     ];
     let mut sequences = Vec::new();
     for row in client.select(SEQUENCES, None, &args)? {
@@ -256,37 +331,10 @@ fn sequences_without_consumers(
             can_select: row.get(5)?.unwrap_or(false),
             can_update: row.get(6)?.unwrap_or(false),
             consumers: Vec::new(),
+            ignored: Vec::new(),
         });
     }
     Ok(sequences)
-}
-
-#[allow(clippy::type_complexity)]
-fn scope_parameters(
-    scope: &Scope<'_>,
-) -> (
-    Option<Vec<pg_sys::Oid>>,
-    Option<Vec<String>>,
-    Option<Vec<String>>,
-) {
-    match scope {
-        Scope::Sequences(oids) => (Some(oids.to_vec()), None, None),
-        Scope::Database {
-            schemas,
-            exclude_schemas,
-        } => (None, schemas.clone(), exclude_schemas.clone()),
-    }
-}
-
-/// The columns of `relations` that draw from a sequence, with the sequence's OID.
-pub fn consumers_of_tables(
-    client: &SpiClient<'_>,
-    relations: &[pg_sys::Oid],
-) -> spi::Result<Vec<(pg_sys::Oid, Consumer)>> {
-    Ok(edges(client, EdgeFilter::Tables, relations)?
-        .into_iter()
-        .map(|edge| (edge.sequence, edge.consumer))
-        .collect())
 }
 
 /// `relation` and every table it inherits from or is a partition of, nearest first.
@@ -336,141 +384,279 @@ fn caller_is_superuser() -> bool {
     unsafe { pg_sys::superuser() }
 }
 
-#[derive(Clone, Copy)]
-enum EdgeFilter {
-    Sequences,
-    Tables,
+/// A column that may draw from a sequence: `(sequence, table, column)`.
+type Key = (pg_sys::Oid, pg_sys::Oid, i16);
+
+/// What the catalog says about one reference, before it is judged.
+struct Reference {
+    key: Key,
+    owned: bool,
+    adbin: Option<String>,
+    relkind: u8,
+    owner_may_draw: bool,
+    other_session_temp: bool,
+    display: String,
 }
 
-fn edges(
-    client: &SpiClient<'_>,
-    filter: EdgeFilter,
-    oids: &[pg_sys::Oid],
-) -> spi::Result<Vec<Edge>> {
-    if oids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (owned_by, default) = match filter {
-        EdgeFilter::Sequences => ("d.objid", "d.refobjid"),
-        EdgeFilter::Tables => ("d.refobjid", "ad.adrelid"),
-    };
-    let mut wanted = oids.to_vec();
-    wanted.sort_unstable_by_key(|oid| u32::from(*oid));
-    wanted.dedup();
+type Found = HashMap<pg_sys::Oid, (Vec<Consumer>, Vec<String>)>;
 
-    // (sequence, table, column) -> the column's default, if it uses the sequence.
-    type Key = (pg_sys::Oid, pg_sys::Oid, i16);
-    let mut raw: Vec<(Key, Option<String>)> = Vec::new();
+/// The consumers of `sequences` and the references ignored, by sequence.
+fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Result<Found> {
+    let mut found: Found = HashMap::new();
+    if sequences.is_empty() {
+        return Ok(found);
+    }
+    // Merge the OWNED BY row and the default row of the same column.
+    let mut references: Vec<Reference> = Vec::new();
     let mut position: HashMap<Key, usize> = HashMap::new();
-    let query = EDGES
-        .replace("{owned_by}", owned_by)
-        .replace("{default}", default);
-    for row in client.select(query.as_str(), None, &[wanted.into()])? {
+    for row in client.select(EDGES, None, &[sequences.to_vec().into()])? {
         let key: Key = (
             row.get(1)?.expect("edge without a sequence"),
             row.get(2)?.expect("edge without a table"),
             row.get(3)?.expect("edge without a column"),
         );
         let adbin: Option<String> = row.get(4)?;
-        match position.get(&key) {
-            Some(&at) => {
-                if adbin.is_some() {
-                    raw[at].1 = adbin;
+        let at = *position.entry(key).or_insert_with(|| references.len());
+        if at == references.len() {
+            let relkind: String = row.get(5)?.unwrap_or_default();
+            references.push(Reference {
+                key,
+                owned: false,
+                adbin: None,
+                relkind: relkind.bytes().next().unwrap_or(b'?'),
+                owner_may_draw: row.get(6)?.unwrap_or(false),
+                other_session_temp: row.get(7)?.unwrap_or(false),
+                display: row.get(8)?.unwrap_or_default(),
+            });
+        }
+        match adbin {
+            Some(adbin) => references[at].adbin = Some(adbin),
+            None => references[at].owned = true,
+        }
+    }
+
+    // Judge each reference: a consumer column (perhaps a view's base column), or ignored.
+    let mut columns: Vec<(Key, Option<DefaultUse>)> = Vec::new();
+    for reference in references {
+        let (sequence, relation, attnum) = reference.key;
+        let default_use = reference
+            .adbin
+            .as_deref()
+            .map(|adbin| default_expr::classify(adbin, sequence));
+        let draws = reference.owned
+            || matches!(
+                default_use,
+                Some(DefaultUse::Plain | DefaultUse::Wrapped | DefaultUse::Rounded)
+            );
+        let ignore = |found: &mut Found, why: &str| {
+            found
+                .entry(sequence)
+                .or_default()
+                .1
+                .push(format!("{} ({why})", reference.display));
+        };
+        let default_use = default_use.filter(|u| *u != DefaultUse::NotDrawing);
+        if !draws {
+            ignore(
+                &mut found,
+                "its default refers to the sequence without calling nextval() on it",
+            );
+        } else if !reference.owner_may_draw {
+            ignore(
+                &mut found,
+                "its owner has no right to draw from the sequence",
+            );
+        } else if reference.other_session_temp {
+            ignore(&mut found, "another session's temporary table");
+        } else {
+            match reference.relkind {
+                pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE => {
+                    columns.push(((sequence, relation, attnum), default_use));
                 }
-            }
-            None => {
-                position.insert(key, raw.len());
-                raw.push((key, adbin));
+                pg_sys::RELKIND_VIEW => match views::base_column(client, relation, attnum)? {
+                    Ok((base, base_attnum)) => {
+                        columns.push(((sequence, base, base_attnum), default_use));
+                    }
+                    Err(why) => ignore(&mut found, &why),
+                },
+                pg_sys::RELKIND_FOREIGN_TABLE => {
+                    ignore(&mut found, "a foreign table: its rows are not read");
+                }
+                _ => ignore(&mut found, "not a table"),
             }
         }
     }
-    if raw.is_empty() {
-        return Ok(Vec::new());
+    if columns.is_empty() {
+        return Ok(found);
     }
 
-    // Each column once, with the edges that end in it.
-    let mut by_column: HashMap<(pg_sys::Oid, i16), Vec<usize>> = HashMap::new();
-    for (at, ((_, rel, att), _)) in raw.iter().enumerate() {
-        by_column.entry((*rel, *att)).or_default().push(at);
+    // The same column may come twice (a view's default and the table's own): keep one.
+    let mut by_column: HashMap<(pg_sys::Oid, i16), Vec<(pg_sys::Oid, Option<DefaultUse>)>> =
+        HashMap::new();
+    for ((sequence, relation, attnum), default_use) in columns {
+        let uses = by_column.entry((relation, attnum)).or_default();
+        match uses.iter_mut().find(|(s, _)| *s == sequence) {
+            Some(existing) => existing.1 = merge_uses(existing.1, default_use),
+            None => uses.push((sequence, default_use)),
+        }
     }
-    let mut columns: Vec<(pg_sys::Oid, i16)> = by_column.keys().copied().collect();
-    columns.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
-    let mut tables: Vec<pg_sys::Oid> = columns.iter().map(|(rel, _)| *rel).collect();
-    tables.dedup();
-    let indexes = usable_indexes(client, tables)?;
-
+    let mut keys: Vec<(pg_sys::Oid, i16)> = by_column.keys().copied().collect();
+    keys.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
     let superuser = caller_is_superuser();
-    let rels: Vec<pg_sys::Oid> = columns.iter().map(|(rel, _)| *rel).collect();
-    let atts: Vec<i16> = columns.iter().map(|(_, att)| *att).collect();
-    let mut out = Vec::with_capacity(raw.len());
+    let rels: Vec<pg_sys::Oid> = keys.iter().map(|(rel, _)| *rel).collect();
+    let atts: Vec<i16> = keys.iter().map(|(_, att)| *att).collect();
+    let mut consumers: Vec<(pg_sys::Oid, Consumer, bool)> = Vec::new();
     for row in client.select(COLUMNS, None, &[rels.into(), atts.into(), superuser.into()])? {
         let relation: pg_sys::Oid = row.get(1)?.expect("column without a table");
         let attnum: i16 = row.get(2)?.expect("column without an attnum");
-        let atttypid: pg_sys::Oid = row.get(7)?.expect("pg_attribute.atttypid is never NULL");
-        let table_sql: String = row.get(5)?.expect("format() is never NULL");
-        let column_sql: String = row.get(6)?.expect("quote_ident() is never NULL");
+        let relkind: String = row.get(4)?.unwrap_or_default();
+        let other_session_temp: bool = row.get(5)?.unwrap_or(false);
+        let table_sql: String = row.get(6)?.expect("format() is never NULL");
+        let column_sql: String = row.get(7)?.expect("quote_ident() is never NULL");
+        let display = format!("{table_sql}.{column_sql}");
+        let uses = by_column.get(&(relation, attnum)).cloned().unwrap_or_default();
+        // A view's base table may be anything the view reads from.
+        let unusable = if other_session_temp {
+            Some("another session's temporary table")
+        } else if !matches!(relkind.as_str(), "r" | "p") {
+            Some("a view's base relation that is not a table")
+        } else {
+            None
+        };
+        if let Some(why) = unusable {
+            for (sequence, _) in uses {
+                found
+                    .entry(sequence)
+                    .or_default()
+                    .1
+                    .push(format!("{display} ({why})"));
+            }
+            continue;
+        }
+        let atttypid: pg_sys::Oid = row.get(8)?.expect("pg_attribute.atttypid is never NULL");
+        let mut base_typmod: i32 = row.get(9)?.unwrap_or(-1);
+        // SAFETY: getBaseTypeAndTypmod only reads the type cache for an existing type.
+        let base_type = unsafe { pg_sys::getBaseTypeAndTypmod(atttypid, &mut base_typmod) };
         let template = Consumer {
             relation,
             attnum,
             column_name: row.get(3)?.expect("attname is never NULL"),
-            has_children: row.get(4)?.unwrap_or(true),
-            display: format!("{table_sql}.{column_sql}"),
-            table_sql,
+            display,
+            table_sql: table_sql.clone(),
             column_sql,
-            // SAFETY: getBaseType only reads the type cache for an existing type.
-            base_type: unsafe { pg_sys::getBaseType(atttypid) },
-            type_name: row.get(8)?.unwrap_or_default(),
+            base_type,
+            base_typmod,
+            type_name: row.get(10)?.unwrap_or_default(),
             default_use: None,
-            can_select: row.get(9)?.unwrap_or(false),
-            row_security_active: row.get(10)?.unwrap_or(false),
-            ancestors: row.get(11)?.unwrap_or_default(),
-            index: indexes.get(&(relation, attnum)).copied(),
+            can_select: row.get(11)?.unwrap_or(false),
+            row_security_active: row.get(12)?.unwrap_or(false),
+            ancestors: row.get(13)?.unwrap_or_default(),
+            leaves: Vec::new(),
         };
-        for &at in by_column.get(&(relation, attnum)).into_iter().flatten() {
-            let ((sequence, _, _), adbin) = &raw[at];
+        let may_have_children: bool = row.get(14)?.unwrap_or(true);
+        if !may_have_children {
             let mut consumer = template.clone();
-            consumer.default_use = adbin
-                .as_deref()
-                .map(|text| default_expr::classify(text, *sequence));
-            out.push(Edge {
-                sequence: *sequence,
-                consumer,
+            consumer.leaves.push(Leaf {
+                relation,
+                attnum,
+                display: consumer.display.clone(),
             });
-        }
-    }
-    Ok(out)
-}
-
-/// `USABLE_INDEXES` for `tables`, by (table, column).
-fn usable_indexes(
-    client: &SpiClient<'_>,
-    tables: Vec<pg_sys::Oid>,
-) -> spi::Result<HashMap<(pg_sys::Oid, i16), (pg_sys::Oid, bool)>> {
-    let mut out = HashMap::new();
-    for row in client.select(USABLE_INDEXES, None, &[tables.into()])? {
-        let table: pg_sys::Oid = row.get(1)?.expect("index without a table");
-        let attnum: i16 = row.get(2)?.expect("indkey[0] is never NULL");
-        let index: pg_sys::Oid = row.get(3)?.expect("index without an OID");
-        out.insert((table, attnum), (index, row.get(4)?.unwrap_or(false)));
-    }
-    Ok(out)
-}
-
-/// A serial column appears twice (OWNED BY and its default): keep one consumer per column,
-/// remembering how its default uses the sequence.
-fn merge(edges: Vec<Consumer>) -> Vec<Consumer> {
-    let mut merged: Vec<Consumer> = Vec::with_capacity(edges.len());
-    for edge in edges {
-        match merged
-            .iter_mut()
-            .find(|c| c.relation == edge.relation && c.column_name == edge.column_name)
-        {
-            Some(existing) if edge.default_use.is_some() => {
-                existing.default_use = edge.default_use;
+            for (sequence, default_use) in &uses {
+                let mut consumer = consumer.clone();
+                consumer.default_use = *default_use;
+                consumers.push((*sequence, consumer, false));
             }
-            Some(_) => {}
-            None => merged.push(edge),
+            continue;
+        }
+        for (sequence, default_use) in uses {
+            let mut consumer = template.clone();
+            consumer.default_use = default_use;
+            consumers.push((sequence, consumer, true));
         }
     }
-    merged
+
+    add_descendants(client, &mut consumers, &mut found)?;
+    for (sequence, consumer, _) in consumers {
+        found.entry(sequence).or_default().0.push(consumer);
+    }
+    Ok(found)
+}
+
+/// OWNED BY and a default on the same column: the default says how the values get there.
+fn merge_uses(a: Option<DefaultUse>, b: Option<DefaultUse>) -> Option<DefaultUse> {
+    match (a, b) {
+        (Some(DefaultUse::Plain), other) | (other, Some(DefaultUse::Plain)) => {
+            other.or(Some(DefaultUse::Plain))
+        }
+        (a, b) => a.or(b),
+    }
+}
+
+/// Fills in the leaves of the consumers that may have partitions or children (the third field),
+/// and lists the foreign partitions and other sessions' temporary children as ignored.
+fn add_descendants(
+    client: &SpiClient<'_>,
+    consumers: &mut [(pg_sys::Oid, Consumer, bool)],
+    found: &mut Found,
+) -> spi::Result<()> {
+    let mut roots: Vec<(pg_sys::Oid, i16)> = consumers
+        .iter()
+        .filter(|(_, _, has_children)| *has_children)
+        .map(|(_, c, _)| (c.relation, c.attnum))
+        .collect();
+    if roots.is_empty() {
+        return Ok(());
+    }
+    roots.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
+    roots.dedup();
+    let rels: Vec<pg_sys::Oid> = roots.iter().map(|(rel, _)| *rel).collect();
+    let atts: Vec<i16> = roots.iter().map(|(_, att)| *att).collect();
+    let mut leaves: HashMap<(pg_sys::Oid, i16), Vec<Leaf>> = HashMap::new();
+    let mut skipped: HashMap<(pg_sys::Oid, i16), Vec<String>> = HashMap::new();
+    for row in client.select(DESCENDANTS, None, &[rels.into(), atts.into()])? {
+        let root: (pg_sys::Oid, i16) = (
+            row.get(1)?.expect("descendant without a root"),
+            row.get(2)?.expect("descendant without a root column"),
+        );
+        let relation: pg_sys::Oid = row.get(3)?.expect("descendant without an OID");
+        let attnum: i16 = row.get(4)?.expect("descendant without a column");
+        let relkind: String = row.get(5)?.unwrap_or_default();
+        let other_session_temp: bool = row.get(6)?.unwrap_or(false);
+        let display: String = row.get(7)?.unwrap_or_default();
+        match (relkind.as_str(), other_session_temp) {
+            (_, true) => skipped
+                .entry(root)
+                .or_default()
+                .push(format!("{display} (another session's temporary table)")),
+            ("r", false) => leaves.entry(root).or_default().push(Leaf {
+                relation,
+                attnum,
+                display,
+            }),
+            ("f", false) => skipped
+                .entry(root)
+                .or_default()
+                .push(format!("{display} (a foreign partition: its rows are not read)")),
+            _ => {} // a partitioned table stores nothing; its own partitions are listed
+        }
+    }
+    for (sequence, consumer, has_children) in consumers.iter_mut() {
+        if !*has_children {
+            continue;
+        }
+        let root = (consumer.relation, consumer.attnum);
+        // The table itself may hold rows too (inheritance parent); a partitioned table not.
+        consumer.leaves.push(Leaf {
+            relation: consumer.relation,
+            attnum: consumer.attnum,
+            display: consumer.display.clone(),
+        });
+        consumer
+            .leaves
+            .extend(leaves.get(&root).cloned().unwrap_or_default());
+        if let Some(notes) = skipped.get(&root) {
+            found.entry(*sequence).or_default().1.extend(notes.iter().cloned());
+        }
+    }
+    Ok(())
 }

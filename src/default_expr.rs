@@ -1,9 +1,10 @@
-//! Is a column default a plain `nextval('seq')`, or is the sequence wrapped in an expression?
+//! How does a column default use a sequence it refers to?
 //!
-//! Only a plain call (possibly behind the casts PostgreSQL adds to reach the column's type) puts
-//! the sequence's own values in the column, so only then does the column's MAX bound the
-//! sequence. We walk the stored expression tree (`pg_attrdef.adbin`) instead of matching deparsed
-//! text, which depends on search_path and quoting.
+//! Only a plain `nextval('seq')` (possibly behind the casts PostgreSQL adds to reach the
+//! column's type) puts the sequence's own values in the column, so only then does the column's
+//! MAX bound the sequence. A default that merely names the sequence (`currval`, a regclass
+//! constant) draws nothing from it. We walk the stored expression tree (`pg_attrdef.adbin`)
+//! instead of matching deparsed text, which depends on search_path and quoting.
 
 use pgrx::list::PgList;
 use pgrx::{is_a, pg_sys};
@@ -11,6 +12,8 @@ use std::ffi::CString;
 
 /// `nextval(regclass)`: OID 1574 in every PostgreSQL release (its fmgroids.h name changed in 14).
 const NEXTVAL_REGCLASS: u32 = 1574;
+/// `numeric(numeric, integer)`, the length coercion to a numeric typmod.
+const NUMERIC_LENGTH_COERCION: u32 = 1703;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DefaultUse {
@@ -18,6 +21,11 @@ pub enum DefaultUse {
     Plain,
     /// The sequence feeds a larger expression (`'INV-' || nextval(...)`, `nextval(...) * 2`, ...).
     Wrapped,
+    /// A cast on the way rounds what nextval() returns (`numeric(10,-2)`).
+    Rounded,
+    /// The default names the sequence without calling nextval() on it (`currval`, a regclass
+    /// constant): the column draws nothing from it.
+    NotDrawing,
 }
 
 /// Classifies how the default expression `adbin` (nodeToString form) uses `sequence`.
@@ -28,7 +36,21 @@ pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
     // SAFETY: adbin comes straight from pg_attrdef, so stringToNode can parse it; the tree is
     // palloc'd in the current memory context and only read here.
     unsafe {
-        let mut node = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+        let tree = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+        match spine(tree, sequence) {
+            Some(found) => found,
+            None if calls_nextval_on(tree, sequence) => DefaultUse::Wrapped,
+            None => DefaultUse::NotDrawing,
+        }
+    }
+}
+
+/// Follows the chain of casts from the top of the default down to a nextval() call on
+/// `sequence`: `Some` if the chain ends there, `None` if it ends anywhere else.
+unsafe fn spine(mut node: *mut pg_sys::Node, sequence: pg_sys::Oid) -> Option<DefaultUse> {
+    let mut rounded = false;
+    // SAFETY: every node is a valid node of the parsed tree; casts match the tags tested.
+    unsafe {
         while !node.is_null() {
             if is_a(node, pg_sys::NodeTag::T_RelabelType) {
                 node = (*node.cast::<pg_sys::RelabelType>()).arg.cast();
@@ -40,47 +62,126 @@ pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
                 if (*call).funcid == pg_sys::Oid::from(NEXTVAL_REGCLASS) {
                     return match args.get_ptr(0) {
                         Some(arg) if args.len() == 1 && is_regclass_const(arg, sequence) => {
-                            DefaultUse::Plain
+                            Some(if rounded {
+                                DefaultUse::Rounded
+                            } else {
+                                DefaultUse::Plain
+                            })
                         }
-                        _ => DefaultUse::Wrapped,
+                        _ => None,
                     };
                 }
-                if !is_builtin_cast(call, &args) {
-                    return DefaultUse::Wrapped;
+                if !is_exact_cast(call, &args) {
+                    return None;
                 }
+                rounded |= rounds_to_typmod(call, &args);
                 node = args.get_ptr(0).unwrap_or(std::ptr::null_mut());
             } else {
-                return DefaultUse::Wrapped;
+                return None;
             }
         }
     }
-    DefaultUse::Wrapped
+    None
 }
 
-/// A cast written by PostgreSQL (or as `::type`) through one of its own cast functions. A
-/// length coercion such as `numeric(value, typmod)` carries constants after the value.
-unsafe fn is_builtin_cast(call: *const pg_sys::FuncExpr, args: &PgList<pg_sys::Node>) -> bool {
-    let form = (*call).funcformat;
+/// A cast written by PostgreSQL (or as `::type`) through one of its own cast functions to an
+/// integer or numeric type: it keeps a whole number whole or fails, unless a numeric typmod
+/// with a negative scale rounds it (see `rounds_to_typmod`). A length coercion such as
+/// `numeric(value, typmod)` carries constants after the value.
+unsafe fn is_exact_cast(call: *const pg_sys::FuncExpr, args: &PgList<pg_sys::Node>) -> bool {
+    // SAFETY: `call` is a FuncExpr of the parsed tree.
+    let (form, result_type, funcid) =
+        unsafe { ((*call).funcformat, (*call).funcresulttype, (*call).funcid) };
     let is_cast = form == pg_sys::CoercionForm::COERCE_IMPLICIT_CAST
         || form == pg_sys::CoercionForm::COERCE_EXPLICIT_CAST;
     let extra_args_are_constants = (1..args.len()).all(|i| {
         args.get_ptr(i)
-            .is_some_and(|a| is_a(a, pg_sys::NodeTag::T_Const))
+            .is_some_and(|a| unsafe { is_a(a, pg_sys::NodeTag::T_Const) })
     });
+    let whole_number_type = [
+        pg_sys::INT2OID,
+        pg_sys::INT4OID,
+        pg_sys::INT8OID,
+        pg_sys::NUMERICOID,
+    ]
+    .contains(&result_type);
     is_cast
+        && whole_number_type
         && !args.is_empty()
         && extra_args_are_constants
-        && u32::from((*call).funcid) < pg_sys::FirstNormalObjectId
+        && u32::from(funcid) < pg_sys::FirstNormalObjectId
+}
+
+/// `numeric(value, typmod)` with a typmod whose scale is negative (PostgreSQL 15 and later):
+/// it rounds to a multiple of a power of ten.
+unsafe fn rounds_to_typmod(call: *const pg_sys::FuncExpr, args: &PgList<pg_sys::Node>) -> bool {
+    // SAFETY: `call` is a FuncExpr; its second argument, when present, is a Const (checked by
+    // is_exact_cast) of type integer for numeric's length coercion.
+    unsafe {
+        if (*call).funcid != pg_sys::Oid::from(NUMERIC_LENGTH_COERCION) {
+            return false;
+        }
+        match args.get_ptr(1) {
+            Some(typmod) => {
+                let constant = typmod.cast::<pg_sys::Const>();
+                !(*constant).constisnull
+                    && crate::column_type::numeric_scale((*constant).constvalue.value() as i32)
+                        .is_some_and(|scale| scale < 0)
+            }
+            None => false,
+        }
+    }
 }
 
 unsafe fn is_regclass_const(node: *mut pg_sys::Node, sequence: pg_sys::Oid) -> bool {
-    if !is_a(node, pg_sys::NodeTag::T_Const) {
+    // SAFETY: `node` is a node of the parsed tree; it is read as a Const only if it is one.
+    unsafe {
+        if !is_a(node, pg_sys::NodeTag::T_Const) {
+            return false;
+        }
+        let constant = node.cast::<pg_sys::Const>();
+        (*constant).consttype == pg_sys::REGCLASSOID
+            && !(*constant).constisnull
+            && pg_sys::Oid::from((*constant).constvalue.value() as u32) == sequence
+    }
+}
+
+/// Whether a nextval() call on `sequence` appears anywhere in the tree.
+unsafe fn calls_nextval_on(tree: *mut pg_sys::Node, sequence: pg_sys::Oid) -> bool {
+    let mut target = sequence;
+    // SAFETY: PostgreSQL's own walker over a parsed expression; the context is our OID.
+    unsafe {
+        finds_nextval(
+            tree,
+            (&raw mut target).cast::<std::ffi::c_void>(),
+        )
+    }
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn finds_nextval(
+    node: *mut pg_sys::Node,
+    context: *mut std::ffi::c_void,
+) -> bool {
+    if node.is_null() {
         return false;
     }
-    let constant = node.cast::<pg_sys::Const>();
-    (*constant).consttype == pg_sys::REGCLASSOID
-        && !(*constant).constisnull
-        && pg_sys::Oid::from((*constant).constvalue.value() as u32) == sequence
+    // SAFETY: `context` is the OID passed by calls_nextval_on; nodes come from the walker.
+    unsafe {
+        let sequence = *context.cast::<pg_sys::Oid>();
+        if is_a(node, pg_sys::NodeTag::T_FuncExpr) {
+            let call = node.cast::<pg_sys::FuncExpr>();
+            let args = PgList::<pg_sys::Node>::from_pg((*call).args);
+            if (*call).funcid == pg_sys::Oid::from(NEXTVAL_REGCLASS)
+                && args.get_ptr(0).is_none_or(|arg| {
+                    !is_a(arg, pg_sys::NodeTag::T_Const) || is_regclass_const(arg, sequence)
+                })
+            {
+                return true; // nextval() on this sequence, or on a computed regclass
+            }
+        }
+        pg_sys::expression_tree_walker(node, Some(finds_nextval), context)
+    }
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -82,15 +82,18 @@ const EXTENSION_FUNCTIONS: &str = "
        AND d.deptype OPERATOR(pg_catalog.=) 'e'
        AND e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'";
 
-/// Drops every trigger and non-member event trigger that calls one of our functions, and resets
+/// Drops every trigger and non-member event trigger that calls one of our functions (tolerating
+/// one already gone: a partition's trigger clone is dropped with its parent's), and resets
 /// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
 fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
     let statements = format!(
-        "SELECT pg_catalog.format('DROP TRIGGER %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass)
+        "SELECT pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass)
            FROM pg_catalog.pg_trigger AS t
           WHERE t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
+            -- A partition's clone goes with its parent's trigger.
+            AND t.tgparentid OPERATOR(pg_catalog.=) 0
          UNION ALL
-         SELECT pg_catalog.format('DROP EVENT TRIGGER %I', v.evtname)
+         SELECT pg_catalog.format('DROP EVENT TRIGGER IF EXISTS %I', v.evtname)
            FROM pg_catalog.pg_event_trigger AS v
           WHERE v.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
             AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS d

@@ -1,16 +1,16 @@
 //! The resync of a list of sequences: checks, then for each sequence, in its own subtransaction,
-//! read the bound, lock, read the sequence, decide, set. Every outcome becomes a report row.
+//! read the bound, lock, read the sequence, decide, set. Every outcome becomes a report row;
+//! only a cancel, a termination or running out of memory ends the call.
 
 use crate::apply;
-use crate::bound::{self, Direction};
-use crate::catalog::{Consumer, Sequence};
+use crate::bound::{self, BoundError, Direction};
+use crate::catalog::{self, Consumer, Sequence};
 use crate::default_expr::DefaultUse;
 use crate::error;
-use crate::index_bound::{self, IndexedColumn, Visibility};
 use crate::plan::{self, Options};
+use crate::relation;
 use crate::report::{Action, ReportRow};
 use crate::sequence_state;
-use crate::snapshot::with_fresh_snapshot;
 use crate::subxact;
 use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
@@ -65,13 +65,8 @@ enum Precheck {
     Denied { message: String, hint: String },
 }
 
-/// Resyncs every sequence in order and returns one row per sequence. All bounds are read under
-/// one fresh snapshot taken at the start (it sees every committed row and this transaction's own).
+/// Resyncs every sequence in order and returns one row per sequence.
 pub fn resync(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow>, ErrorReport> {
-    with_fresh_snapshot(|| resync_each(sequences, request))
-}
-
-fn resync_each(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow>, ErrorReport> {
     let mut rows = Vec::with_capacity(sequences.len());
     for sequence in sequences {
         let roots = sequence.root_consumers();
@@ -88,21 +83,12 @@ fn resync_each(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRo
             Some(Precheck::Skip(reason)) => {
                 ReportRow::unchecked(sequence.oid, consumers, Action::Skip, reason)
             }
-            None => {
-                match subxact::run(|| with_fresh_snapshot(|| resync_one(sequence, &roots, request)))
-                {
-                    Ok(Ok(plan_row)) => plan_row.into_row(sequence.oid, consumers),
-                    Ok(Err(spi_error)) => ReportRow::unchecked(
-                        sequence.oid,
-                        consumers,
-                        Action::Error,
-                        spi_error.to_string(),
-                    ),
-                    Err(caught) => row_for_error(sequence, consumers, caught, request.mode),
-                }
-            }
+            None => match subxact::run(|| resync_one(sequence, &roots, request)) {
+                Ok(plan_row) => plan_row.into_row(sequence.oid, consumers),
+                Err(caught) => row_for_error(sequence, consumers, caught, request.mode),
+            },
         };
-        rows.push(row);
+        rows.push(row.with_note(sequence.ignored_note()));
     }
     Ok(rows)
 }
@@ -166,7 +152,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
     if let Some(column) = sequence
         .consumers
         .iter()
-        .find(|c| !is_numeric_type(c.base_type))
+        .find(|c| bound::ValueKind::of(c.base_type).is_none())
     {
         return Some(Precheck::Skip(format!(
             "{} has type {}, so its values cannot bound the sequence",
@@ -182,6 +168,17 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             "{} uses the sequence inside an expression, {}, so its values cannot bound it",
             wrapped.display,
             wrapped.default_text().as_deref().unwrap_or("?")
+        )));
+    }
+    if let Some(column) = sequence.consumers.iter().find(|c| c.rounds()) {
+        return Some(Precheck::Skip(format!(
+            "{} rounds the values nextval() gives it ({}), so its values cannot bound the sequence",
+            column.display,
+            if column.default_use == Some(DefaultUse::Rounded) {
+                column.default_text().unwrap_or_else(|| "its default".into())
+            } else {
+                column.type_name.clone()
+            }
         )));
     }
     if let Some(column) = roots.iter().find(|c| !c.can_select) {
@@ -214,16 +211,6 @@ fn denied(message: String, hint: String) -> Precheck {
     Precheck::Denied { message, hint }
 }
 
-fn is_numeric_type(base_type: pg_sys::Oid) -> bool {
-    [
-        pg_sys::INT2OID,
-        pg_sys::INT4OID,
-        pg_sys::INT8OID,
-        pg_sys::NUMERICOID,
-    ]
-    .contains(&base_type)
-}
-
 fn current_role() -> String {
     // SAFETY: GetUserId() is the current role, which always has a name.
     unsafe {
@@ -254,33 +241,33 @@ impl PlanRow {
     }
 }
 
-/// Runs inside the sequence's own subtransaction.
-fn resync_one(
-    sequence: &Sequence,
-    roots: &[&Consumer],
-    request: &Request,
-) -> Result<PlanRow, pgrx::spi::Error> {
+/// Runs inside the sequence's own subtransaction; a lock wait that times out raises 55P03 here.
+fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> PlanRow {
     let direction = Direction::of_increment(sequence.increment);
     // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
-    let data_bound = match read_bound(roots, direction)? {
+    let data_bound = match bound::read(roots, direction) {
         Ok(bound) => bound,
-        Err(out_of_range) => {
-            return Ok(PlanRow {
+        Err(problem) => {
+            let action = match problem {
+                BoundError::OutOfRange { .. } => Action::Error,
+                BoundError::Unreadable(_) => Action::Skip,
+            };
+            return PlanRow {
                 data_bound: None,
                 plan: plan::Plan {
                     old_next: None,
                     new_next: None,
-                    action: Action::Error,
-                    detail: Some(out_of_range.describe(roots)),
+                    action,
+                    detail: Some(problem.describe()),
                 },
-            })
+            };
         }
     };
 
     if request.dry_run {
         let state = sequence_state::read(sequence.oid);
         let plan = plan::decide(&state, data_bound, &request.options);
-        return Ok(PlanRow { data_bound, plan });
+        return PlanRow { data_bound, plan };
     }
 
     // Forward only, a sequence already at or past its target stays so whatever nextval() does
@@ -291,22 +278,11 @@ fn resync_one(
         let plan = plan::decide(&state, data_bound, &request.options);
         let same_direction = (state.increment > 0) == (direction == Direction::Ascending);
         if plan.action == Action::None && same_direction {
-            return Ok(PlanRow { data_bound, plan });
+            return PlanRow { data_bound, plan };
         }
     }
 
-    let timeout_ms = LOCK_TIMEOUT.get();
-    let Some(lock) = apply::lock(sequence.oid, timeout_ms) else {
-        return Ok(PlanRow {
-            data_bound,
-            plan: plan::Plan {
-                old_next: None,
-                new_next: None,
-                action: Action::Skip,
-                detail: Some(lock_not_available(timeout_ms)),
-            },
-        });
-    };
+    let lock = apply::lock(sequence.oid);
     let state = sequence_state::read(sequence.oid);
     let plan = if (state.increment > 0) != (direction == Direction::Ascending) {
         // ALTER SEQUENCE flipped the direction after the bound was read.
@@ -324,33 +300,8 @@ fn resync_one(
     if let (Action::Advance | Action::Lower, Some(next)) = (plan.action, plan.new_next) {
         sequence_state::set_next(sequence.oid, next);
     }
-    lock.release();
-    Ok(PlanRow { data_bound, plan })
-}
-
-/// The data bound: straight from the indexes when every root consumer has a usable one, or
-/// else with one SQL query. The outer `Result` carries SPI failures, the inner one a value no
-/// bigint sequence can follow.
-#[allow(clippy::type_complexity)]
-pub fn read_bound(
-    roots: &[&Consumer],
-    direction: Direction,
-) -> Result<Result<Option<i64>, bound::BoundError>, pgrx::spi::Error> {
-    let indexed: Option<Vec<IndexedColumn>> = roots.iter().map(|c| IndexedColumn::of(c)).collect();
-    if let Some(columns) = indexed {
-        let bound = columns
-            .iter()
-            .filter_map(|c| index_bound::read(c, direction, Visibility::ActiveSnapshot))
-            .reduce(|a, b| match direction {
-                Direction::Ascending => a.max(b),
-                Direction::Descending => a.min(b),
-            });
-        return Ok(Ok(bound));
-    }
-    Spi::connect(|client| match bound::read(client, roots, direction) {
-        Err(bound::BoundError::Spi(error)) => Err(error),
-        other => Ok(other),
-    })
+    drop(lock);
+    PlanRow { data_bound, plan }
 }
 
 /// The five-character SQLSTATE packed into an error code (PostgreSQL's MAKE_SQLSTATE).
@@ -361,51 +312,55 @@ fn sqlstate(code: PgSqlErrorCode) -> String {
         .collect()
 }
 
-fn lock_not_available(timeout_ms: i32) -> String {
+/// The detail of a `skip` row for a lock wait that timed out, naming the relation waited for.
+pub fn lock_not_available(sequence: Option<pg_sys::Oid>) -> String {
+    let relation = relation::lock_wait_relation();
+    let what = match relation {
+        None => "a relation it needs".to_string(),
+        Some(oid) if Some(oid) == sequence => "the sequence".to_string(),
+        Some(oid) => catalog::relation_name(oid),
+    };
     format!(
-        "lock not available: the sequence is in use by another transaction (waited {timeout_ms} ms, pg_seqsync.lock_timeout)"
+        "lock not available: {what} is in use by another transaction (waited {} ms, pg_seqsync.lock_timeout)",
+        LOCK_TIMEOUT.get()
     )
 }
 
-/// The message of an error caught in a subtransaction.
-pub fn caught_message(caught: &CaughtError) -> String {
+/// Errors no per-sequence handling may swallow: a cancel or statement timeout (57014), an
+/// administrator's termination or shutdown (57P01-57P05), running out of memory (53200).
+pub fn must_end_call(code: PgSqlErrorCode) -> bool {
+    let sqlstate = sqlstate(code);
+    sqlstate == "57014" || sqlstate.starts_with("57P") || sqlstate == "53200"
+}
+
+/// The SQLSTATE and message of an error caught in a subtransaction.
+pub fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
     match caught {
         CaughtError::PostgresError(report)
         | CaughtError::ErrorReport(report)
         | CaughtError::RustPanic {
             ereport: report, ..
-        } => report.message().to_string(),
+        } => (report.sql_error_code(), report.message().to_string()),
     }
 }
 
 /// Turns an error raised inside a sequence's subtransaction into its row, or raises it again when
-/// it must end the whole call: a cancel or timeout, a resource shortage, an internal error, or
-/// (for an explicit target) a missing privilege.
+/// it must end the whole call (see `must_end_call`; for an explicit target, a missing privilege).
 fn row_for_error(
     sequence: &Sequence,
     consumers: Vec<String>,
     caught: CaughtError,
     mode: Mode,
 ) -> ReportRow {
-    let (code, message) = match &caught {
-        CaughtError::PostgresError(report)
-        | CaughtError::ErrorReport(report)
-        | CaughtError::RustPanic {
-            ereport: report, ..
-        } => (report.sql_error_code(), report.message().to_string()),
-    };
-    let sqlstate = sqlstate(code);
-    let must_end_call = ["53", "57", "58", "XX"]
-        .iter()
-        .any(|class| sqlstate.starts_with(class))
-        || (code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE && mode == Mode::Explicit);
-    if must_end_call {
+    let (code, message) = caught_code_and_message(&caught);
+    if must_end_call(code)
+        || (code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE && mode == Mode::Explicit)
+    {
         caught.rethrow();
     }
+    let sqlstate = sqlstate(code);
     let (action, detail) = match code {
-        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => {
-            (Action::Skip, lock_not_available(LOCK_TIMEOUT.get()))
-        }
+        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => (Action::Skip, lock_not_available(Some(sequence.oid))),
         PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE => (Action::Skip, message),
         _ => (Action::Error, format!("{message} (SQLSTATE {sqlstate})")),
     };

@@ -34,6 +34,14 @@ pub fn undefined_relation(oid: u32) -> ErrorReport {
     )
 }
 
+pub fn other_sessions_temp(relation: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+        format!("\"{relation}\" is another session's temporary relation"),
+        "Only the session that created a temporary table can read it; resync it from that session.",
+    )
+}
+
 pub fn wrong_object_type(relation: &str, kind: &str) -> ErrorReport {
     report(
         PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,

@@ -1,15 +1,17 @@
 //! `sequence_health()`: what a monitoring job polls. One row per sequence: is it behind its
-//! data, how many values are left before MAXVALUE (MINVALUE when descending), and is it
-//! narrower than a column it feeds (an `AS integer` sequence left behind by an int -> bigint
-//! migration). It changes nothing and takes no lock that blocks writers: catalog reads, the
-//! sequence's own page, and the bound under AccessShareLock (from an index when there is one).
+//! data, how many values are left before the first limit nextval()'s values hit (the
+//! sequence's MAXVALUE, MINVALUE when descending, or the narrowest column it feeds: a bigint
+//! sequence feeding an `integer` column fails at 2,147,483,647), which limit that is, and is the
+//! sequence narrower than a column it feeds (an `AS integer` sequence left behind by an int ->
+//! bigint migration). It changes nothing and takes no lock that blocks writers: catalog reads,
+//! the sequence's own page, and the bound under AccessShareLock (from an index when there is one).
 
-use crate::bound::Direction;
+use crate::bound::{self, Direction};
 use crate::catalog::{self, Consumer, Scope, Sequence};
+use crate::column_type;
 use crate::engine;
 use crate::plan::SequenceState;
 use crate::sequence_state;
-use crate::snapshot::with_fresh_snapshot;
 use crate::subxact;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -25,6 +27,7 @@ type HealthRow = (
     Option<AnyNumeric>,
     Option<f64>,
     bool,
+    Option<String>,
     Option<String>,
 );
 
@@ -47,6 +50,7 @@ fn sequence_health(
             name!(fraction_used, Option<f64>),
             name!(narrower_than_consumer, bool),
             name!(detail, Option<String>),
+            name!(limited_by, Option<String>),
         ),
     >,
     ErrorReport,
@@ -57,7 +61,7 @@ fn sequence_health(
     };
     let sequences = Spi::connect(|client| catalog::load(client, &scope))
         .map_err(crate::error::catalog_query_failed)?;
-    let rows = with_fresh_snapshot(|| sequences.iter().map(health_of).collect::<Vec<_>>());
+    let rows: Vec<HealthRow> = sequences.iter().map(health_of).collect();
     Ok(TableIterator::new(rows))
 }
 
@@ -78,13 +82,36 @@ fn health_of(sequence: &Sequence) -> HealthRow {
             None,
             false,
             Some(format!("permission denied for sequence {}", sequence.name)),
+            None,
         );
     }
-    let state = sequence_state::read(sequence.oid);
+    let state = match subxact::run(|| sequence_state::read(sequence.oid)) {
+        Ok(state) => state,
+        Err(caught) => {
+            let (code, message) = engine::caught_code_and_message(&caught);
+            if engine::must_end_call(code) {
+                caught.rethrow();
+            }
+            return (
+                sequence.oid,
+                consumers,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                false,
+                Some(message),
+                None,
+            );
+        }
+    };
     let narrow = narrower_consumer(&state, &roots);
     let mut detail = narrow.clone();
     let next = state.next_value();
-    let (values_left, fraction_used) = capacity(&state);
+    let limit = binding_limit(&state, &roots);
+    let (values_left, fraction_used) = capacity(&state, &limit);
 
     // The bound, unless the sequence is one the resync would leave alone anyway.
     let reason = engine::precheck_reason(sequence, &roots, true);
@@ -93,22 +120,25 @@ fn health_of(sequence: &Sequence) -> HealthRow {
             detail = Some(join(detail, reason));
             None
         }
-        None => match subxact::run(|| engine::read_bound(&roots, direction(&state))) {
-            Ok(Ok(Ok(bound))) => bound,
-            Ok(Ok(Err(out_of_range))) => {
-                detail = Some(join(detail, out_of_range.describe(&roots)));
-                None
-            }
-            Ok(Err(error)) => {
-                detail = Some(join(detail, error.to_string()));
+        None => match subxact::run(|| bound::read(&roots, direction(&state))) {
+            Ok(Ok(bound)) => bound,
+            Ok(Err(problem)) => {
+                detail = Some(join(detail, problem.describe()));
                 None
             }
             Err(caught) => {
-                detail = Some(join(detail, engine::caught_message(&caught)));
+                let (code, message) = engine::caught_code_and_message(&caught);
+                if engine::must_end_call(code) {
+                    caught.rethrow();
+                }
+                detail = Some(join(detail, message));
                 None
             }
         },
     };
+    if let Some(note) = sequence.ignored_note() {
+        detail = Some(join(detail, note));
+    }
 
     // Behind: the data has reached the value nextval() hands out next (or it is exhausted
     // while the data needs more). behind_by: how far nextval() must move to clear the data.
@@ -136,6 +166,7 @@ fn health_of(sequence: &Sequence) -> HealthRow {
         fraction_used,
         narrow.is_some(),
         detail,
+        Some(limit.name),
     )
 }
 
@@ -143,19 +174,67 @@ fn direction(state: &SequenceState) -> Direction {
     Direction::of_increment(state.increment)
 }
 
-/// Values nextval() can still hand out, and the fraction of the range already used.
-fn capacity(state: &SequenceState) -> (Option<AnyNumeric>, Option<f64>) {
-    let (min, max) = (i128::from(state.min_value), i128::from(state.max_value));
-    let step = i128::from(state.increment).abs();
-    let range = max - min + 1;
-    let left = match state.next_value() {
-        None => 0,
-        Some(next) if state.increment > 0 => (max - i128::from(next)) / step + 1,
-        Some(next) => (i128::from(next) - min) / step + 1,
+/// The first value nextval() may not hand out usefully, in the sequence's direction: past its
+/// MAXVALUE (MINVALUE), or past what the narrowest consumer column can hold.
+struct Limit {
+    value: i128,
+    /// `sequence`, or the column that binds first: `schema.table.column (type)`.
+    name: String,
+}
+
+fn binding_limit(state: &SequenceState, roots: &[&Consumer]) -> Limit {
+    let ascending = state.increment > 0;
+    let mut limit = Limit {
+        value: i128::from(if ascending {
+            state.max_value
+        } else {
+            state.min_value
+        }),
+        name: "sequence".into(),
     };
+    for consumer in roots {
+        let Some((lowest, highest)) =
+            column_type::whole_number_range(consumer.base_type, consumer.base_typmod)
+        else {
+            continue;
+        };
+        let column_limit = if ascending { highest } else { lowest };
+        let tighter = if ascending {
+            column_limit < limit.value
+        } else {
+            column_limit > limit.value
+        };
+        if tighter {
+            limit = Limit {
+                value: column_limit,
+                name: format!("{} ({})", consumer.display, consumer.type_name),
+            };
+        }
+    }
+    limit
+}
+
+/// Values nextval() can still hand out before `limit`, and the fraction of that range used.
+fn capacity(state: &SequenceState, limit: &Limit) -> (Option<AnyNumeric>, Option<f64>) {
     if state.cycle {
         return (None, None); // a CYCLE sequence never runs out
     }
+    let step = i128::from(state.increment).abs();
+    let ascending = state.increment > 0;
+    // The range from the sequence's far limit up to the binding one.
+    let (low, high) = if ascending {
+        (i128::from(state.min_value), limit.value)
+    } else {
+        (limit.value, i128::from(state.max_value))
+    };
+    let range = (high - low + 1).max(1);
+    let left = match state.next_value().map(i128::from) {
+        None => 0,
+        Some(next) if ascending && next > high => 0,
+        Some(next) if ascending => (high - next) / step + 1,
+        Some(next) if next < low => 0,
+        Some(next) => (next - low) / step + 1,
+    };
     let used = 1.0 - (left * step) as f64 / range as f64;
     (Some(AnyNumeric::from(left)), Some(used.clamp(0.0, 1.0)))
 }
@@ -205,16 +284,18 @@ RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
                data_bound pg_catalog.int8, next_value pg_catalog.int8,
                behind pg_catalog.bool, behind_by pg_catalog.int8,
                values_left pg_catalog.numeric, fraction_used pg_catalog.float8,
-               narrower_than_consumer pg_catalog.bool, detail pg_catalog.text)
+               narrower_than_consumer pg_catalog.bool, detail pg_catalog.text,
+               limited_by pg_catalog.text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT h.sequence::pg_catalog.regclass, h.consumers, h.data_bound, h.next_value, h.behind,
-           h.behind_by, h.values_left, h.fraction_used, h.narrower_than_consumer, h.detail
+           h.behind_by, h.values_left, h.fraction_used, h.narrower_than_consumer, h.detail,
+           h.limited_by
       FROM @extschema@._sequence_health(schemas::pg_catalog.text[]) AS h
 $$;
 COMMENT ON FUNCTION sequence_health(pg_catalog.name[]) IS
-'One row per sequence: behind its data or not, values left, fraction used, and whether a column it feeds is wider than the sequence. Changes nothing; blocks no writer.';
+'One row per sequence: behind its data or not, values left before the first limit (the sequence''s or the narrowest column''s, named in limited_by), fraction used, and whether a column it feeds is wider than the sequence. Changes nothing; blocks no writer.';
 "#,
     name = "sequence_health_api",
     requires = [sequence_health]

@@ -1,70 +1,111 @@
-//! Reading MAX (or MIN) of an integer column straight from a btree index on it.
-//!
-//! The same walk the planner's min/max optimisation plans (`Index Scan Backward ... IS NOT
-//! NULL`, first visible tuple), without parsing, planning or starting an executor. Used where a
-//! bound must be cheap: the check after every write. Anything else — a table with partitions
-//! or children, a numeric column, no suitable index — goes through SQL.
+//! The bound from a btree index: the first non-NULL entry from the index's high end (low end
+//! for a descending sequence), fetched from the heap under a dirty snapshot. Only an index whose
+//! first key is the column itself, in the built-in operator family of the column's type, is
+//! used: its order is then the type's natural order, whoever created the index.
 
-use crate::bound::Direction;
-use crate::catalog::Consumer;
+use crate::bound::{self, Column, Direction};
+use crate::relation::OpenRelation;
+use pgrx::list::PgList;
 use pgrx::prelude::*;
 
-/// A consumer column whose bound can be read from an index.
-#[derive(Debug, Clone, Copy)]
-pub struct IndexedColumn {
-    table: pg_sys::Oid,
-    index: pg_sys::Oid,
-    attnum: i16,
-    base_type: pg_sys::Oid,
-    /// The index keeps the column in descending order (`DESC`).
-    descending_index: bool,
+/// A usable index on `table` for `column`, locked (bounded wait) and open; primary keys first.
+/// `None` when there is none: the caller scans the heap instead.
+pub fn usable_index(table: &OpenRelation, column: Column) -> Option<OpenRelation> {
+    let mut candidates: Vec<(bool, pg_sys::Oid)> = Vec::new();
+    // SAFETY: the table is open and locked; RelationGetIndexList returns a fresh list of OIDs.
+    let list = unsafe { PgList::<pg_sys::Oid>::from_pg(pg_sys::RelationGetIndexList(table.raw())) };
+    for index in list.iter_oid() {
+        if let Some(primary) = catalog_says_usable(index, column.attnum) {
+            candidates.push((primary, index));
+        }
+    }
+    candidates.sort_by_key(|(primary, oid)| (!*primary, u32::from(*oid)));
+    candidates.into_iter().find_map(|(_, oid)| {
+        let index = OpenRelation::open(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)?;
+        is_usable(&index, column).then_some(index)
+    })
 }
 
-impl IndexedColumn {
-    /// The consumer's bound can be read from its index: an integer column with a usable btree
-    /// index (see `Consumer::index`) on a table without partitions or children.
-    pub fn of(consumer: &Consumer) -> Option<IndexedColumn> {
-        let integer =
-            [pg_sys::INT2OID, pg_sys::INT4OID, pg_sys::INT8OID].contains(&consumer.base_type);
-        let (index, descending_index) = consumer.index?;
-        (integer && !consumer.has_children).then_some(IndexedColumn {
-            table: consumer.relation,
-            index,
-            attnum: consumer.attnum,
-            base_type: consumer.base_type,
-            descending_index,
-        })
+/// A cheap first look through the syscache, before any index is opened: valid, first key is
+/// `attnum`, not partial. `Some(is_primary)` if it passes.
+fn catalog_says_usable(index: pg_sys::Oid, attnum: i16) -> Option<bool> {
+    // SAFETY: a syscache lookup by OID; the tuple is released before returning.
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::INDEXRELID as _,
+            pg_sys::Datum::from(index),
+        );
+        if tuple.is_null() {
+            return None;
+        }
+        let form = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_index>(tuple);
+        let usable = first_key_is(form, attnum) && !is_partial(tuple);
+        let primary = form.indisprimary;
+        pg_sys::ReleaseSysCache(tuple);
+        usable.then_some(primary)
     }
 }
 
-/// Which rows count.
-#[derive(Debug, Clone, Copy)]
-pub enum Visibility {
-    /// The caller's active (MVCC) snapshot, as a query would see them.
-    ActiveSnapshot,
-    /// Committed rows and this transaction's own, the current statement's included
-    /// (`SnapshotSelf`): what the check after a write needs, with no new snapshot to take. A row
-    /// committed by another session a moment ago counts too, which can only make the bound
-    /// larger, never miss a value in use.
-    CommittedAndOwn,
+/// Valid, ready, live, and its first key column is `attnum` (not an expression).
+fn first_key_is(form: &pg_sys::FormData_pg_index, attnum: i16) -> bool {
+    // SAFETY: indkey holds indnatts entries, and indnkeyatts >= 1 is checked first.
+    form.indisvalid
+        && form.indisready
+        && form.indislive
+        && form.indnkeyatts >= 1
+        && unsafe { form.indkey.values.as_slice(1)[0] } == attnum
 }
 
-/// The largest (`Ascending`) or smallest (`Descending`) non-NULL value among the rows that
-/// `visibility` lets count, or `None` when there is none.
-pub fn read(column: &IndexedColumn, direction: Direction, visibility: Visibility) -> Option<i64> {
-    let backward = (direction == Direction::Ascending) != column.descending_index;
-    let scan_direction = if backward {
-        pg_sys::ScanDirection::BackwardScanDirection
-    } else {
-        pg_sys::ScanDirection::ForwardScanDirection
-    };
-    let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
-    // SAFETY: the table and index exist (their OIDs come from a catalog read invalidated by any
-    // DDL on them) and are locked here in AccessShareLock, as a SELECT would; the scan, slot
-    // and relations are released in reverse order before returning.
+/// A partial index (`pg_index.indpred` is set). Read from the tuple, never through
+/// RelationGetIndexPredicate, which would const-fold (run) the predicate's functions.
+unsafe fn is_partial(index_tuple: pg_sys::HeapTuple) -> bool {
+    // SAFETY: `index_tuple` is a pg_index row, which has no attributes with missing values, so
+    // no tuple descriptor is needed (the relcache makes the same call).
     unsafe {
-        let heap = pg_sys::relation_open(column.table, lock);
-        let index = pg_sys::index_open(column.index, lock);
+        !pg_sys::heap_attisnull(
+            index_tuple,
+            pg_sys::Anum_pg_index_indpred as _,
+            std::ptr::null_mut(),
+        )
+    }
+}
+
+/// The full check on the open index, from the relcache entry the scan will use.
+fn is_usable(index: &OpenRelation, column: Column) -> bool {
+    if index.kind() != pg_sys::RELKIND_INDEX
+        || index.access_method() != pg_sys::BTREE_AM_OID
+    {
+        return false;
+    }
+    // SAFETY: an open btree index has rd_index, rd_indextuple and one opfamily per key column.
+    unsafe {
+        let relation = index.raw();
+        let form = &*(*relation).rd_index;
+        first_key_is(form, column.attnum)
+            && !is_partial((*relation).rd_indextuple)
+            && *(*relation).rd_opfamily == column.kind.btree_family()
+    }
+}
+
+/// The first non-NULL value from the end of `index` that `direction` asks for, among rows a
+/// dirty snapshot sees. `Err` carries a numeric value no bigint can follow.
+pub fn read(
+    table: &OpenRelation,
+    index: &OpenRelation,
+    column: Column,
+    direction: Direction,
+) -> Result<Option<i64>, String> {
+    // SAFETY: both relations are open and locked and were checked (a heap table of this
+    // session's, a btree index on it in a built-in family); the scan and slot are released
+    // before returning, or by the (sub)transaction abort on an error.
+    unsafe {
+        let descending_index = (*(*index.raw()).rd_indoption & pg_sys::INDOPTION_DESC as i16) != 0;
+        let backward = (direction == Direction::Ascending) != descending_index;
+        let scan_direction = if backward {
+            pg_sys::ScanDirection::BackwardScanDirection
+        } else {
+            pg_sys::ScanDirection::ForwardScanDirection
+        };
         let mut not_null: pg_sys::ScanKeyData = std::mem::zeroed();
         pg_sys::ScanKeyEntryInitialize(
             &mut not_null,
@@ -76,31 +117,31 @@ pub fn read(column: &IndexedColumn, direction: Direction, visibility: Visibility
             pg_sys::Oid::INVALID,
             pg_sys::Datum::from(0),
         );
-        let snapshot = match visibility {
-            Visibility::ActiveSnapshot => pg_sys::GetActiveSnapshot(),
-            Visibility::CommittedAndOwn => &raw mut pg_sys::SnapshotSelfData,
-        };
-        let scan = begin_scan(heap, index, snapshot);
+        let mut snapshot = dirty_snapshot();
+        let scan = begin_scan(table.raw(), index.raw(), &mut snapshot);
         pg_sys::index_rescan(scan, &mut not_null, 1, std::ptr::null_mut(), 0);
-        let slot = pg_sys::table_slot_create(heap, std::ptr::null_mut());
-        let mut value = None;
+        let slot = pg_sys::table_slot_create(table.raw(), std::ptr::null_mut());
+        let mut value = Ok(None);
         if pg_sys::index_getnext_slot(scan, scan_direction, slot) {
             let mut is_null = false;
             let datum = pg_sys::slot_getattr(slot, column.attnum.into(), &mut is_null);
             if !is_null {
-                value = Some(match column.base_type {
-                    pg_sys::INT2OID => i64::from(datum.value() as i16),
-                    pg_sys::INT4OID => i64::from(datum.value() as i32),
-                    _ => datum.value() as i64,
-                });
+                value = bound::datum_value(datum, column.kind, direction).map(Some);
             }
         }
         pg_sys::ExecDropSingleTupleTableSlot(slot);
         pg_sys::index_endscan(scan);
-        pg_sys::index_close(index, lock);
-        pg_sys::relation_close(heap, lock);
         value
     }
+}
+
+/// A snapshot that sees committed rows and rows of transactions still in progress
+/// (PostgreSQL's InitDirtySnapshot).
+pub fn dirty_snapshot() -> pg_sys::SnapshotData {
+    // SAFETY: an all-zero SnapshotData is what InitDirtySnapshot starts from.
+    let mut snapshot: pg_sys::SnapshotData = unsafe { std::mem::zeroed() };
+    snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
+    snapshot
 }
 
 #[cfg(any(
@@ -115,7 +156,8 @@ unsafe fn begin_scan(
     index: pg_sys::Relation,
     snapshot: pg_sys::Snapshot,
 ) -> pg_sys::IndexScanDesc {
-    pg_sys::index_beginscan(heap, index, snapshot, 1, 0)
+    // SAFETY: the caller holds both relations open and locked.
+    unsafe { pg_sys::index_beginscan(heap, index, snapshot, 1, 0) }
 }
 
 #[cfg(feature = "pg18")]
@@ -124,124 +166,6 @@ unsafe fn begin_scan(
     index: pg_sys::Relation,
     snapshot: pg_sys::Snapshot,
 ) -> pg_sys::IndexScanDesc {
-    // PostgreSQL 18 added an instrumentation argument.
-    pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), 1, 0)
-}
-
-#[cfg(any(test, feature = "pg_test"))]
-#[pgrx::pg_schema]
-mod tests {
-    use super::{read, IndexedColumn, Visibility};
-    use crate::bound::Direction;
-    use crate::catalog::{self, Scope};
-    use crate::snapshot::with_fresh_snapshot;
-    use pgrx::prelude::*;
-
-    /// Creates `table` with column `id` of `column_type` drawing from a new sequence, runs
-    /// `extra` (indexes, rows), and returns the indexed column behind it, if usable.
-    fn column(table: &str, column_type: &str, extra: &str) -> Option<IndexedColumn> {
-        Spi::run(&format!(
-            "CREATE SEQUENCE {table}_s;
-             CREATE TABLE {table} (id {column_type} DEFAULT nextval('{table}_s'));
-             {extra}"
-        ))
-        .unwrap();
-        Spi::connect(|client| {
-            let oid = client
-                .select(&format!("SELECT '{table}_s'::regclass::oid"), None, &[])?
-                .first()
-                .get_one::<pg_sys::Oid>()?
-                .unwrap();
-            let sequences = catalog::load(client, &Scope::Sequences(&[oid]))?;
-            Ok::<_, pgrx::spi::Error>(IndexedColumn::of(&sequences[0].consumers[0]))
-        })
-        .unwrap()
-    }
-
-    const ROWS: &str = "INSERT INTO {t} VALUES (NULL), (-7), (3), (42), (NULL);";
-
-    #[pg_test]
-    fn reads_max_and_min_from_an_ascending_index() {
-        let id = column(
-            "asc_t",
-            "int",
-            &format!(
-                "CREATE INDEX ON asc_t (id); {}",
-                ROWS.replace("{t}", "asc_t")
-            ),
-        )
-        .expect("a plain btree index is usable");
-        assert_eq!(
-            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
-            Some(42)
-        );
-        assert_eq!(
-            read(&id, Direction::Descending, Visibility::CommittedAndOwn),
-            Some(-7)
-        );
-    }
-
-    #[pg_test]
-    fn reads_max_and_min_from_a_descending_index() {
-        let id = column(
-            "desc_t",
-            "bigint",
-            &format!(
-                "CREATE INDEX ON desc_t (id DESC NULLS LAST); {}",
-                ROWS.replace("{t}", "desc_t")
-            ),
-        )
-        .expect("a DESC btree index is usable");
-        assert_eq!(
-            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
-            Some(42)
-        );
-        assert_eq!(
-            read(&id, Direction::Descending, Visibility::CommittedAndOwn),
-            Some(-7)
-        );
-    }
-
-    #[pg_test]
-    fn smallint_values_and_an_empty_index() {
-        let id = column(
-            "small_t",
-            "smallint",
-            "CREATE UNIQUE INDEX ON small_t (id);",
-        )
-        .expect("a unique index is usable");
-        assert_eq!(
-            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
-            None
-        );
-        Spi::run("INSERT INTO small_t VALUES (32767), (-32768)").unwrap();
-        assert_eq!(
-            with_fresh_snapshot(|| read(&id, Direction::Ascending, Visibility::ActiveSnapshot)),
-            Some(32767)
-        );
-        assert_eq!(
-            read(&id, Direction::Descending, Visibility::CommittedAndOwn),
-            Some(-32768)
-        );
-    }
-
-    #[pg_test]
-    fn unusable_indexes_are_refused() {
-        assert!(column("no_index", "int", "").is_none());
-        assert!(column(
-            "partial",
-            "int",
-            "CREATE INDEX ON partial (id) WHERE id > 0;"
-        )
-        .is_none());
-        assert!(column("expr", "int", "CREATE INDEX ON expr ((id + 1));").is_none());
-        assert!(column(
-            "second_key",
-            "int",
-            "ALTER TABLE second_key ADD COLUMN k int; CREATE INDEX ON second_key (k, id);"
-        )
-        .is_none());
-        assert!(column("hashed", "int", "CREATE INDEX ON hashed USING hash (id);").is_none());
-        assert!(column("num", "numeric", "CREATE INDEX ON num (id);").is_none());
-    }
+    // SAFETY: as above; PostgreSQL 18 added an instrumentation argument.
+    unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), 1, 0) }
 }

@@ -1,8 +1,11 @@
 //! pg_seqsync: move sequences past the data that uses them, correctly in every case.
 //!
 //! Module map: `api` (the SQL functions) → `target` (what a call means) → `catalog` (sequences
-//! and their consumer columns) → `engine` (per-sequence subtransaction) → `bound` (the data's
-//! MAX/MIN), `apply` (lock, read, setval) and `plan` (the arithmetic). `report` is the row type.
+//! and their consumer columns, once per call; `views`, `default_expr`, `column_type` judge
+//! them) → `engine` (per-sequence subtransaction) → `bound` (the data's MAX/MIN by a direct
+//! scan: `index_bound`, `heap_bound`, as the table's owner: `owner`), `apply` (the sequence
+//! lock), `sequence_state` (read, setval) and `plan` (the arithmetic). `relation` opens every
+//! relation with a bounded lock wait and checks what it is. `report` is the row type.
 
 // ErrorReport (pgrx's error carrying SQLSTATE, detail and hint) is what every fallible path
 // returns; it is large, but errors end the statement, so the size never sits on a hot path.
@@ -17,25 +20,31 @@ mod auto;
 mod batches;
 mod bound;
 mod catalog;
+mod column_type;
 mod default_expr;
 mod drop_extension;
 mod engine;
 mod error;
 mod health;
+mod heap_bound;
 mod index_bound;
+mod owner;
 mod plan;
+mod relation;
 mod report;
 mod sequence_state;
-mod snapshot;
 mod subxact;
 mod target;
+mod views;
 
 ::pgrx::pg_module_magic!(name, version);
 
 /// How long a resync waits for a sequence that other transactions are using (milliseconds).
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 
-/// With the library preloaded: resync a table's sequences after every COPY FROM into it.
+/// With the library in shared_preload_libraries: resync a table's sequences after every COPY
+/// FROM into it. Superuser-only (`ALTER DATABASE/ROLE ... SET` by a superuser): it moves
+/// sequences as their tables' owners, which a loader must not switch on for them.
 pub static RESYNC_AFTER_COPY: GucSetting<bool> = GucSetting::<bool>::new(false);
 
 #[pg_guard]
@@ -53,12 +62,16 @@ pub extern "C-unwind" fn _PG_init() {
     GucRegistry::define_bool_guc(
         c"pg_seqsync.resync_after_copy",
         c"Resync a table's sequences after every COPY FROM into it.",
-        c"Needs the library in shared_preload_libraries or session_preload_libraries; no trigger is involved and plain INSERTs cost nothing.",
+        c"Needs the library in shared_preload_libraries; no trigger is involved and plain INSERTs cost nothing. Only superusers can change it.",
         &RESYNC_AFTER_COPY,
-        GucContext::Userset,
+        GucContext::Suset,
         GucFlags::default(),
     );
-    auto::copy_hook::install();
+    // The COPY hook acts only where the administrator loaded it for every session.
+    // SAFETY: reads a flag PostgreSQL sets while it loads shared_preload_libraries.
+    if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
+        auto::copy_hook::install();
+    }
     auto::register_invalidation_callback();
 }
 

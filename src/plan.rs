@@ -83,6 +83,20 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
     };
     let target = base + direction * i128::from(options.margin);
 
+    // Forward only, a sequence at or past its target is fine wherever the target lies: the
+    // comparison comes before the range check.
+    if let Some(next) = old_next {
+        let ahead_by = (i128::from(next) - target) * direction;
+        if ahead_by == 0 {
+            return keep(None);
+        }
+        if ahead_by > 0 && !options.allow_backward {
+            return keep(Some(format!(
+                "sequence is ahead of its data by {ahead_by} (next value {next}, target {target})"
+            )));
+        }
+    }
+
     if !state.in_range(target) {
         let (side, limit_name, limit) = if target > i128::from(state.max_value) {
             ("above", "MAXVALUE", state.max_value)
@@ -124,22 +138,19 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
 
     // How far the sequence is past the target, in its own direction; negative means behind.
     let ahead_by = (i128::from(next) - i128::from(target)) * direction;
-    match ahead_by {
-        0 => keep(None),
-        n if n < 0 => Plan {
+    if ahead_by < 0 {
+        Plan {
             old_next,
             new_next: Some(target),
             action: Action::Advance,
             detail: None,
-        },
-        n if options.allow_backward => lower(
+        }
+    } else {
+        lower(
             old_next,
             target,
-            format!("back by {n} from next value {next} (allow_backward)"),
-        ),
-        n => keep(Some(format!(
-            "sequence is ahead of its data by {n} (next value {next}, target {target})"
-        ))),
+            format!("back by {ahead_by} from next value {next} (allow_backward)"),
+        )
     }
 }
 
@@ -284,6 +295,20 @@ mod tests {
         };
         assert_eq!(state.next_value(), None);
         assert_eq!(decide(&state, Some(5), &FORWARD).action, Action::None);
+    }
+
+    #[test]
+    fn ahead_of_data_is_none_even_when_the_target_is_out_of_range() {
+        // MINVALUE 100, data at 5: the target 6 lies below MINVALUE, yet nextval() gives 150.
+        let state = SequenceState {
+            min_value: 100,
+            start_value: 100,
+            ..ascending(149, true)
+        };
+        let plan = decide(&state, Some(5), &FORWARD);
+        assert_eq!(plan.action, Action::None);
+        assert_eq!(plan.new_next, Some(150));
+        assert_eq!(decide(&state, Some(5), &BACKWARD).action, Action::Error);
     }
 
     #[test]

@@ -59,6 +59,17 @@ impl ReportRow {
             detail: Some(detail),
         }
     }
+
+    /// The row with `note` (references to the sequence that were ignored) added to its detail.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        if let Some(note) = note {
+            self.detail = Some(match self.detail {
+                Some(detail) => format!("{detail}; {note}"),
+                None => note,
+            });
+        }
+        self
+    }
 }
 
 /// Counts per action, for the closing NOTICE of a database-wide run.

@@ -3,7 +3,13 @@
 //! that keeps nextval() and ALTER SEQUENCE out when the answer must stay true.
 
 use crate::plan::SequenceState;
+use crate::relation::OpenRelation;
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+/// The magic number in a sequence page's special space (commands/sequence.c).
+const SEQUENCE_MAGIC: u32 = 0x1717;
 
 /// `FormData_pg_sequence` (catalog/pg_sequence.h), the same on PostgreSQL 10 and later.
 #[repr(C)]
@@ -26,20 +32,40 @@ struct SequenceData {
     is_called: bool,
 }
 
+fn gone(sequence: pg_sys::Oid, what: &str) -> ! {
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        format!(
+            "pg_seqsync: sequence with OID {} {what}",
+            u32::from(sequence)
+        ),
+        "pg_seqsync",
+    )
+    .report(PgLogLevel::ERROR);
+    unreachable!("an ERROR does not return")
+}
+
+/// The sequence's position and options. Its lock is taken with a bounded wait (55P03 past
+/// `pg_seqsync.lock_timeout`), and the relation is checked to be a sequence, whose one page
+/// carries the sequence magic, before its page is read.
 pub fn read(sequence: pg_sys::Oid) -> SequenceState {
-    // SAFETY: `sequence` is an existing sequence (from the catalog, locked or in use by the
-    // caller). The syscache tuple is released, the buffer read under a share lock and released,
-    // and the relation closed, before returning; nothing here can leave state behind on error.
+    let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
+    let Some(relation) = OpenRelation::open(sequence, lock) else {
+        gone(sequence, "was dropped during the resync");
+    };
+    if relation.kind() != pg_sys::RELKIND_SEQUENCE {
+        gone(sequence, "is no longer a sequence");
+    }
+    // SAFETY: the relation is open, locked and a sequence. The syscache tuple is released and
+    // the buffer read under a share lock and released before returning; the relation is
+    // closed by its guard.
     unsafe {
         let options = pg_sys::SearchSysCache1(
             pg_sys::SysCacheIdentifier::SEQRELID as _,
             pg_sys::Datum::from(sequence),
         );
         if options.is_null() {
-            pgrx::error!(
-                "pg_seqsync: cache lookup failed for sequence {}",
-                u32::from(sequence)
-            );
+            gone(sequence, "has no pg_sequence row");
         }
         let row = &*pg_sys::heap_tuple_get_struct::<PgSequenceRow>(options);
         let (increment, min_value, max_value, start_value, cycle) = (
@@ -51,11 +77,14 @@ pub fn read(sequence: pg_sys::Oid) -> SequenceState {
         );
         pg_sys::ReleaseSysCache(options);
 
-        let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
-        let relation = pg_sys::relation_open(sequence, lock);
-        let buffer = pg_sys::ReadBuffer(relation, 0);
+        let buffer = pg_sys::ReadBuffer(relation.raw(), 0);
         pg_sys::LockBuffer(buffer, pg_sys::BUFFER_LOCK_SHARE as _);
         let page = pg_sys::BufferGetPage(buffer);
+        let magic = *pg_sys::PageGetSpecialPointer(page).cast::<u32>();
+        if magic != SEQUENCE_MAGIC {
+            pg_sys::UnlockReleaseBuffer(buffer);
+            gone(sequence, "has a page that is not a sequence's");
+        }
         let item = pg_sys::PageGetItemId(page, pg_sys::FirstOffsetNumber as _);
         let header = pg_sys::PageGetItem(page, item).cast::<pg_sys::HeapTupleHeaderData>();
         let data = &*header
@@ -64,7 +93,6 @@ pub fn read(sequence: pg_sys::Oid) -> SequenceState {
             .cast::<SequenceData>();
         let (last_value, is_called) = (data.last_value, data.is_called);
         pg_sys::UnlockReleaseBuffer(buffer);
-        pg_sys::relation_close(relation, lock);
 
         SequenceState {
             last_value,

@@ -5,22 +5,27 @@
 //! partition gets the parent's default, and on PostgreSQL 15 and older an identity column of a
 //! partitioned table lives only on the parent.
 
-use crate::catalog;
+use crate::catalog::{self, Scope, Sequence};
 use crate::error;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 
+/// The sequences `target` (and `column_name`) stand for, with their consumers: the catalog is
+/// read once for the whole call.
 pub fn resolve(
     client: &SpiClient<'_>,
     target: pg_sys::Oid,
     column_name: Option<&str>,
-) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+) -> Result<Vec<Sequence>, ErrorReport> {
     let (kind, name) = describe(client, target)?;
-    match kind {
+    if is_other_sessions_temp(client, target)? {
+        return Err(error::other_sessions_temp(&name));
+    }
+    let scope = match kind {
         'S' => match column_name {
-            Some(_) => Err(error::column_with_sequence_target(&name)),
-            None => Ok(vec![target]),
+            Some(_) => return Err(error::column_with_sequence_target(&name)),
+            None => Scope::Sequences(std::slice::from_ref(&target)),
         },
         'r' | 'p' => {
             if let Some(column) = column_name {
@@ -28,24 +33,18 @@ pub fn resolve(
                     return Err(error::undefined_column(&name, column));
                 }
             }
-            let relations =
-                catalog::self_and_ancestors(client, target).map_err(error::catalog_query_failed)?;
-            let mut sequences: Vec<pg_sys::Oid> = Vec::new();
-            for (sequence, consumer) in catalog::consumers_of_tables(client, &relations)
-                .map_err(error::catalog_query_failed)?
-            {
-                let wanted = column_name.is_none_or(|c| c == consumer.column_name);
-                if wanted && !sequences.contains(&sequence) {
-                    sequences.push(sequence);
-                }
-            }
-            match (sequences.is_empty(), column_name) {
-                (false, _) => Ok(sequences),
-                (true, Some(column)) => Err(error::column_without_sequence(&name, column)),
-                (true, None) => Err(error::table_without_sequence(&name)),
+            Scope::Table {
+                relation: target,
+                column: column_name,
             }
         }
-        other => Err(error::wrong_object_type(&name, kind_name(other))),
+        other => return Err(error::wrong_object_type(&name, kind_name(other))),
+    };
+    let sequences = catalog::load(client, &scope).map_err(error::catalog_query_failed)?;
+    match (sequences.is_empty(), kind, column_name) {
+        (true, 'r' | 'p', Some(column)) => Err(error::column_without_sequence(&name, column)),
+        (true, 'r' | 'p', None) => Err(error::table_without_sequence(&name)),
+        _ => Ok(sequences),
     }
 }
 
@@ -77,6 +76,19 @@ pub fn describe(
         .map_err(error::catalog_query_failed)?
         .unwrap_or_default();
     Ok((kind.chars().next().unwrap_or('?'), name))
+}
+
+fn is_other_sessions_temp(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Result<bool, ErrorReport> {
+    client
+        .select(
+            "SELECT pg_catalog.pg_is_other_temp_schema(c.relnamespace) FROM pg_catalog.pg_class AS c
+              WHERE c.oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[relation.into()],
+        )
+        .and_then(|rows| rows.first().get_one::<bool>())
+        .map(|other| other.unwrap_or(false))
+        .map_err(error::catalog_query_failed)
 }
 
 fn has_column(

@@ -1,20 +1,18 @@
 //! The cheap test run after every write: could it have left a sequence behind its data?
 //!
 //! For each table, the sequences behind its columns are found once. After a write, each one's
-//! data bound is compared with its position, without locking anything: straight from a btree
-//! index and the sequence's own page where possible (a few microseconds), otherwise through one
-//! prepared query. Only when the bound has reached the position does the caller run the real,
-//! locked resync; rows written through nextval() never get there. What is cached lives for the
-//! backend and is rebuilt after any relcache invalidation (DDL on a table, a sequence, an
-//! inheritance link, a change of owner, ...).
+//! data bound is compared with its position, without locking the sequence: the bound straight
+//! from a btree index or the heap (`bound`, no SQL), the position from the sequence's own page.
+//! Only when the bound has reached the position does the caller run the real, locked resync;
+//! rows written through nextval() never get there. What is cached lives for the backend and is
+//! rebuilt after any relcache invalidation (DDL on a table, a sequence, an inheritance link, a
+//! change of owner, ...).
 
 use crate::bound::{self, Direction};
-use crate::catalog::{self, Scope, Sequence};
+use crate::catalog::{self, Consumer, Scope, Sequence};
 use crate::engine;
-use crate::index_bound::{self, IndexedColumn, Visibility};
-use crate::snapshot::with_fresh_snapshot;
+use crate::sequence_state;
 use pgrx::prelude::*;
-use pgrx::spi::{OwnedPreparedStatement, SpiClient};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
@@ -22,10 +20,8 @@ use std::collections::HashMap;
 struct Watch {
     sequence: pg_sys::Oid,
     increment: i64,
-    /// Every root consumer, when all of them can be read from an index.
-    indexed: Option<Vec<IndexedColumn>>,
-    /// `SELECT <bound as text>, s.last_value, s.is_called FROM <sequence> AS s`
-    check: OwnedPreparedStatement,
+    /// The root consumers, whose data bound is compared with the sequence's position.
+    roots: Vec<Consumer>,
 }
 
 impl Watch {
@@ -94,104 +90,57 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
             "pg_seqsync: finding the sequences behind relation {}",
             u32::from(relation)
         );
-        let watches = Spi::connect(|client| build(client, relation))?;
+        let watches = Spi::connect(|client| {
+            catalog::load(
+                client,
+                &Scope::Table {
+                    relation,
+                    column: None,
+                },
+            )
+        })?
+        .iter()
+        .filter_map(watch)
+        .collect();
         WATCHES.with_borrow_mut(|w| w.insert(relation, watches));
     }
     WATCHES.with_borrow(|watches| {
-        let mut behind = Vec::new();
-        for watch in &watches[&relation] {
-            let reached = match direct_check(watch) {
-                Some(reached) => reached,
-                None => {
-                    with_fresh_snapshot(|| Spi::connect(|client| checked_by_query(client, watch)))?
-                }
-            };
-            if reached {
-                behind.push(watch.sequence);
-            }
-        }
-        Ok(behind)
+        Ok(watches[&relation]
+            .iter()
+            .filter(|watch| has_reached(watch))
+            .map(|watch| watch.sequence)
+            .collect())
     })
 }
 
-/// The check without SQL, when every consumer is indexed and the sequence has been called
-/// since it was last set (`pg_sequence_last_value` is NULL otherwise). `None`: use the query.
-fn direct_check(watch: &Watch) -> Option<bool> {
-    let indexed = watch.indexed.as_ref()?;
-    // SAFETY: a plain fmgr call of a built-in function with a valid sequence OID.
-    let last_value: i64 = unsafe {
-        pgrx::fcinfo::direct_function_call(
-            pg_sys::pg_sequence_last_value,
-            &[Some(pg_sys::Datum::from(watch.sequence))],
-        )
-    }?;
-    let next = i128::from(last_value) + i128::from(watch.increment);
-    let direction = watch.direction();
-    let bound = indexed
-        .iter()
-        .filter_map(|column| index_bound::read(column, direction, Visibility::CommittedAndOwn))
-        .reduce(|a, b| match direction {
-            Direction::Ascending => a.max(b),
-            Direction::Descending => a.min(b),
-        });
-    Some(bound.is_some_and(|bound| watch.reached(bound, next)))
-}
-
-fn checked_by_query(client: &SpiClient<'_>, watch: &Watch) -> spi::Result<bool> {
-    let row = client.select(&watch.check, Some(1), &[])?.first();
-    let bound = match bound::parse(row.get::<String>(1)?) {
+/// The check for one sequence. A bound that cannot be read as a bigint counts as reached: the
+/// real resync then reports it.
+fn has_reached(watch: &Watch) -> bool {
+    let roots: Vec<&Consumer> = watch.roots.iter().collect();
+    let bound = match bound::read(&roots, watch.direction()) {
         Ok(Some(bound)) => bound,
-        Ok(None) => return Ok(false),
-        // A value no bigint can follow: let the real resync report it.
-        Err(_) => return Ok(true),
+        Ok(None) => return false,
+        Err(_) => return true,
     };
-    let last_value: i64 = row.get(2)?.unwrap_or_default();
-    let is_called: bool = row.get(3)?.unwrap_or(false);
-    let next = if is_called {
-        i128::from(last_value) + i128::from(watch.increment)
+    let state = sequence_state::read(watch.sequence);
+    let next = if state.is_called {
+        i128::from(state.last_value) + i128::from(state.increment)
     } else {
-        i128::from(last_value)
+        i128::from(state.last_value)
     };
-    Ok(watch.reached(bound, next))
+    watch.reached(bound, next)
 }
 
-/// Finds the sequences behind `relation` (and its parents' columns) and prepares their checks.
-/// Sequences the current role (the table owner) could not resync are left out: their
-/// automatic resync would only ever be skipped.
-fn build(client: &SpiClient<'_>, relation: pg_sys::Oid) -> spi::Result<Vec<Watch>> {
-    let relations = catalog::self_and_ancestors(client, relation)?;
-    let mut oids: Vec<pg_sys::Oid> = Vec::new();
-    for (sequence, _) in catalog::consumers_of_tables(client, &relations)? {
-        if !oids.contains(&sequence) {
-            oids.push(sequence);
-        }
-    }
-    let mut watches = Vec::new();
-    for sequence in catalog::load(client, &Scope::Sequences(&oids))? {
-        if let Some(watch) = prepare(client, &sequence)? {
-            watches.push(watch);
-        }
-    }
-    Ok(watches)
-}
-
-fn prepare(client: &SpiClient<'_>, sequence: &Sequence) -> spi::Result<Option<Watch>> {
+/// What to watch for `sequence`; `None` for a sequence the current role (the table owner) could
+/// not resync: its automatic resync would only ever be skipped.
+fn watch(sequence: &Sequence) -> Option<Watch> {
     let roots = sequence.root_consumers();
     if engine::precheck_reason(sequence, &roots, false).is_some() {
-        return Ok(None);
+        return None;
     }
-    let direction = Direction::of_increment(sequence.increment);
-    let query = format!(
-        "SELECT ({}), s.last_value, s.is_called FROM {} AS s",
-        bound::sql(&roots, direction),
-        sequence.name
-    );
-    let check = client.prepare(query.as_str(), &[])?.keep();
-    let indexed: Option<Vec<IndexedColumn>> = roots.iter().map(|c| IndexedColumn::of(c)).collect();
-    Ok(Some(Watch {
+    Some(Watch {
         sequence: sequence.oid,
         increment: sequence.increment,
-        indexed,
-        check,
-    }))
+        roots: roots.into_iter().cloned().collect(),
+    })
 }

@@ -119,7 +119,8 @@ fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
         let kind = relkind(client, object)?;
         let sequences = match kind {
             Some('r' | 'p') => target::resolve(client, object, None).unwrap_or_default(),
-            Some('S') => vec![object],
+            Some('S') => catalog::load(client, &Scope::Sequences(&[object]))
+                .map_err(error::catalog_query_failed)?,
             _ => return Ok(Vec::new()),
         };
         let mut tables: Vec<pg_sys::Oid> = Vec::new();
@@ -127,9 +128,7 @@ fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
             tables.push(object);
         }
         let mut to_resync = Vec::new();
-        for sequence in catalog::load(client, &Scope::Sequences(&sequences))
-            .map_err(error::catalog_query_failed)?
-        {
+        for sequence in sequences {
             tables.extend(sequence.consumers.iter().map(|c| c.relation));
             // A new sequence nothing draws from yet, a CYCLE sequence, ...: nothing to say.
             if !engine::is_deliberate_skip(&sequence, &sequence.root_consumers()) {
@@ -188,7 +187,11 @@ fn auto_resync_status() -> Result<
         }
         for (name, mode) in [(TABLE_TRIGGER, "table"), (DATABASE_TRIGGER, "database")] {
             for relation in triggered_tables(client, name)? {
-                let sequences = target::resolve(client, relation, None).unwrap_or_default();
+                let sequences = target::resolve(client, relation, None)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|s| s.oid)
+                    .collect();
                 rows.push((
                     Some(relation),
                     mode.to_string(),

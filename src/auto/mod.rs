@@ -1,18 +1,20 @@
 //! Automatic resync after writes: a statement trigger per table (`trigger`), a `ddl_command_end`
 //! event trigger for database-wide mode (`manage`), and a COPY hook for preloaded setups
 //! (`copy_hook`). All three end in `resync_after_write`, which is cheap when nothing is behind
-//! (`fast_check`) and runs with the table owner's rights (`owner`).
+//! (`fast_check`) and runs with the table owner's rights (`crate::owner`). None of them ever
+//! fails or hangs the user's statement for a resync problem: it becomes a WARNING.
 
 pub mod copy_hook;
 mod fast_check;
 pub mod manage;
-mod owner;
 mod trigger;
 
 use crate::catalog::{self, Scope};
 use crate::engine::{self, Mode, Request};
+use crate::owner;
 use crate::plan::Options;
 use crate::report::{Action, ReportRow};
+use crate::subxact;
 use pgrx::prelude::*;
 
 pub use fast_check::register_invalidation_callback;
@@ -30,17 +32,38 @@ const AUTOMATIC: Request = Request {
 /// After rows were written into `relation`: advance every sequence behind its columns that the
 /// rows may have left behind. Runs as the table's owner, so a loader that may insert but not
 /// move the sequence still gets it advanced, and gains nothing else.
+/// Everything happens in a subtransaction: any error (a lock wait past
+/// `pg_seqsync.lock_timeout`, a table dropped meanwhile, ...) becomes a WARNING and the user's
+/// statement goes on; only a cancel, a termination or running out of memory ends it.
 pub fn resync_after_write(relation: pg_sys::Oid, owner: pg_sys::Oid) {
-    owner::run_as(owner, || {
-        // The common case ends here: nothing is behind, nothing is locked.
-        let behind = fast_check::sequences_behind(relation).unwrap_or_else(|e| {
-            pgrx::warning!("pg_seqsync: automatic resync check failed: {e}");
-            Vec::new()
-        });
-        if !behind.is_empty() {
-            owner::with_pinned_search_path(|| resync_and_warn(&behind, "a write"));
+    let outcome = subxact::run(|| {
+        owner::run_as(owner, || {
+            owner::with_pinned_search_path(|| {
+                // The common case ends here: nothing is behind, nothing is locked.
+                let behind = fast_check::sequences_behind(relation).unwrap_or_else(|e| {
+                    pgrx::warning!("pg_seqsync: automatic resync check failed: {e}");
+                    Vec::new()
+                });
+                if !behind.is_empty() {
+                    resync_and_warn(&behind, "a write");
+                }
+            })
+        })
+    });
+    if let Err(caught) = outcome {
+        let (code, message) = engine::caught_code_and_message(&caught);
+        if engine::must_end_call(code) {
+            caught.rethrow();
         }
-    })
+        if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
+            pgrx::warning!(
+                "pg_seqsync: automatic resync after a write skipped: {}",
+                engine::lock_not_available(None)
+            );
+        } else {
+            pgrx::warning!("pg_seqsync: automatic resync after a write failed: {message}");
+        }
+    }
 }
 
 /// `resync_after_write` for a relation given by OID only (the COPY hook).

@@ -1,11 +1,12 @@
-//! Running automatic work with the table owner's rights.
+//! Running work with a table owner's rights, in a security-restricted operation.
 //!
-//! A statement trigger runs as whoever wrote the rows. A loader may be allowed to INSERT and
-//! call nextval() but not to move the sequence (no UPDATE on it). Rather than a SECURITY DEFINER
-//! function running as the extension's (superuser) owner, the resync runs as the *table owner*,
-//! in a security-restricted operation — the way PostgreSQL itself runs REFRESH MATERIALIZED VIEW
-//! or an index expression. The loader gains exactly what the owner could do for that table's
-//! sequences, forward only, and nothing else.
+//! Every bound is read as the table's owner (`bound`), as VACUUM and ANALYZE do, although that
+//! read runs no SQL: defence in depth. The statement trigger also runs as the table's owner: a
+//! loader may be allowed to INSERT and call nextval() but not to move the sequence (no UPDATE
+//! on it). Rather than a SECURITY DEFINER function running as the extension's (superuser)
+//! owner, the resync runs as the *table owner*, the way PostgreSQL itself runs REFRESH
+//! MATERIALIZED VIEW or an index expression. The loader gains exactly what the owner could do
+//! for that table's sequences, forward only, and nothing else.
 
 use pgrx::prelude::*;
 use pgrx::{PgRelation, PgTryBuilder};

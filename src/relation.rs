@@ -1,0 +1,136 @@
+//! Opening a relation that anyone may have made: a lock taken with a bounded wait, then a look
+//! at what the relation really is before anything touches its storage.
+//!
+//! Every relation the engine reads (tables, partitions, indexes, sequences) comes through here.
+//! A wait longer than `pg_seqsync.lock_timeout` raises SQLSTATE 55P03, which the sequence's
+//! subtransaction turns into a `skip` row naming the relation (`lock_wait_relation`).
+
+use crate::LOCK_TIMEOUT;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+use std::cell::Cell;
+use std::ffi::CString;
+
+thread_local! {
+    /// The relation the current bounded wait is for; cleared once the lock is granted.
+    static WAITING_FOR: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) };
+}
+
+/// The relation whose lock wait timed out last (taken: a second call returns `None`).
+pub fn lock_wait_relation() -> Option<pg_sys::Oid> {
+    WAITING_FOR.take()
+}
+
+/// Takes `mode` on `relation`, waiting at most `pg_seqsync.lock_timeout` (0: not at all).
+/// Raises 55P03 when the lock is not granted in time; the lock is then not held.
+pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) {
+    // SAFETY: lock-manager calls on a relation OID inside a transaction; a lock on an OID that
+    // no longer names a relation is harmless and released with the transaction.
+    if unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) } {
+        return;
+    }
+    WAITING_FOR.set(Some(relation));
+    let timeout_ms = LOCK_TIMEOUT.get();
+    if timeout_ms == 0 {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
+            format!(
+                "pg_seqsync: relation {} is locked by another transaction",
+                u32::from(relation)
+            ),
+            "pg_seqsync",
+        )
+        .report(PgLogLevel::ERROR);
+    }
+    let value = CString::new(format!("{timeout_ms}ms")).expect("no NUL in a number");
+    // SAFETY: the GUC nest level restores the caller's lock_timeout once the lock is granted; if
+    // the wait times out, the (sub)transaction abort restores it.
+    unsafe {
+        let nest_level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"lock_timeout".as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        pg_sys::LockRelationOid(relation, mode);
+        pg_sys::AtEOXact_GUC(true, nest_level);
+    }
+    WAITING_FOR.set(None);
+}
+
+/// A relation locked with a bounded wait and open. Dropping it closes the relation and releases
+/// the lock at once (a bound needs no snapshot consistency, and a sweep over many thousands of
+/// tables must not keep a lock on each until commit). On an error nothing is released here: the
+/// (sub)transaction abort does that.
+pub struct OpenRelation {
+    relation: pg_sys::Relation,
+    mode: pg_sys::LOCKMODE,
+}
+
+impl OpenRelation {
+    /// Locks (bounded wait) and opens `oid`; `None` if it no longer exists.
+    pub fn open(oid: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> Option<OpenRelation> {
+        lock_bounded(oid, mode);
+        // SAFETY: the lock is held; try_relation_open returns NULL for a dropped relation.
+        let relation = unsafe { pg_sys::try_relation_open(oid, pg_sys::NoLock as _) };
+        if relation.is_null() {
+            // SAFETY: releases the lock taken above on an OID that names nothing now.
+            unsafe { pg_sys::UnlockRelationOid(oid, mode) };
+            return None;
+        }
+        Some(OpenRelation { relation, mode })
+    }
+
+    pub fn raw(&self) -> pg_sys::Relation {
+        self.relation
+    }
+
+    fn form(&self) -> &pg_sys::FormData_pg_class {
+        // SAFETY: an open relation always has its pg_class row in rd_rel.
+        unsafe { &*(*self.relation).rd_rel }
+    }
+
+    pub fn kind(&self) -> u8 {
+        self.form().relkind as u8
+    }
+
+    pub fn access_method(&self) -> pg_sys::Oid {
+        self.form().relam
+    }
+
+    pub fn owner(&self) -> pg_sys::Oid {
+        self.form().relowner
+    }
+
+    /// Another session's temporary relation: its pages live in that session's memory.
+    pub fn is_other_sessions_temp(&self) -> bool {
+        // SAFETY: reads flags of the open relation.
+        unsafe {
+            self.form().relpersistence as u8 == pg_sys::RELPERSISTENCE_TEMP
+                && !(*self.relation).rd_islocaltemp
+        }
+    }
+
+    /// A plain table stored by the built-in heap access method: the only kind read directly.
+    pub fn is_heap_table(&self) -> bool {
+        self.kind() == pg_sys::RELKIND_RELATION
+            && self.access_method() == pg_sys::HEAP_TABLE_AM_OID
+            && !self.is_other_sessions_temp()
+    }
+}
+
+impl Drop for OpenRelation {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return; // an error is unwinding: the abort releases the relation and its lock
+        }
+        // SAFETY: the relation was opened by `open` and is closed once, releasing our lock.
+        unsafe { pg_sys::relation_close(self.relation, self.mode) };
+    }
+}

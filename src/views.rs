@@ -1,0 +1,107 @@
+//! Which base-table column a view's column writes to, when the view is simply updatable.
+//!
+//! An INSERT into such a view fills the view column's default and stores it in one column of
+//! the view's single base relation, so that column holds the sequence's values. The view's
+//! query is read from its stored rule (`pg_rewrite`) and inspected, never planned or run.
+
+use pgrx::list::PgList;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use std::ffi::CString;
+
+/// Views on views are followed this deep.
+const MAX_DEPTH: usize = 8;
+
+/// The base table column `attnum` of `view` is stored in, or why there is none.
+pub fn base_column(
+    client: &SpiClient<'_>,
+    view: pg_sys::Oid,
+    attnum: i16,
+) -> spi::Result<Result<(pg_sys::Oid, i16), String>> {
+    let (mut relation, mut column) = (view, attnum);
+    for _ in 0..MAX_DEPTH {
+        let Some(action) = client
+            .select(
+                "SELECT r.ev_action::pg_catalog.text FROM pg_catalog.pg_rewrite AS r
+                  WHERE r.ev_class OPERATOR(pg_catalog.=) $1
+                    AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'",
+                Some(1),
+                &[relation.into()],
+            )?
+            .first()
+            .get_one::<String>()?
+        else {
+            return Ok(Err("a view without a query".into()));
+        };
+        match written_column(&action, column) {
+            Some((base, base_column, kind)) if kind == pg_sys::RELKIND_VIEW => {
+                (relation, column) = (base, base_column);
+            }
+            Some((base, base_column, _)) => return Ok(Ok((base, base_column))),
+            None => {
+                return Ok(Err(
+                    "a view that is not simply updatable"
+                        .into(),
+                ))
+            }
+        }
+    }
+    Ok(Err("views nested too deep".into()))
+}
+
+/// For a view's stored query (`ev_action`), the base relation, column and relkind that view
+/// column `attnum` writes to, if the query is a simple one-relation SELECT of plain columns.
+fn written_column(action: &str, attnum: i16) -> Option<(pg_sys::Oid, i16, u8)> {
+    let text = CString::new(action).ok()?;
+    // SAFETY: ev_action is a nodeToString list of Query nodes from the catalog; stringToNode
+    // parses it into palloc'd nodes that are only read here, each checked by tag before use.
+    unsafe {
+        let actions = PgList::<pg_sys::Node>::from_pg(pg_sys::stringToNode(text.as_ptr()).cast());
+        if actions.len() != 1 {
+            return None;
+        }
+        let node = actions.get_ptr(0)?;
+        if !pgrx::is_a(node, pg_sys::NodeTag::T_Query) {
+            return None;
+        }
+        let query = &*node.cast::<pg_sys::Query>();
+        let simple = !query.hasAggs
+            && !query.hasWindowFuncs
+            && !query.hasTargetSRFs
+            && query.cteList.is_null()
+            && query.distinctClause.is_null()
+            && query.groupClause.is_null()
+            && query.groupingSets.is_null()
+            && query.havingQual.is_null()
+            && query.limitCount.is_null()
+            && query.limitOffset.is_null()
+            && query.setOperations.is_null()
+            && !query.jointree.is_null();
+        if !simple {
+            return None;
+        }
+        let from = PgList::<pg_sys::Node>::from_pg((*query.jointree).fromlist);
+        let only = from.get_ptr(0)?;
+        if from.len() != 1 || !pgrx::is_a(only, pg_sys::NodeTag::T_RangeTblRef) {
+            return None;
+        }
+        let rtindex = (*only.cast::<pg_sys::RangeTblRef>()).rtindex;
+        let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg(query.rtable);
+        let rte = &*rtable.get_ptr(usize::try_from(rtindex).ok()?.checked_sub(1)?)?;
+        if rte.rtekind != pg_sys::RTEKind::RTE_RELATION {
+            return None;
+        }
+        let targets = PgList::<pg_sys::TargetEntry>::from_pg(query.targetList);
+        let entry = targets
+            .iter_ptr()
+            .map(|t| &*t)
+            .find(|t| t.resno == attnum && !t.resjunk)?;
+        let expr = entry.expr.cast::<pg_sys::Node>();
+        if expr.is_null() || !pgrx::is_a(expr, pg_sys::NodeTag::T_Var) {
+            return None;
+        }
+        let var = &*expr.cast::<pg_sys::Var>();
+        let same_relation = var.varlevelsup == 0 && i64::from(var.varno) == i64::from(rtindex);
+        (same_relation && var.varattno > 0).then_some((rte.relid, var.varattno, rte.relkind as u8))
+    }
+}
