@@ -127,11 +127,7 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
 }
 
 /// The bound of one table, read as its owner. A table dropped meanwhile holds no data.
-fn read_leaf(
-    leaf: &Leaf,
-    column: Column,
-    direction: Direction,
-) -> Result<Option<i64>, BoundError> {
+fn read_leaf(leaf: &Leaf, column: Column, direction: Direction) -> Result<Option<i64>, BoundError> {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
     let Some(table) = OpenRelation::open(leaf.relation, lock) else {
         return Ok(None);
@@ -187,7 +183,13 @@ pub fn whole_number(text: &str, direction: Direction) -> Result<i64, String> {
     let magnitude: i128 = whole
         .trim_start_matches('0')
         .parse::<i128>()
-        .or_else(|e| if whole.trim_start_matches('0').is_empty() { Ok(0) } else { Err(e) })
+        .or_else(|e| {
+            if whole.trim_start_matches('0').is_empty() {
+                Ok(0)
+            } else {
+                Err(e)
+            }
+        })
         .map_err(|_| out_of_range())?;
     let mut value = if negative { -magnitude } else { magnitude };
     let has_fraction = fraction.bytes().any(|b| b != b'0');
@@ -203,7 +205,7 @@ pub fn whole_number(text: &str, direction: Direction) -> Result<i64, String> {
 }
 
 #[cfg(test)]
-mod tests {
+mod whole_number_tests {
     use super::{whole_number, Direction};
 
     #[test]
@@ -266,4 +268,121 @@ pub unsafe fn datum_value(
         text
     };
     whole_number(&text, direction)
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::{read, Direction};
+    use crate::catalog::{self, Scope};
+    use pgrx::prelude::*;
+
+    /// The bound over every root consumer of sequence `name`, both ways.
+    fn bounds(name: &str) -> (Option<i64>, Option<i64>) {
+        Spi::connect(|client| {
+            let oid = client
+                .select(&format!("SELECT '{name}'::regclass::oid"), None, &[])?
+                .first()
+                .get_one::<pg_sys::Oid>()?
+                .unwrap();
+            let sequences = catalog::load(client, &Scope::Sequences(&[oid]))?;
+            let roots = sequences[0].root_consumers();
+            Ok::<_, pgrx::spi::Error>((
+                read(&roots, Direction::Ascending).unwrap(),
+                read(&roots, Direction::Descending).unwrap(),
+            ))
+        })
+        .unwrap()
+    }
+
+    const ROWS: &str = "(NULL), (-7), (3), (42), (NULL)";
+
+    #[pg_test]
+    fn index_and_heap_paths_agree_for_every_integer_type_and_order() {
+        for (n, (column_type, index)) in [
+            ("int", "CREATE INDEX ON t{n} (id)"),
+            ("bigint", "CREATE INDEX ON t{n} (id DESC NULLS LAST)"),
+            ("smallint", "CREATE UNIQUE INDEX ON t{n} (id)"),
+            ("int", "CREATE INDEX ON t{n} (id) WHERE id > 0"), // partial: heap scan
+            ("int", "CREATE INDEX ON t{n} USING hash (id)"),   // hash: heap scan
+            ("bigint", "SELECT 1"),                            // no index: heap scan
+            ("numeric", "CREATE INDEX ON t{n} (id)"),
+            ("numeric(12,2)", "SELECT 1"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            Spi::run(&format!(
+                "CREATE SEQUENCE s{n}; CREATE TABLE t{n} (id {column_type} DEFAULT nextval('s{n}'));
+                 {}; INSERT INTO t{n} VALUES {ROWS};",
+                index.replace("{n}", &n.to_string())
+            ))
+            .unwrap();
+            assert_eq!(
+                bounds(&format!("s{n}")),
+                (Some(42), Some(-7)),
+                "{column_type} with {index}"
+            );
+        }
+    }
+
+    #[pg_test]
+    fn numeric_values_round_to_the_safe_side() {
+        Spi::run(
+            "CREATE SEQUENCE ns; CREATE TABLE nt (id numeric DEFAULT nextval('ns'));
+             INSERT INTO nt VALUES (41.2), (-6.5)",
+        )
+        .unwrap();
+        assert_eq!(bounds("ns"), (Some(42), Some(-7)));
+    }
+
+    #[pg_test]
+    fn an_empty_table_and_an_empty_partitioned_table_have_no_bound() {
+        Spi::run(
+            "CREATE TABLE e (id serial PRIMARY KEY);
+             CREATE TABLE ep (id serial PRIMARY KEY) PARTITION BY RANGE (id);",
+        )
+        .unwrap();
+        assert_eq!(bounds("e_id_seq"), (None, None));
+        assert_eq!(bounds("ep_id_seq"), (None, None));
+    }
+
+    #[pg_test]
+    fn partitions_are_read_through_their_root() {
+        Spi::run(
+            "CREATE TABLE pt (id bigserial, k int) PARTITION BY RANGE (k);
+             CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10);
+             CREATE TABLE pt2 (k int, id bigint NOT NULL);
+             ALTER TABLE pt ATTACH PARTITION pt2 FOR VALUES FROM (10) TO (20);
+             INSERT INTO pt (id, k) VALUES (5, 1), (77, 15);",
+        )
+        .unwrap();
+        assert_eq!(bounds("pt_id_seq"), (Some(77), Some(5)));
+    }
+
+    /// A domain's DEFAULT operator class, in a family of its own, that orders integers backward:
+    /// the index is not used, the heap is, and the class's comparison function never runs.
+    #[pg_test]
+    fn an_index_outside_the_builtin_family_is_not_used() {
+        Spi::run(
+            "CREATE FUNCTION backward_cmp(int, int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+                 AS 'BEGIN PERFORM set_config(''seqsync_test.cmp_calls'', ''called'', false);
+                           RETURN btint4cmp($2, $1); END';
+             CREATE DOMAIN backward_int AS int;
+             CREATE OPERATOR CLASS backward_ops DEFAULT FOR TYPE backward_int USING btree AS
+                 OPERATOR 1 > (int, int), OPERATOR 2 >= (int, int), OPERATOR 3 = (int, int),
+                 OPERATOR 4 <= (int, int), OPERATOR 5 < (int, int),
+                 FUNCTION 1 backward_cmp(int, int);
+             CREATE SEQUENCE bs; CREATE TABLE bt (id backward_int DEFAULT nextval('bs'));
+             INSERT INTO bt VALUES (-7), (3), (42);
+             CREATE INDEX ON bt (id);
+             SELECT set_config('seqsync_test.cmp_calls', 'never', false);",
+        )
+        .unwrap();
+        assert_eq!(bounds("bs"), (Some(42), Some(-7)));
+        assert_eq!(
+            Spi::get_one::<String>("SELECT current_setting('seqsync_test.cmp_calls')").unwrap(),
+            Some("never".to_string())
+        );
+    }
 }

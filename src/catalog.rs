@@ -400,6 +400,9 @@ struct Reference {
 
 type Found = HashMap<pg_sys::Oid, (Vec<Consumer>, Vec<String>)>;
 
+/// A sequence a column draws from, and how its default uses it.
+type SequenceUse = (pg_sys::Oid, Option<DefaultUse>);
+
 /// The consumers of `sequences` and the references ignored, by sequence.
 fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Result<Found> {
     let mut found: Found = HashMap::new();
@@ -491,8 +494,7 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
     }
 
     // The same column may come twice (a view's default and the table's own): keep one.
-    let mut by_column: HashMap<(pg_sys::Oid, i16), Vec<(pg_sys::Oid, Option<DefaultUse>)>> =
-        HashMap::new();
+    let mut by_column: HashMap<(pg_sys::Oid, i16), Vec<SequenceUse>> = HashMap::new();
     for ((sequence, relation, attnum), default_use) in columns {
         let uses = by_column.entry((relation, attnum)).or_default();
         match uses.iter_mut().find(|(s, _)| *s == sequence) {
@@ -514,7 +516,10 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
         let table_sql: String = row.get(6)?.expect("format() is never NULL");
         let column_sql: String = row.get(7)?.expect("quote_ident() is never NULL");
         let display = format!("{table_sql}.{column_sql}");
-        let uses = by_column.get(&(relation, attnum)).cloned().unwrap_or_default();
+        let uses = by_column
+            .get(&(relation, attnum))
+            .cloned()
+            .unwrap_or_default();
         // A view's base table may be anything the view reads from.
         let unusable = if other_session_temp {
             Some("another session's temporary table")
@@ -633,10 +638,9 @@ fn add_descendants(
                 attnum,
                 display,
             }),
-            ("f", false) => skipped
-                .entry(root)
-                .or_default()
-                .push(format!("{display} (a foreign partition: its rows are not read)")),
+            ("f", false) => skipped.entry(root).or_default().push(format!(
+                "{display} (a foreign partition: its rows are not read)"
+            )),
             _ => {} // a partitioned table stores nothing; its own partitions are listed
         }
     }
@@ -655,7 +659,11 @@ fn add_descendants(
             .leaves
             .extend(leaves.get(&root).cloned().unwrap_or_default());
         if let Some(notes) = skipped.get(&root) {
-            found.entry(*sequence).or_default().1.extend(notes.iter().cloned());
+            found
+                .entry(*sequence)
+                .or_default()
+                .1
+                .extend(notes.iter().cloned());
         }
     }
     Ok(())

@@ -150,12 +150,7 @@ unsafe fn is_regclass_const(node: *mut pg_sys::Node, sequence: pg_sys::Oid) -> b
 unsafe fn calls_nextval_on(tree: *mut pg_sys::Node, sequence: pg_sys::Oid) -> bool {
     let mut target = sequence;
     // SAFETY: PostgreSQL's own walker over a parsed expression; the context is our OID.
-    unsafe {
-        finds_nextval(
-            tree,
-            (&raw mut target).cast::<std::ffi::c_void>(),
-        )
-    }
+    unsafe { finds_nextval(tree, (&raw mut target).cast::<std::ffi::c_void>()) }
 }
 
 #[pgrx::pg_guard]
@@ -274,11 +269,43 @@ mod tests {
     }
 
     #[pg_test]
+    fn naming_the_sequence_without_nextval_draws_nothing() {
+        fixture();
+        assert_eq!(
+            classify_default("bigint", "currval('s')"),
+            DefaultUse::NotDrawing
+        );
+        assert_eq!(
+            classify_default("bigint", "('s'::regclass)::oid::bigint"),
+            DefaultUse::NotDrawing
+        );
+    }
+
+    #[pg_test]
+    fn casts_that_round_or_lose_precision_are_not_plain() {
+        fixture();
+        assert_eq!(
+            classify_default("bigint", "nextval('s')::float4::bigint"),
+            DefaultUse::Wrapped
+        );
+        if Spi::get_one::<i32>("SELECT current_setting('server_version_num')::int")
+            .unwrap()
+            .unwrap()
+            >= 150000
+        {
+            assert_eq!(
+                classify_default("bigint", "nextval('s')::numeric(20,-2)::bigint"),
+                DefaultUse::Rounded
+            );
+        }
+    }
+
+    #[pg_test]
     fn nextval_of_another_sequence_does_not_count() {
         fixture();
         assert_eq!(
             classify_default("bigint", "nextval('other')"),
-            DefaultUse::Wrapped
+            DefaultUse::NotDrawing
         );
     }
 

@@ -175,7 +175,9 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             "{} rounds the values nextval() gives it ({}), so its values cannot bound the sequence",
             column.display,
             if column.default_use == Some(DefaultUse::Rounded) {
-                column.default_text().unwrap_or_else(|| "its default".into())
+                column
+                    .default_text()
+                    .unwrap_or_else(|| "its default".into())
             } else {
                 column.type_name.clone()
             }
@@ -360,7 +362,9 @@ fn row_for_error(
     }
     let sqlstate = sqlstate(code);
     let (action, detail) = match code {
-        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => (Action::Skip, lock_not_available(Some(sequence.oid))),
+        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => {
+            (Action::Skip, lock_not_available(Some(sequence.oid)))
+        }
         PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE => (Action::Skip, message),
         _ => (Action::Error, format!("{message} (SQLSTATE {sqlstate})")),
     };

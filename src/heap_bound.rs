@@ -8,7 +8,11 @@ use pgrx::prelude::*;
 
 /// MAX (MIN when descending) of `column` over `table`; `Err` carries a numeric value no bigint
 /// can follow.
-pub fn read(table: &OpenRelation, column: Column, direction: Direction) -> Result<Option<i64>, String> {
+pub fn read(
+    table: &OpenRelation,
+    column: Column,
+    direction: Direction,
+) -> Result<Option<i64>, String> {
     let flags = pg_sys::ScanOptions::SO_TYPE_SEQSCAN
         | pg_sys::ScanOptions::SO_ALLOW_STRAT
         | pg_sys::ScanOptions::SO_ALLOW_SYNC;

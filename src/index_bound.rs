@@ -72,9 +72,7 @@ unsafe fn is_partial(index_tuple: pg_sys::HeapTuple) -> bool {
 
 /// The full check on the open index, from the relcache entry the scan will use.
 fn is_usable(index: &OpenRelation, column: Column) -> bool {
-    if index.kind() != pg_sys::RELKIND_INDEX
-        || index.access_method() != pg_sys::BTREE_AM_OID
-    {
+    if index.kind() != pg_sys::RELKIND_INDEX || index.access_method() != pg_sys::BTREE_AM_OID {
         return false;
     }
     // SAFETY: an open btree index has rd_index, rd_indextuple and one opfamily per key column.

@@ -78,7 +78,10 @@ pub fn describe(
     Ok((kind.chars().next().unwrap_or('?'), name))
 }
 
-fn is_other_sessions_temp(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Result<bool, ErrorReport> {
+fn is_other_sessions_temp(
+    client: &SpiClient<'_>,
+    relation: pg_sys::Oid,
+) -> Result<bool, ErrorReport> {
     client
         .select(
             "SELECT pg_catalog.pg_is_other_temp_schema(c.relnamespace) FROM pg_catalog.pg_class AS c

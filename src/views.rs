@@ -38,12 +38,7 @@ pub fn base_column(
                 (relation, column) = (base, base_column);
             }
             Some((base, base_column, _)) => return Ok(Ok((base, base_column))),
-            None => {
-                return Ok(Err(
-                    "a view that is not simply updatable"
-                        .into(),
-                ))
-            }
+            None => return Ok(Err("a view that is not simply updatable".into())),
         }
     }
     Ok(Err("views nested too deep".into()))
