@@ -243,13 +243,11 @@ fn capacity(state: &SequenceState, limit: &Limit) -> (Option<AnyNumeric>, Option
 fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<String> {
     let ascending = state.increment > 0;
     roots.iter().find_map(|c| {
-        let (lowest, highest): (i128, i128) = match c.base_type {
-            pg_sys::INT2OID => (i16::MIN.into(), i16::MAX.into()),
-            pg_sys::INT4OID => (i32::MIN.into(), i32::MAX.into()),
-            pg_sys::INT8OID => (i64::MIN.into(), i64::MAX.into()),
-            pg_sys::NUMERICOID => (i128::MIN, i128::MAX),
-            _ => return None,
-        };
+        if bound::ValueKind::of(c.base_type).is_none() {
+            return None;
+        }
+        let (lowest, highest) = column_type::whole_number_range(c.base_type, c.base_typmod)
+            .unwrap_or((i128::MIN, i128::MAX));
         let narrower = if ascending {
             i128::from(state.max_value) < highest
         } else {

@@ -1,5 +1,7 @@
--- sequence_health(): behind or not, values left, fraction used, and sequences narrower than a
--- column they feed. Changes nothing, and holds no lock stronger than AccessShareLock.
+-- sequence_health(): behind or not, values left before the first limit nextval()'s values hit
+-- (the sequence's own, or the narrowest column it feeds, named in limited_by), fraction used,
+-- and sequences narrower than a column they feed. Changes nothing, and holds no lock stronger
+-- than AccessShareLock.
 \set SHOW_CONTEXT never
 CREATE SCHEMA h;
 CREATE TABLE h.behind (id serial PRIMARY KEY);
@@ -15,15 +17,23 @@ CREATE TABLE h.exhausted (id int);
 CREATE SEQUENCE h.exhausted_seq MAXVALUE 10 OWNED BY h.exhausted.id;
 SELECT setval('h.exhausted_seq', 10);
 CREATE TABLE h.empty (id bigserial);
+-- The most common sequence outage: a bigint sequence feeding an integer column fails at
+-- 2,147,483,647 although the sequence has 9.2e18 values left.
+CREATE TABLE h.int_column (id integer);
+CREATE SEQUENCE h.int_column_seq OWNED BY h.int_column.id;
+SELECT setval('h.int_column_seq', 2000000000);
+CREATE SEQUENCE h.small_numeric_seq;
+CREATE TABLE h.small_numeric (id numeric(5,0) DEFAULT nextval('h.small_numeric_seq'));
 CREATE SEQUENCE h.ring CYCLE;
 CREATE TABLE h.ring_t (id bigint DEFAULT nextval('h.ring'));
 SELECT sequence, consumers, data_bound, next_value, behind, behind_by, values_left,
-       round(fraction_used::numeric, 6) AS fraction_used, narrower_than_consumer, detail
+       round(fraction_used::numeric, 6) AS fraction_used, narrower_than_consumer, limited_by,
+       detail
   FROM sequence_health(schemas => '{h}')
  ORDER BY sequence::text;
 
 -- The README's monitoring query: what needs attention.
-SELECT sequence, behind_by, values_left, fraction_used, narrower_than_consumer, detail
+SELECT sequence, behind_by, values_left, fraction_used, narrower_than_consumer, limited_by, detail
   FROM sequence_health(schemas => '{h}')
  WHERE behind OR fraction_used > 0.8 OR narrower_than_consumer
  ORDER BY sequence::text;
