@@ -462,7 +462,7 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
         if !draws {
             ignore(
                 &mut found,
-                "its default refers to the sequence without calling nextval() on it",
+                "its default does not call nextval() on it",
             );
         } else if !reference.owner_may_draw {
             ignore(

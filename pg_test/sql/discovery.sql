@@ -61,6 +61,26 @@ CREATE TABLE late (id bigint DEFAULT nextval('disc.late_bound'::text));
 SELECT sequence, consumers, action, detail FROM resync_sequence('lonely');
 SELECT sequence, consumers, action, detail FROM resync_sequence('late_bound');
 
+-- A default that only names the sequence (currval(), a regclass constant) draws nothing from
+-- it: ignored, listed in the detail, and the sequence is resynced over its real consumer.
+CREATE TABLE named_only (id serial, last_seen bigint DEFAULT currval('named_only_id_seq'),
+                         seq_oid oid DEFAULT 'named_only_id_seq'::regclass);
+INSERT INTO named_only VALUES (7, 900, 0);
+SELECT sequence, consumers, data_bound, new_next, action, detail FROM resync_sequence('named_only');
+
+-- A simply updatable view's nextval() default counts through the base-table column it writes
+-- to; the base table is read whole, so a row the view's WHERE hides still counts. Any other
+-- view is ignored.
+CREATE SEQUENCE view_seq;
+CREATE TABLE behind_view (id bigint, visible bool);
+CREATE VIEW visible_rows AS SELECT id, visible FROM behind_view WHERE visible;
+ALTER VIEW visible_rows ALTER COLUMN id SET DEFAULT nextval('view_seq');
+CREATE VIEW summed AS SELECT sum(id)::bigint AS id FROM behind_view;
+ALTER VIEW summed ALTER COLUMN id SET DEFAULT nextval('view_seq');
+INSERT INTO visible_rows (visible) VALUES (true);
+INSERT INTO behind_view VALUES (500, false);
+SELECT sequence, consumers, data_bound, new_next, action, detail FROM resync_sequence('view_seq');
+
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA disc CASCADE;

@@ -67,5 +67,14 @@ DROP TABLE num_t;
 INSERT INTO tiny VALUES (300);
 SELECT sequence, consumers, data_bound, new_next, action FROM resync_sequence('tiny');
 
-DROP TABLE down, stepped_t, small_ids, neg_t, huge, ring_t, money_ids, tiny, num_down_t;
-DROP SEQUENCE down_seq, stepped, neg_seq, ring, num_seq, num_down;
+-- Ahead of its data is `none`, even when the target itself lies outside the sequence's range:
+-- the forward-only comparison comes before the range check.
+CREATE SEQUENCE high_floor MINVALUE 100 START 100;
+CREATE TABLE below_floor (id bigint DEFAULT nextval('high_floor'));
+SELECT nextval('high_floor') FROM generate_series(1, 3) \g /dev/null
+INSERT INTO below_floor VALUES (5);
+SELECT data_bound, old_next, new_next, action, detail FROM resync_sequence('below_floor');
+SELECT data_bound, new_next, action, detail FROM resync_sequence('below_floor', allow_backward => true);
+
+DROP TABLE down, stepped_t, small_ids, neg_t, huge, ring_t, money_ids, tiny, num_down_t, below_floor;
+DROP SEQUENCE down_seq, stepped, neg_seq, ring, num_seq, num_down, high_floor;
