@@ -60,7 +60,7 @@ CREATE FUNCTION att.imm(x integer) RETURNS integer IMMUTABLE LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN PERFORM att.evil('immutable wrapper'); RETURN x; END $$;
 CREATE FUNCTION att.trig() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM att.evil('trigger ' || TG_NAME); RETURN NULL; END $$;
+BEGIN PERFORM att.evil('trigger ' || TG_NAME); RETURN coalesce(NEW, OLD); END $$;
 
 -- Views: a simply updatable view whose query calls evil code, with a default on its own
 -- sequence; a view that is not simply updatable; views whose default is the victim's sequence
@@ -105,6 +105,10 @@ CREATE INDEX ON att.trap_num ((att.imm(n)));
 ALTER TABLE att.trap_num ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY p ON att.trap_num USING (att.evil('policy') > 0) WITH CHECK (true);
 INSERT INTO att.trap_num VALUES (300.5, 1), (7, 2);
+CREATE SEQUENCE att.dom_seq;
+CREATE DOMAIN att.checked_int AS integer CHECK (att.evil('domain check') > 0);
+CREATE TABLE att.trap_dom (id att.checked_int DEFAULT nextval('att.dom_seq'));
+INSERT INTO att.trap_dom VALUES (42);
 
 -- Look-alikes for everything a query might use, in att: operators (answering wrongly),
 -- aggregates, functions. The callers below put att first in search_path, before pg_catalog.
@@ -254,9 +258,13 @@ SELECT public._disable_auto_resync(:vic_table);
 \echo :SQLSTATE
 SELECT disable_auto_resync('vic.t');
 \echo :SQLSTATE
+SET client_min_messages = error;  -- the WARNINGs list every ignored reference
 SELECT public._auto_resync_after_ddl(:vic_seq);
 SELECT public._auto_resync_after_ddl(:vic_table);
-SELECT b - 'elapsed_seconds' AS batch
+SET client_min_messages = warning;
+SELECT b -> 'checked' AS checked, b -> 'skipped' AS skipped, b -> 'advanced' AS advanced,
+       b -> 'problems' -> 0 ->> 'detail' LIKE 'permission denied for sequence vic.t_id_seq:%'
+         AS denied
   FROM public._resync_batch(ARRAY[:vic_seq]::oid[], NULL, false, false, 0) AS b;
 SELECT action FROM resync_sequence(:'vic_seq'::regclass);
 \echo :SQLSTATE
@@ -294,12 +302,15 @@ SELECT 'super: victim column', sequence, consumers, data_bound, new_next, action
   FROM public.resync_sequence('vic.t', 'id', allow_backward => true, margin => 0);
 INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
 SELECT 'super: ' || t, r.sequence, r.consumers, r.data_bound, r.new_next, r.action, r.detail
-  FROM unnest('{att.trap_idx,att.trap_heap,att.trap_num,att.trig,att.pexpr,att.pempty,att.pdetached,att.pdetached_1,att.pident,att.pident_1,att.ptrig,att.q_big,att.q_part,att.q_rls,att.edge_up_t,att.edge_down_t,att.nan_t}'::text[]) AS t,
+  FROM unnest('{att.trap_idx,att.trap_heap,att.trap_num,att.trap_dom,att.trig,att.pexpr,att.pempty,att.pdetached,att.pdetached_1,att.pident,att.ptrig,att.q_big,att.q_part,att.q_rls,att.edge_up_t,att.edge_down_t,att.nan_t}'::text[]) AS t,
        LATERAL public.resync_sequence(t::regclass, dry_run => true) AS r;
 INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
 SELECT 'super: ' || s, r.sequence, r.consumers, r.data_bound, r.new_next, r.action, r.detail
   FROM unnest('{att.vseq,att.vseq_agg,att.peek_seq}'::text[]) AS s,
        LATERAL public.resync_sequence(s::regclass, dry_run => true) AS r;
+-- The partition detached from an identity column's table no longer draws from anything.
+SELECT action FROM public.resync_sequence('att.pident_1');
+\echo :SQLSTATE
 INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
 SELECT 'super: empty partitioned, column', sequence, consumers, data_bound, new_next, action, detail
   FROM public.resync_sequence('att.pempty', 'id', allow_backward => true);
@@ -419,10 +430,42 @@ SELECT relation, mode FROM auto_resync_status() WHERE relation::text LIKE 'att.%
 SELECT disable_auto_resync('att.pempty'), disable_auto_resync('att.pdetached'),
        disable_auto_resync('att.pident');
 SELECT sequence, consumers, data_bound, behind
-  FROM sequence_health('{att}') WHERE sequence::text ~ '^att\.p' ORDER BY relation::text;
+  FROM sequence_health('{att}') WHERE sequence::text ~ '^att\.p' ORDER BY sequence::text;
 SELECT action, count(*) FROM resync_all_sequences(schemas => '{att}') GROUP BY 1 ORDER BY 1;
 CALL resync_all_sequences_in_batches(schemas => '{att}', batch_size => 4, summary => NULL) \gset
 RESET ROLE;
+
+-- Evil becomes a loader: the victim lets it INSERT into vic.t and draw from the sequence
+-- (USAGE), as loaders are set up. That right must not let evil's own tables (the squatters
+-- above: 2147483646 in an integer column, a text column, row-level security the victim cannot
+-- see through) move, block or skip the victim's sequence, for anyone: its automatic resync
+-- after the loader's rows (run as the victim), the superuser's resync, the victim's own.
+SET ROLE regress_att_victim;
+GRANT INSERT ON vic.t TO regress_att_evil;
+GRANT USAGE ON SEQUENCE vic.t_id_seq TO regress_att_evil;
+RESET ROLE;
+SET ROLE regress_att_evil;
+SET search_path = att, pg_catalog, public;
+INSERT INTO vic.t VALUES (70, 'by the loader');
+RESET search_path;
+RESET ROLE;
+-- The loader's row 70 moved the sequence to 71 (next value), and nothing else counts.
+SELECT last_value = 71 AND NOT is_called AS loader_row_resynced FROM vic.t_id_seq;
+SELECT data_bound = 70 AS bound_is_victim_data, new_next = 71 AS next_is_71,
+       action <> 'skip' AS not_skipped
+  FROM resync_sequence('vic.t', dry_run => true);
+SELECT data_bound = 70 AS bound_is_victim_data, new_next = 71 AS next_is_71,
+       action <> 'skip' AS not_skipped
+  FROM resync_all_sequences(schemas => '{vic}', dry_run => true);
+SET ROLE regress_att_victim;
+SELECT data_bound = 70 AS bound_is_victim_data, new_next = 71 AS next_is_71,
+       action <> 'skip' AS not_skipped
+  FROM resync_sequence('vic.t');
+\echo :SQLSTATE
+REVOKE INSERT ON vic.t FROM regress_att_evil;
+REVOKE USAGE ON SEQUENCE vic.t_id_seq FROM regress_att_evil;
+RESET ROLE;
+SELECT count(*) AS planted_runs_so_far FROM public.regress_att_log;
 
 -- DROP EXTENSION stays possible with evil's triggers on the extension's function, even with
 -- the hostile search path (rolled back: the suite goes on with the extension).
@@ -435,7 +478,7 @@ ROLLBACK;
 SELECT extversion IS NOT NULL AS still_installed FROM pg_extension WHERE extname = 'pg_seqsync';
 
 -- The verdict. No planted code ran, nobody became a superuser, the victim's sequence is where
--- its own rows put it (63 drawn last; a next value of 64), and the server never restarted.
+-- its own rows put it (70 the largest, 71 the next value), and the server never restarted.
 SELECT * FROM public.regress_att_log;
 SELECT count(*) AS planted_runs FROM public.regress_att_log;
 SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'regress_att%' ORDER BY 1;
@@ -444,6 +487,7 @@ SELECT max(id) AS victim_max_id FROM vic.t;
 SELECT 1 AS alive;
 SELECT pg_catalog.pg_postmaster_start_time() = :'start_time'::timestamptz AS same_postmaster;
 
+DROP TABLE victim_runs, victim_health, victim_status;
 DROP SCHEMA att, vic CASCADE;
 DROP TABLE public.regress_att_log;
 ALTER ROLE regress_att_evil RESET ALL;
