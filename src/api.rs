@@ -49,7 +49,9 @@ fn resync_sequence_internal(
     let target = target.ok_or_else(|| error::null_argument("target"))?;
     let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
-    let sequences = Spi::connect(|client| target::resolve(client, target, column_name))?;
+    let sequences = catalog::read_latest(|| {
+        Spi::connect(|client| target::resolve(client, target, column_name))
+    })?;
     let rows = engine::resync(&sequences, &request)?;
     Ok(into_table(rows))
 }
@@ -83,7 +85,7 @@ fn resync_all_sequences_internal(
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
     };
-    let sequences = Spi::connect(|client| catalog::load(client, &scope))
+    let sequences = catalog::read_latest(|| Spi::connect(|client| catalog::load(client, &scope)))
         .map_err(error::catalog_query_failed)?;
     warn_about_enabled_subscriptions()?;
     let rows = engine::resync(&sequences, &request)?;

@@ -94,7 +94,7 @@ fn sequences_in_scope(
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
     };
-    Spi::connect(|client| catalog::sequence_oids(client, &scope))
+    catalog::read_latest(|| Spi::connect(|client| catalog::sequence_oids(client, &scope)))
         .map_err(crate::error::catalog_query_failed)
 }
 
@@ -112,8 +112,10 @@ fn resync_batch(
     let mut running: BatchSummary = summary
         .and_then(|JsonB(value)| serde_json::from_value(value).ok())
         .unwrap_or_default();
-    let sequences = Spi::connect(|client| catalog::load(client, &Scope::Sequences(&batch)))
-        .map_err(crate::error::catalog_query_failed)?;
+    let sequences = catalog::read_latest(|| {
+        Spi::connect(|client| catalog::load(client, &Scope::Sequences(&batch)))
+    })
+    .map_err(crate::error::catalog_query_failed)?;
     let rows = engine::resync(&sequences, &request)?;
     forget_cached_catalog();
     running.add(&rows);

@@ -13,7 +13,9 @@
 
 use crate::column_type;
 use crate::default_expr::{self, DefaultUse};
+use crate::subxact;
 use crate::views;
+use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use std::collections::HashMap;
@@ -85,10 +87,37 @@ pub struct Leaf {
     pub display: String,
 }
 
-/// A relation's name as `regclass` prints it, for messages (its OID if it is gone).
+/// Runs `work` (catalog queries) so that it sees the catalog as committed now, with this
+/// transaction's own changes, whatever the caller's isolation level: a REPEATABLE READ
+/// transaction's snapshot would hide a partition or a consumer table created after it began.
+/// The queries run in a subtransaction of their own, which has no transaction ID, so SPI runs
+/// them read-only on the snapshot pushed here. An error is raised again as it was.
+pub fn read_latest<R>(work: impl FnOnce() -> R) -> R {
+    in_latest_snapshot(work).unwrap_or_else(|caught| caught.rethrow())
+}
+
+/// `read_latest`, handing back the error that rolled the subtransaction back instead of
+/// raising it again.
+pub fn in_latest_snapshot<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
+    // SAFETY: the calls SPI itself makes around a query; the snapshot is popped below, on
+    // success and on error alike (the subtransaction's abort pops only what it pushed).
+    unsafe {
+        pg_sys::CommandCounterIncrement();
+        pg_sys::PushActiveSnapshot(pg_sys::GetLatestSnapshot());
+    }
+    let result = subxact::run(work);
+    // SAFETY: pops the snapshot pushed above.
+    unsafe { pg_sys::PopActiveSnapshot() };
+    result
+}
+
+/// A relation's schema-qualified name, for messages (its OID if it is gone).
 pub fn relation_name(relation: pg_sys::Oid) -> String {
     Spi::get_one_with_args::<String>(
-        "SELECT $1::pg_catalog.regclass::pg_catalog.text",
+        "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+           FROM pg_catalog.pg_class AS c
+           JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+          WHERE c.oid OPERATOR(pg_catalog.=) $1",
         &[relation.into()],
     )
     .ok()
@@ -460,10 +489,7 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
         };
         let default_use = default_use.filter(|u| *u != DefaultUse::NotDrawing);
         if !draws {
-            ignore(
-                &mut found,
-                "its default does not call nextval() on it",
-            );
+            ignore(&mut found, "its default does not call nextval() on it");
         } else if !reference.owner_may_draw {
             ignore(
                 &mut found,

@@ -6,6 +6,7 @@
 //! pg_seqsync. Written against the fmgr interface because only C sees the statement's parse tree.
 
 use crate::error;
+use crate::relation;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgList, PgLogLevel, PgSqlErrorCode};
@@ -87,13 +88,14 @@ const EXTENSION_FUNCTIONS: &str = "
 /// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
 fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
     let statements = format!(
-        "SELECT pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass)
+        "SELECT pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass),
+                t.tgrelid
            FROM pg_catalog.pg_trigger AS t
           WHERE t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
             -- A partition's clone goes with its parent's trigger.
             AND t.tgparentid OPERATOR(pg_catalog.=) 0
          UNION ALL
-         SELECT pg_catalog.format('DROP EVENT TRIGGER IF EXISTS %I', v.evtname)
+         SELECT pg_catalog.format('DROP EVENT TRIGGER IF EXISTS %I', v.evtname), NULL
            FROM pg_catalog.pg_event_trigger AS v
           WHERE v.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
             AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS d
@@ -107,7 +109,8 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
                      THEN pg_catalog.format('ALTER DATABASE %I RESET pg_seqsync.%I',
                                             db.datname, pg_catalog.substr(g.name, 12))
                      ELSE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET pg_seqsync.%I',
-                                            r.rolname, db.datname, pg_catalog.substr(g.name, 12)) END
+                                            r.rolname, db.datname, pg_catalog.substr(g.name, 12)) END,
+                NULL
            FROM pg_catalog.pg_db_role_setting AS s
            JOIN pg_catalog.pg_database AS db ON db.oid OPERATOR(pg_catalog.=) s.setdatabase
            LEFT JOIN pg_catalog.pg_roles AS r ON r.oid OPERATOR(pg_catalog.=) s.setrole
@@ -117,14 +120,20 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
             AND pg_catalog.lower(g.name) OPERATOR(pg_catalog.~~) 'pg\\_seqsync.%'"
     );
     Spi::connect_mut(|client| {
-        let mut ddl = Vec::new();
+        let mut ddl: Vec<(String, Option<pg_sys::Oid>)> = Vec::new();
         for row in client
             .select(&statements, None, &[])
             .map_err(error::catalog_query_failed)?
         {
-            ddl.extend(row.get::<String>(1).map_err(error::catalog_query_failed)?);
+            if let Some(statement) = row.get::<String>(1).map_err(error::catalog_query_failed)? {
+                ddl.push((statement, row.get(2).map_err(error::catalog_query_failed)?));
+            }
         }
-        for statement in ddl {
+        for (statement, table) in ddl {
+            if let Some(table) = table {
+                // DROP TRIGGER's own lock, taken first with a bounded wait.
+                relation::lock_bounded(table, pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE);
+            }
             client
                 .update(&statement, None, &[])
                 .map_err(error::catalog_query_failed)?;

@@ -59,7 +59,7 @@ fn sequence_health(
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: None,
     };
-    let sequences = Spi::connect(|client| catalog::load(client, &scope))
+    let sequences = catalog::read_latest(|| Spi::connect(|client| catalog::load(client, &scope)))
         .map_err(crate::error::catalog_query_failed)?;
     let rows: Vec<HealthRow> = sequences.iter().map(health_of).collect();
     Ok(TableIterator::new(rows))
@@ -88,10 +88,7 @@ fn health_of(sequence: &Sequence) -> HealthRow {
     let state = match subxact::run(|| sequence_state::read(sequence.oid)) {
         Ok(state) => state,
         Err(caught) => {
-            let (code, message) = engine::caught_code_and_message(&caught);
-            if engine::must_end_call(code) {
-                caught.rethrow();
-            }
+            let message = failure_message(sequence, caught);
             return (
                 sequence.oid,
                 consumers,
@@ -127,11 +124,7 @@ fn health_of(sequence: &Sequence) -> HealthRow {
                 None
             }
             Err(caught) => {
-                let (code, message) = engine::caught_code_and_message(&caught);
-                if engine::must_end_call(code) {
-                    caught.rethrow();
-                }
-                detail = Some(join(detail, message));
+                detail = Some(join(detail, failure_message(sequence, caught)));
                 None
             }
         },
@@ -266,6 +259,19 @@ fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<Strin
             )
         })
     })
+}
+
+/// The detail for a failure while reading `sequence` or its data; a cancel, a termination or
+/// running out of memory is raised again instead.
+fn failure_message(sequence: &Sequence, caught: pgrx::pg_sys::panic::CaughtError) -> String {
+    let (code, message) = engine::caught_code_and_message(&caught);
+    if engine::must_end_call(code) {
+        caught.rethrow();
+    }
+    if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
+        return engine::lock_not_available(Some(sequence.oid));
+    }
+    message
 }
 
 fn join(first: Option<String>, second: String) -> String {

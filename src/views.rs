@@ -2,7 +2,10 @@
 //!
 //! An INSERT into such a view fills the view column's default and stores it in one column of
 //! the view's single base relation, so that column holds the sequence's values. The view's
-//! query is read from its stored rule (`pg_rewrite`) and inspected, never planned or run.
+//! query is read from its stored rule (`pg_rewrite`) and inspected, never planned or run. The
+//! view's owner must be able to both read and insert into that column: without INSERT no row
+//! can get there through the view, and without SELECT the resync would tell the owner (through
+//! its own sequence) how far data it may not read goes.
 
 use pgrx::list::PgList;
 use pgrx::prelude::*;
@@ -20,28 +23,55 @@ pub fn base_column(
 ) -> spi::Result<Result<(pg_sys::Oid, i16), String>> {
     let (mut relation, mut column) = (view, attnum);
     for _ in 0..MAX_DEPTH {
-        let Some(action) = client
+        let rule = client
             .select(
-                "SELECT r.ev_action::pg_catalog.text FROM pg_catalog.pg_rewrite AS r
+                "SELECT r.ev_action::pg_catalog.text, c.relowner
+                   FROM pg_catalog.pg_rewrite AS r
+                   JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) r.ev_class
                   WHERE r.ev_class OPERATOR(pg_catalog.=) $1
                     AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'",
                 Some(1),
                 &[relation.into()],
             )?
-            .first()
-            .get_one::<String>()?
+            .first();
+        let (Some(action), Some(owner)) = (rule.get::<String>(1)?, rule.get::<pg_sys::Oid>(2)?)
         else {
             return Ok(Err("a view without a query".into()));
         };
-        match written_column(&action, column) {
-            Some((base, base_column, kind)) if kind == pg_sys::RELKIND_VIEW => {
-                (relation, column) = (base, base_column);
-            }
-            Some((base, base_column, _)) => return Ok(Ok((base, base_column))),
-            None => return Ok(Err("a view that is not simply updatable".into())),
+        let Some((base, base_column, kind)) = written_column(&action, column) else {
+            return Ok(Err("a view that is not simply updatable".into()));
+        };
+        if !may_read_and_insert(client, owner, base, base_column)? {
+            return Ok(Err(
+                "a view whose owner may not both read and insert into the column it writes to"
+                    .into(),
+            ));
         }
+        if kind != pg_sys::RELKIND_VIEW {
+            return Ok(Ok((base, base_column)));
+        }
+        (relation, column) = (base, base_column);
     }
     Ok(Err("views nested too deep".into()))
+}
+
+/// Whether `role` holds SELECT and INSERT on column `attnum` of `relation`.
+fn may_read_and_insert(
+    client: &SpiClient<'_>,
+    role: pg_sys::Oid,
+    relation: pg_sys::Oid,
+    attnum: i16,
+) -> spi::Result<bool> {
+    Ok(client
+        .select(
+            "SELECT pg_catalog.has_column_privilege($1, $2, $3, 'SELECT')
+                AND pg_catalog.has_column_privilege($1, $2, $3, 'INSERT')",
+            Some(1),
+            &[role.into(), relation.into(), attnum.into()],
+        )?
+        .first()
+        .get_one::<bool>()?
+        .unwrap_or(false))
 }
 
 /// For a view's stored query (`ev_action`), the base relation, column and relkind that view

@@ -242,22 +242,22 @@ CREATE SEQUENCE att.nan_seq;
 CREATE TABLE att.nan_t (id numeric DEFAULT nextval('att.nan_seq'));
 INSERT INTO att.nan_t VALUES ('NaN'), (1e300), (-1e300);
 
--- Settings evil may not make: the COPY hook setting is for superusers only.
+-- Settings evil may not make: the COPY hook setting is for superusers only. (Errors raised by
+-- PostgreSQL itself are shown by SQLSTATE alone: their wording varies between versions.)
+\set VERBOSITY sqlstate
 SET pg_seqsync.resync_after_copy = on;
-\echo :SQLSTATE
 SELECT set_config('pg_seqsync.resync_after_copy', 'on', false);
-\echo :SQLSTATE
 ALTER ROLE regress_att_evil SET pg_seqsync.resync_after_copy = on;
-\echo :SQLSTATE
+\set VERBOSITY terse
 SHOW pg_seqsync.resync_after_copy;
 
 -- The extension's internals, called by evil on the victim's objects.
 SELECT public._enable_auto_resync(:vic_table);
 \echo :SQLSTATE
+\set VERBOSITY sqlstate
 SELECT public._disable_auto_resync(:vic_table);
-\echo :SQLSTATE
 SELECT disable_auto_resync('vic.t');
-\echo :SQLSTATE
+\set VERBOSITY terse
 SET client_min_messages = error;  -- the WARNINGs list every ignored reference
 SELECT public._auto_resync_after_ddl(:vic_seq);
 SELECT public._auto_resync_after_ddl(:vic_table);
@@ -302,14 +302,21 @@ SELECT 'super: victim column', sequence, consumers, data_bound, new_next, action
   FROM public.resync_sequence('vic.t', 'id', allow_backward => true, margin => 0);
 INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
 SELECT 'super: ' || t, r.sequence, r.consumers, r.data_bound, r.new_next, r.action, r.detail
-  FROM unnest('{att.trap_idx,att.trap_heap,att.trap_num,att.trap_dom,att.trig,att.pexpr,att.pempty,att.pdetached,att.pdetached_1,att.pident,att.ptrig,att.q_big,att.q_part,att.q_rls,att.edge_up_t,att.edge_down_t,att.nan_t}'::text[]) AS t,
+  FROM unnest('{att.trap_idx,att.trap_heap,att.trap_num,att.trap_dom,att.trig,att.pexpr,att.pempty,att.pdetached,att.pdetached_1,att.pident,att.ptrig,att.edge_up_t,att.edge_down_t,att.nan_t}'::text[]) AS t,
        LATERAL public.resync_sequence(t::regclass, dry_run => true) AS r;
 INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
 SELECT 'super: ' || s, r.sequence, r.consumers, r.data_bound, r.new_next, r.action, r.detail
   FROM unnest('{att.vseq,att.vseq_agg,att.peek_seq}'::text[]) AS s,
        LATERAL public.resync_sequence(s::regclass, dry_run => true) AS r;
--- The partition detached from an identity column's table no longer draws from anything.
+-- The partition detached from an identity column's table no longer draws from anything, and
+-- the squatters draw from nothing they may use (55000: no column draws from a sequence).
 SELECT action FROM public.resync_sequence('att.pident_1');
+\echo :SQLSTATE
+SELECT action FROM public.resync_sequence('att.q_big');
+\echo :SQLSTATE
+SELECT action FROM public.resync_sequence('att.q_part_1');
+\echo :SQLSTATE
+SELECT action FROM public.resync_sequence('att.q_rls', 'n', dry_run => true);
 \echo :SQLSTATE
 INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
 SELECT 'super: empty partitioned, column', sequence, consumers, data_bound, new_next, action, detail
@@ -330,27 +337,44 @@ SELECT count(*) AS planted_runs_so_far FROM public.regress_att_log;
 -- The victim's sequence: only its own rows count; every reference evil planted is ignored.
 SELECT label, consumers, data_bound, new_next, action, pg_temp.ignored(detail) AS ignored
   FROM runs WHERE sequence = :'vic_seq'::regclass ORDER BY n;
--- Evil's own sequences: the reads ran none of the planted code.
+-- Evil's own sequences: the reads ran none of the planted code. (att.peek_seq, behind the
+-- view over the victim's table, is checked further down.)
 SELECT label, sequence, consumers, data_bound, new_next, action, detail
-  FROM runs WHERE label NOT LIKE 'super: sweep%' AND sequence <> :'vic_seq'::regclass ORDER BY n;
+  FROM runs WHERE label NOT LIKE 'super: sweep%' AND sequence <> :'vic_seq'::regclass
+   AND sequence <> 'att.peek_seq'::regclass ORDER BY n;
 -- The sweeps: one row per sequence, each either as above or an error/skip row of its own.
 SELECT label, sequence, consumers, data_bound, new_next, action, detail
   FROM runs WHERE label LIKE 'super: sweep%' AND sequence::text LIKE 'att.%'
- ORDER BY label, sequence::text;
+   AND sequence <> 'att.peek_seq'::regclass ORDER BY label, sequence::text;
 SELECT label, count(*) FILTER (WHERE sequence::text ~ '^(att|vic)\.') AS ours,
        count(*) FILTER (WHERE sequence = :'vic_seq'::regclass) AS victim
   FROM runs WHERE label LIKE 'super: sweep%' GROUP BY label ORDER BY label;
 SELECT sequence, consumers, data_bound, behind FROM health
- WHERE sequence::text ~ '^(att|vic)\.' ORDER BY sequence::text;
+ WHERE sequence::text ~ '^(att|vic)\.' AND sequence <> 'att.peek_seq'::regclass
+ ORDER BY sequence::text;
 SELECT (:'summary'::jsonb - 'elapsed_seconds') ? 'checked' AS batches_summarised;
--- The view over the victim's table reads as evil no data evil may not read: evil's sequence
--- is not moved to the victim's data bound by the superuser's sweep.
+-- att.v_peek, evil's view over the victim's table (which evil may not read nor write), has a
+-- default on evil's att.peek_seq. No INSERT through that view can ever store a value in
+-- vic.t, so vic.t.id must not count as a consumer of att.peek_seq: otherwise the superuser's
+-- sweep moves evil's sequence past the victim's data, and evil reads MAX(vic.t.id) off its own
+-- sequence.
 SELECT last_value < 40 AS peek_seq_not_moved_by_victim_data FROM att.peek_seq;
-SELECT 'vic.t.id' <> ALL (consumers) AS victim_table_not_a_consumer_of_peek_seq
+SELECT label, 'vic.t.id' <> ALL (consumers) AS victim_table_not_a_consumer,
+       data_bound IS DISTINCT FROM 40 AS victim_data_not_read
   FROM runs WHERE sequence = 'att.peek_seq'::regclass ORDER BY n;
+SELECT 'vic.t.id' <> ALL (consumers) AS victim_table_not_a_consumer,
+       data_bound IS DISTINCT FROM 40 AS victim_data_not_read
+  FROM health WHERE sequence = 'att.peek_seq'::regclass;
 
+-- Evil's table with the evil triggers falls behind again (they keep quiet while evil writes).
+SET regress_att.planting = on;
+SET ROLE regress_att_evil;
+INSERT INTO att.trig VALUES (900, 0);
+RESET ROLE;
+RESET regress_att.planting;
 -- Database-wide mode: triggers land on evil's tables too; DDL by the superuser, evil and the
--- victim runs the event trigger, which runs none of the planted code.
+-- victim runs the event trigger (att.trig's sequence catches up with 900), which runs none of
+-- the planted code.
 SELECT enable_auto_resync() > 0 AS placed;
 SELECT relation, mode, trigger_name, sequences FROM auto_resync_status()
  WHERE relation IS NULL OR relation::text ~ '^(att|vic)\.' ORDER BY relation::text COLLATE "C" NULLS FIRST;
@@ -422,15 +446,229 @@ SELECT sequence, data_bound, new_next, action, detail FROM resync_sequence('att.
 SELECT sequence, data_bound, new_next, action, detail FROM resync_sequence('att.pident', 'id');
 SELECT sequence, data_bound, new_next, action, detail FROM resync_sequence('att.ptrig');
 SELECT enable_auto_resync('att.pempty');
+\set VERBOSITY sqlstate
 INSERT INTO att.pempty VALUES (5, 0);
-\echo :SQLSTATE
+\set VERBOSITY terse
 SELECT enable_auto_resync('att.pdetached');
 SELECT enable_auto_resync('att.pident');
 SELECT relation, mode FROM auto_resync_status() WHERE relation::text LIKE 'att.%' ORDER BY relation::text;
 SELECT disable_auto_resync('att.pempty'), disable_auto_resync('att.pdetached'),
        disable_auto_resync('att.pident');
 SELECT sequence, consumers, data_bound, behind
-  FROM sequence_health('{att}') WHERE sequence::text ~ '^att\.p' ORDER BY sequence::text;
+  FROM sequence_health('{att}') WHERE sequence::text ~ '^att\.p(d|e|i|t)' ORDER BY sequence::text;
+SELECT action, count(*) FROM resync_all_sequences(schemas => '{att}') GROUP BY 1 ORDER BY 1;
+CALL resync_all_sequences_in_batches(schemas => '{att}', batch_size => 4, summary => NULL) \gset
+RESET ROLE;
+
+-- Evil becomes a loader: the victim lets it INSERT into vic.t and draw from the sequence
+-- (USAGE), as loaders are set up. USAGE is the right to draw values from the sequence, so from
+-- now on evil's own tables that draw from it count (SECURITY.md: a role granted USAGE is
+-- trusted with the sequence's range): its text column makes the sequence `skip`, reported,
+-- never a silent low bound, and no planted code runs. The loader's INSERT itself goes on, with
+-- a WARNING from automatic resync (run as the victim, who may not read evil's tables).
+SET ROLE regress_att_victim;
+GRANT INSERT ON vic.t TO regress_att_evil;
+GRANT USAGE ON SEQUENCE vic.t_id_seq TO regress_att_evil;
+RESET ROLE;
+SET ROLE regress_att_evil;
+SET search_path = att, pg_catalog, public;
+INSERT INTO vic.t VALUES (70, 'by the loader');
+RESET search_path;
+RESET ROLE;
+SELECT action, detail ~ 'has type text' AS skipped_for_the_text_column
+  FROM resync_sequence('vic.t', dry_run => true);
+-- Once USAGE is revoked, evil's tables are ignored again, and the victim's own resync puts the
+-- sequence just past its rows: the loader's 70 is the largest.
+SET ROLE regress_att_victim;
+REVOKE INSERT ON vic.t FROM regress_att_evil;
+REVOKE USAGE ON SEQUENCE vic.t_id_seq FROM regress_att_evil;
+SELECT data_bound = 70 AS bound_is_victim_data, new_next = 71 AS next_is_71, action
+  FROM resync_sequence('vic.t');
+RESET ROLE;
+SELECT count(*) AS planted_runs_so_far FROM public.regress_att_log;
+SELECT last_value, is_called FROM vic.t_id_seq;
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'vic.t'::regclass ORDER BY 1;
+
+-- A fresh backend: nothing about evil's relations is cached yet.
+\c -
+\set VERBOSITY terse
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+-- The superuser's report rows, kept for the checks below: queried with the hostile search path,
+-- which only the extension's calls see.
+CREATE TEMP TABLE runs (label text, n serial, sequence regclass, consumers text[],
+                        data_bound bigint, new_next bigint, action text, detail text);
+CREATE FUNCTION pg_temp.ignored(detail text) RETURNS text[] LANGUAGE sql AS $$
+    SELECT array_agg(rtrim(piece, ')') || ')' ORDER BY piece)
+      FROM regexp_split_to_table(substring(detail from 'ignored: (.*)$'),
+                                 '\), (?=[a-z_]+\.[a-z_0-9]+\.)') AS piece $$;
+
+SET search_path = att, pg_catalog, public;
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: victim table, dry run', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_sequence('vic.t', dry_run => true);
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: victim sequence, backward', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_sequence(:'vic_seq'::regclass, allow_backward => true);
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: victim column', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_sequence('vic.t', 'id', allow_backward => true, margin => 0);
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: ' || t, r.sequence, r.consumers, r.data_bound, r.new_next, r.action, r.detail
+  FROM unnest('{att.trap_idx,att.trap_heap,att.trap_num,att.trap_dom,att.trig,att.pexpr,att.pempty,att.pdetached,att.pdetached_1,att.pident,att.ptrig,att.edge_up_t,att.edge_down_t,att.nan_t}'::text[]) AS t,
+       LATERAL public.resync_sequence(t::regclass, dry_run => true) AS r;
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: ' || s, r.sequence, r.consumers, r.data_bound, r.new_next, r.action, r.detail
+  FROM unnest('{att.vseq,att.vseq_agg,att.peek_seq}'::text[]) AS s,
+       LATERAL public.resync_sequence(s::regclass, dry_run => true) AS r;
+-- The partition detached from an identity column's table no longer draws from anything, and
+-- the squatters draw from nothing they may use (55000: no column draws from a sequence).
+SELECT action FROM public.resync_sequence('att.pident_1');
+\echo :SQLSTATE
+SELECT action FROM public.resync_sequence('att.q_big');
+\echo :SQLSTATE
+SELECT action FROM public.resync_sequence('att.q_part_1');
+\echo :SQLSTATE
+SELECT action FROM public.resync_sequence('att.q_rls', 'n', dry_run => true);
+\echo :SQLSTATE
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: empty partitioned, column', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_sequence('att.pempty', 'id', allow_backward => true);
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: sweep, dry run', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_all_sequences(dry_run => true);
+INSERT INTO runs (label, sequence, consumers, data_bound, new_next, action, detail)
+SELECT 'super: sweep', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_all_sequences(schemas => '{att,vic}', exclude_schemas => '{public}');
+CREATE TEMP TABLE health AS SELECT * FROM public.sequence_health();
+CALL public.resync_all_sequences_in_batches(schemas => '{att,vic}', batch_size => 3,
+                                            summary => NULL) \gset
+CALL public.resync_all_sequences_in_batches(dry_run => true, batch_size => 2, summary => NULL) \gset
+RESET search_path;
+
+SELECT count(*) AS planted_runs_so_far FROM public.regress_att_log;
+-- The victim's sequence: only its own rows count; every reference evil planted is ignored.
+SELECT label, consumers, data_bound, new_next, action, pg_temp.ignored(detail) AS ignored
+  FROM runs WHERE sequence = :'vic_seq'::regclass ORDER BY n;
+-- Evil's own sequences: the reads ran none of the planted code. (att.peek_seq, behind the
+-- view over the victim's table, is checked further down.)
+SELECT label, sequence, consumers, data_bound, new_next, action, detail
+  FROM runs WHERE label NOT LIKE 'super: sweep%' AND sequence <> :'vic_seq'::regclass
+   AND sequence <> 'att.peek_seq'::regclass ORDER BY n;
+-- The sweeps: one row per sequence, each either as above or an error/skip row of its own.
+SELECT label, sequence, consumers, data_bound, new_next, action, detail
+  FROM runs WHERE label LIKE 'super: sweep%' AND sequence::text LIKE 'att.%'
+   AND sequence <> 'att.peek_seq'::regclass ORDER BY label, sequence::text;
+SELECT label, count(*) FILTER (WHERE sequence::text ~ '^(att|vic)\.') AS ours,
+       count(*) FILTER (WHERE sequence = :'vic_seq'::regclass) AS victim
+  FROM runs WHERE label LIKE 'super: sweep%' GROUP BY label ORDER BY label;
+SELECT sequence, consumers, data_bound, behind FROM health
+ WHERE sequence::text ~ '^(att|vic)\.' AND sequence <> 'att.peek_seq'::regclass
+ ORDER BY sequence::text;
+SELECT (:'summary'::jsonb - 'elapsed_seconds') ? 'checked' AS batches_summarised;
+-- att.v_peek, evil's view over the victim's table (which evil may not read nor write), has a
+-- default on evil's att.peek_seq. No INSERT through that view can ever store a value in
+-- vic.t, so vic.t.id must not count as a consumer of att.peek_seq: otherwise the superuser's
+-- sweep moves evil's sequence past the victim's data, and evil reads MAX(vic.t.id) off its own
+-- sequence.
+SELECT last_value < 40 AS peek_seq_not_moved_by_victim_data FROM att.peek_seq;
+SELECT label, 'vic.t.id' <> ALL (consumers) AS victim_table_not_a_consumer,
+       data_bound IS DISTINCT FROM 40 AS victim_data_not_read
+  FROM runs WHERE sequence = 'att.peek_seq'::regclass ORDER BY n;
+SELECT 'vic.t.id' <> ALL (consumers) AS victim_table_not_a_consumer,
+       data_bound IS DISTINCT FROM 40 AS victim_data_not_read
+  FROM health WHERE sequence = 'att.peek_seq'::regclass;
+
+-- Evil's table with the evil triggers falls behind again (they keep quiet while evil writes).
+SET regress_att.planting = on;
+SET ROLE regress_att_evil;
+INSERT INTO att.trig VALUES (900, 0);
+RESET ROLE;
+RESET regress_att.planting;
+-- Database-wide mode: triggers land on evil's tables too; DDL by the superuser, evil and the
+-- victim runs the event trigger (att.trig's sequence catches up with 900), which runs none of
+-- the planted code.
+SELECT enable_auto_resync() > 0 AS placed;
+SELECT relation, mode, trigger_name, sequences FROM auto_resync_status()
+ WHERE relation IS NULL OR relation::text ~ '^(att|vic)\.' ORDER BY relation::text COLLATE "C" NULLS FIRST;
+SET search_path = att, pg_catalog, public;
+ALTER TABLE att.trig ALTER COLUMN id SET DEFAULT pg_catalog.nextval('att.trig_id_seq');
+ALTER TABLE att.trap_idx ALTER COLUMN id SET DEFAULT pg_catalog.nextval('att.trap_idx_id_seq');
+ALTER SEQUENCE att.trap_heap_id_seq OWNED BY att.trap_heap.id;
+ALTER TABLE att.pexpr ALTER COLUMN id SET DEFAULT pg_catalog.nextval('att.pexpr_id_seq');
+CREATE TABLE att.by_super (id serial);
+SET ROLE regress_att_evil;
+ALTER TABLE att.q_big ALTER COLUMN n SET DEFAULT pg_catalog.nextval(:'vic_seq'::regclass);
+ALTER TABLE att.trap_num ALTER COLUMN id SET DEFAULT pg_catalog.nextval('att.num_seq');
+CREATE TABLE att.by_evil (id serial, v bigint DEFAULT pg_catalog.nextval(:'vic_seq'::regclass));
+INSERT INTO att.by_evil VALUES (2147483000, 2147483000);
+RESET ROLE;
+SET ROLE regress_att_victim;
+ALTER TABLE vic.t ALTER COLUMN id SET DEFAULT pg_catalog.nextval('vic.t_id_seq');
+INSERT INTO vic.t VALUES (60, 'loaded in database-wide mode');
+INSERT INTO vic.t (note) VALUES ('drawn') RETURNING id;
+RESET ROLE;
+RESET search_path;
+SELECT last_value, is_called FROM att.trig_id_seq;
+SELECT last_value, is_called FROM att.by_evil_id_seq;
+SELECT disable_auto_resync() > 0 AS removed;
+SELECT relation, mode FROM auto_resync_status()
+ WHERE relation IS NULL OR relation::text ~ '^(att|vic)\.' ORDER BY relation::text COLLATE "C" NULLS FIRST;
+SELECT count(*) AS planted_runs_so_far FROM public.regress_att_log;
+
+-- The victim runs every entry point: evil's objects never block, skip or move its sequence.
+SET ROLE regress_att_victim;
+SET search_path = att, pg_catalog, public;
+CREATE TEMP TABLE victim_runs AS
+SELECT 'victim: table' AS label, sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_sequence('vic.t');
+INSERT INTO victim_runs
+SELECT 'victim: sequence, backward', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_sequence(:'vic_seq'::regclass, allow_backward => true);
+INSERT INTO victim_runs
+SELECT 'victim: sweep', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_all_sequences();
+INSERT INTO victim_runs
+SELECT 'victim: sweep, dry run', sequence, consumers, data_bound, new_next, action, detail
+  FROM public.resync_all_sequences(dry_run => true, margin => 5);
+CREATE TEMP TABLE victim_health AS SELECT * FROM public.sequence_health();
+CALL public.resync_all_sequences_in_batches(batch_size => 1, summary => NULL) \gset
+SELECT public.enable_auto_resync('vic.t') AS placed_again;
+INSERT INTO vic.t (note) VALUES ('drawn again');
+SELECT public.disable_auto_resync('vic.t') AS removed;
+SELECT public.enable_auto_resync('vic.t') AS placed;
+CREATE TEMP TABLE victim_status AS SELECT * FROM public.auto_resync_status();
+RESET search_path;
+RESET ROLE;
+SELECT label, consumers, data_bound, new_next, action, pg_temp.ignored(detail) AS ignored
+  FROM victim_runs WHERE sequence = :'vic_seq'::regclass ORDER BY label;
+-- The victim may not read evil's sequences: skipped, and never an error for the sweep.
+SELECT label, action, count(*) FROM victim_runs
+ WHERE sequence::text LIKE 'att.%' GROUP BY label, action ORDER BY label, action;
+SELECT sequence, consumers, data_bound, behind FROM victim_health
+ WHERE sequence = :'vic_seq'::regclass;
+SELECT relation, mode FROM victim_status WHERE relation::text LIKE 'vic.%';
+
+-- Evil runs every entry point on its own partitioned tables and edge cases: the session lives.
+SET ROLE regress_att_evil;
+SELECT sequence, data_bound, new_next, action, detail
+  FROM resync_sequence('att.pempty', allow_backward => true);
+SELECT sequence, data_bound, new_next, action, detail
+  FROM resync_sequence('att.pempty_id_seq', margin => 9223372036854775807);
+SELECT sequence, data_bound, new_next, action, detail FROM resync_sequence('att.pdetached');
+SELECT sequence, data_bound, new_next, action, detail FROM resync_sequence('att.pident', 'id');
+SELECT sequence, data_bound, new_next, action, detail FROM resync_sequence('att.ptrig');
+SELECT enable_auto_resync('att.pempty');
+\set VERBOSITY sqlstate
+INSERT INTO att.pempty VALUES (5, 0);
+\set VERBOSITY terse
+SELECT enable_auto_resync('att.pdetached');
+SELECT enable_auto_resync('att.pident');
+SELECT relation, mode FROM auto_resync_status() WHERE relation::text LIKE 'att.%' ORDER BY relation::text;
+SELECT disable_auto_resync('att.pempty'), disable_auto_resync('att.pdetached'),
+       disable_auto_resync('att.pident');
+SELECT sequence, consumers, data_bound, behind
+  FROM sequence_health('{att}') WHERE sequence::text ~ '^att\.p(d|e|i|t)' ORDER BY sequence::text;
 SELECT action, count(*) FROM resync_all_sequences(schemas => '{att}') GROUP BY 1 ORDER BY 1;
 CALL resync_all_sequences_in_batches(schemas => '{att}', batch_size => 4, summary => NULL) \gset
 RESET ROLE;

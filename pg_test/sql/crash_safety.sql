@@ -225,7 +225,7 @@ CREATE TEMP TABLE new_tmp (id serial);
 CREATE TABLE crash.new_as AS SELECT * FROM crash.plain;
 CREATE TABLE crash.new_like (LIKE crash.plain INCLUDING ALL);
 SELECT relation, mode, sequences FROM auto_resync_status()
- WHERE relation IS NULL OR relation::text LIKE 'crash.%' OR relation::text LIKE '%tmp'
+ WHERE relation IS NULL OR relation::text LIKE 'crash.%' OR relation::text IN ('tmp', 'new_tmp')
  ORDER BY relation::text NULLS FIRST;
 CREATE TEMP TABLE statements (n serial, sql text);
 INSERT INTO statements (sql) VALUES

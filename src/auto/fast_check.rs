@@ -90,14 +90,16 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
             "pg_seqsync: finding the sequences behind relation {}",
             u32::from(relation)
         );
-        let watches = Spi::connect(|client| {
-            catalog::load(
-                client,
-                &Scope::Table {
-                    relation,
-                    column: None,
-                },
-            )
+        let watches = catalog::read_latest(|| {
+            Spi::connect(|client| {
+                catalog::load(
+                    client,
+                    &Scope::Table {
+                        relation,
+                        column: None,
+                    },
+                )
+            })
         })?
         .iter()
         .filter_map(watch)
@@ -131,11 +133,13 @@ fn has_reached(watch: &Watch) -> bool {
     watch.reached(bound, next)
 }
 
-/// What to watch for `sequence`; `None` for a sequence the current role (the table owner) could
-/// not resync: its automatic resync would only ever be skipped.
+/// What to watch for `sequence`; `None` for one left alone by design (nothing draws from it,
+/// CYCLE, a consumer whose values cannot bound it). One the table owner may not resync (a
+/// missing privilege) is watched: once its data reaches it, the resync says why it cannot,
+/// in a WARNING, rather than nothing happening silently.
 fn watch(sequence: &Sequence) -> Option<Watch> {
     let roots = sequence.root_consumers();
-    if engine::precheck_reason(sequence, &roots, false).is_some() {
+    if engine::is_deliberate_skip(sequence, &roots) {
         return None;
     }
     Some(Watch {

@@ -8,6 +8,7 @@
 use crate::catalog::{self, Scope};
 use crate::engine;
 use crate::error;
+use crate::relation;
 use crate::target;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -57,7 +58,9 @@ fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
                 .map_err(error::catalog_query_failed)?;
             let mut placed = 0;
             for relation in tables_with_sequences(client)? {
-                placed += place_trigger(client, relation, DATABASE_TRIGGER)?;
+                placed += contained(relation, "place the automatic resync trigger on", || {
+                    place_trigger(client, relation, DATABASE_TRIGGER)
+                })?;
             }
             Ok(placed)
         }
@@ -92,7 +95,12 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
         };
         let mut dropped = 0;
         for relation in relations {
-            if has_trigger(client, relation, name)? {
+            if !has_trigger(client, relation, name)? {
+                continue;
+            }
+            let drop = |client: &mut SpiClient<'_>| -> Result<i32, ErrorReport> {
+                // DROP TRIGGER's own lock, taken first with a bounded wait.
+                relation::lock_bounded(relation, pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE);
                 client
                     .update(
                         "SELECT pg_catalog.format('DROP TRIGGER %I ON %s', $1::pg_catalog.text, $2::pg_catalog.regclass)",
@@ -102,8 +110,14 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
                     .and_then(|t| t.first().get_one::<String>())
                     .and_then(|sql| client.update(sql.unwrap_or_default().as_str(), None, &[]))
                     .map_err(error::catalog_query_failed)?;
-                dropped += 1;
-            }
+                Ok(1)
+            };
+            dropped += match target {
+                Some(_) => drop(client)?,
+                None => contained(relation, "remove the automatic resync trigger from", || {
+                    drop(client)
+                })?,
+            };
         }
         Ok(dropped)
     })
@@ -117,6 +131,16 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
 fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
     let sequences = Spi::connect_mut(|client| -> Result<Vec<pg_sys::Oid>, ErrorReport> {
         let kind = relkind(client, object)?;
+        // The DDL that fired us needed ownership of `object`; a direct call needs it too.
+        if kind.is_some() && !owns(client, object)? {
+            return Err(error::insufficient_privilege(
+                &format!(
+                    "permission denied for relation {}: the DDL hook acts only for its owner",
+                    catalog::relation_name(object)
+                ),
+                "It is called by the database-wide event trigger after DDL on a table one owns.",
+            ));
+        }
         let sequences = match kind {
             Some('r' | 'p') => target::resolve(client, object, None).unwrap_or_default(),
             Some('S') => catalog::load(client, &Scope::Sequences(&[object]))
@@ -135,12 +159,19 @@ fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
                 to_resync.push(sequence.oid);
             }
         }
+        let mut seen: Vec<pg_sys::Oid> = Vec::new();
         for table in tables {
             for relation in
                 catalog::self_and_descendants(client, table).map_err(error::catalog_query_failed)?
             {
+                if seen.contains(&relation) {
+                    continue;
+                }
+                seen.push(relation);
                 if !has_trigger(client, relation, TABLE_TRIGGER)? {
-                    place_trigger(client, relation, DATABASE_TRIGGER)?;
+                    contained(relation, "place the automatic resync trigger on", || {
+                        place_trigger(client, relation, DATABASE_TRIGGER)
+                    })?;
                 }
             }
         }
@@ -205,6 +236,36 @@ fn auto_resync_status() -> Result<
     Ok(TableIterator::new(rows))
 }
 
+/// Runs one table's part of a database-wide change in a subtransaction: a failure (a lock not
+/// granted within `pg_seqsync.lock_timeout`, ...) is a WARNING naming the table, and the rest
+/// goes on. Only a cancel, a termination or running out of memory end the call.
+fn contained(
+    relation: pg_sys::Oid,
+    what: &str,
+    work: impl FnOnce() -> Result<i32, ErrorReport>,
+) -> Result<i32, ErrorReport> {
+    // Under the latest snapshot: what earlier steps of the same call placed is seen.
+    match catalog::in_latest_snapshot(work) {
+        Ok(result) => result,
+        Err(caught) => {
+            let (code, message) = engine::caught_code_and_message(&caught);
+            if engine::must_end_call(code) {
+                caught.rethrow();
+            }
+            let reason = if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
+                engine::lock_not_available(None)
+            } else {
+                message
+            };
+            pgrx::warning!(
+                "pg_seqsync: could not {what} {}: {reason}",
+                catalog::relation_name(relation)
+            );
+            Ok(0)
+        }
+    }
+}
+
 fn require_superuser() -> Result<(), ErrorReport> {
     // SAFETY: reads the current role's superuser flag.
     if unsafe { pg_sys::superuser() } {
@@ -225,6 +286,20 @@ fn require_table(
         ('r' | 'p', _) => Ok(()),
         (kind, name) => Err(error::not_a_table(&name, target::kind_name(kind), function)),
     }
+}
+
+/// Whether the current role owns `relation` (is a member of its owner role; superusers own all).
+fn owns(client: &SpiClient<'_>, relation: pg_sys::Oid) -> Result<bool, ErrorReport> {
+    client
+        .select(
+            "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class AS c
+              WHERE c.oid OPERATOR(pg_catalog.=) $1",
+            Some(1),
+            &[relation.into()],
+        )
+        .and_then(|rows| rows.first().get_one::<bool>())
+        .map(|owns| owns.unwrap_or(false))
+        .map_err(error::catalog_query_failed)
 }
 
 /// The relation's kind, or `None` if it no longer exists.
@@ -270,6 +345,9 @@ fn place_trigger(
     {
         return Ok(0);
     }
+    // CREATE TRIGGER's own lock, taken first with a bounded wait: a table someone keeps locked
+    // must not hang the call.
+    relation::lock_bounded(relation, pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE);
     let sql: Option<String> = client
         .select(
             "SELECT pg_catalog.format(

@@ -74,7 +74,9 @@ pub fn resync_after_write_to(relation: pg_sys::Oid) {
 /// Resyncs `sequences` forward only and turns every row that needs attention into a WARNING
 /// (an automatic resync has no caller to hand rows to). `cause` names what triggered it.
 pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
-    let loaded = Spi::connect(|client| catalog::load(client, &Scope::Sequences(sequences)));
+    let loaded = catalog::read_latest(|| {
+        Spi::connect(|client| catalog::load(client, &Scope::Sequences(sequences)))
+    });
     let rows = match loaded {
         Ok(sequences) => engine::resync(&sequences, &AUTOMATIC).unwrap_or_else(|e| {
             pgrx::warning!(
