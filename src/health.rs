@@ -71,37 +71,14 @@ fn health_of(sequence: &Sequence) -> HealthRow {
     consumers.sort();
     if !sequence.can_select {
         // Nothing is read from a sequence the caller may not read.
-        return (
-            sequence.oid,
-            consumers,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            false,
-            Some(format!("permission denied for sequence {}", sequence.name)),
-            None,
-        );
+        let detail = format!("permission denied for sequence {}", sequence.name);
+        return unread(sequence, consumers, detail);
     }
     let state = match subxact::run(|| sequence_state::read(sequence.oid)) {
         Ok(state) => state,
         Err(caught) => {
-            let message = failure_message(sequence, caught);
-            return (
-                sequence.oid,
-                consumers,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                false,
-                Some(message),
-                None,
-            );
+            let detail = failure_message(sequence, caught);
+            return unread(sequence, consumers, detail);
         }
     };
     let narrow = narrower_consumer(&state, &roots);
@@ -160,6 +137,24 @@ fn health_of(sequence: &Sequence) -> HealthRow {
         narrow.is_some(),
         detail,
         Some(limit.name),
+    )
+}
+
+/// The row of a sequence whose position could not be read: only the reason.
+fn unread(sequence: &Sequence, consumers: Vec<String>, detail: String) -> HealthRow {
+    let nothing = None;
+    (
+        sequence.oid,
+        consumers,
+        nothing,
+        nothing,
+        None,
+        nothing,
+        None,
+        None,
+        false,
+        Some(detail),
+        None,
     )
 }
 
@@ -236,9 +231,7 @@ fn capacity(state: &SequenceState, limit: &Limit) -> (Option<AnyNumeric>, Option
 fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<String> {
     let ascending = state.increment > 0;
     roots.iter().find_map(|c| {
-        if bound::ValueKind::of(c.base_type).is_none() {
-            return None;
-        }
+        bound::ValueKind::of(c.base_type)?;
         let (lowest, highest) = column_type::whole_number_range(c.base_type, c.base_typmod)
             .unwrap_or((i128::MIN, i128::MAX));
         let narrower = if ascending {

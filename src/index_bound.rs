@@ -8,42 +8,21 @@ use crate::relation::OpenRelation;
 use pgrx::list::PgList;
 use pgrx::prelude::*;
 
-/// A usable index on `table` for `column`, locked (bounded wait) and open; primary keys first.
-/// `None` when there is none: the caller scans the heap instead.
+/// A usable index on `table` for `column`, locked (bounded wait) and open; the primary key
+/// first. `None` when there is none: the caller scans the heap instead.
 pub fn usable_index(table: &OpenRelation, column: Column) -> Option<OpenRelation> {
-    let mut candidates: Vec<(bool, pg_sys::Oid)> = Vec::new();
-    // SAFETY: the table is open and locked; RelationGetIndexList returns a fresh list of OIDs.
-    let list = unsafe { PgList::<pg_sys::Oid>::from_pg(pg_sys::RelationGetIndexList(table.raw())) };
-    for index in list.iter_oid() {
-        if let Some(primary) = catalog_says_usable(index, column.attnum) {
-            candidates.push((primary, index));
-        }
-    }
-    candidates.sort_by_key(|(primary, oid)| (!*primary, u32::from(*oid)));
-    candidates.into_iter().find_map(|(_, oid)| {
+    // SAFETY: the table is open and locked; RelationGetIndexList returns a fresh list of OIDs
+    // and fills in rd_pkindex.
+    let (list, primary) = unsafe {
+        let list = PgList::<pg_sys::Oid>::from_pg(pg_sys::RelationGetIndexList(table.raw()));
+        (list, (*table.raw()).rd_pkindex)
+    };
+    let mut candidates: Vec<pg_sys::Oid> = list.iter_oid().collect();
+    candidates.sort_by_key(|oid| (*oid != primary, u32::from(*oid)));
+    candidates.into_iter().find_map(|oid| {
         let index = OpenRelation::open(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)?;
         is_usable(&index, column).then_some(index)
     })
-}
-
-/// A cheap first look through the syscache, before any index is opened: valid, first key is
-/// `attnum`, not partial. `Some(is_primary)` if it passes.
-fn catalog_says_usable(index: pg_sys::Oid, attnum: i16) -> Option<bool> {
-    // SAFETY: a syscache lookup by OID; the tuple is released before returning.
-    unsafe {
-        let tuple = pg_sys::SearchSysCache1(
-            pg_sys::SysCacheIdentifier::INDEXRELID as _,
-            pg_sys::Datum::from(index),
-        );
-        if tuple.is_null() {
-            return None;
-        }
-        let form = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_index>(tuple);
-        let usable = first_key_is(form, attnum) && !is_partial(tuple);
-        let primary = form.indisprimary;
-        pg_sys::ReleaseSysCache(tuple);
-        usable.then_some(primary)
-    }
 }
 
 /// Valid, ready, live, and its first key column is `attnum` (not an expression).

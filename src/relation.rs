@@ -77,14 +77,23 @@ impl OpenRelation {
     /// Locks (bounded wait) and opens `oid`; `None` if it no longer exists.
     pub fn open(oid: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> Option<OpenRelation> {
         lock_bounded(oid, mode);
-        // SAFETY: the lock is held; try_relation_open returns NULL for a dropped relation.
-        let relation = unsafe { pg_sys::try_relation_open(oid, pg_sys::NoLock as _) };
+        // SAFETY: the lock is held, and taking it processed pending invalidations, so the
+        // relation cache returns NULL for a relation dropped meanwhile (relation_open without
+        // its error; try_relation_open would probe the syscache once more for nothing).
+        let relation = unsafe { pg_sys::RelationIdGetRelation(oid) };
         if relation.is_null() {
             // SAFETY: releases the lock taken above on an OID that names nothing now.
             unsafe { pg_sys::UnlockRelationOid(oid, mode) };
             return None;
         }
-        Some(OpenRelation { relation, mode })
+        let opened = OpenRelation { relation, mode };
+        if opened.form().relpersistence as u8 == pg_sys::RELPERSISTENCE_TEMP {
+            // As relation_open notes it: a transaction that touched a temporary relation
+            // cannot be prepared.
+            // SAFETY: a flag word of the current transaction.
+            unsafe { pg_sys::MyXactFlags |= pg_sys::XACT_FLAGS_ACCESSEDTEMPNAMESPACE as i32 };
+        }
+        Some(opened)
     }
 
     pub fn raw(&self) -> pg_sys::Relation {

@@ -18,8 +18,8 @@ pub fn resolve(
     target: pg_sys::Oid,
     column_name: Option<&str>,
 ) -> Result<Vec<Sequence>, ErrorReport> {
-    let (kind, name) = describe(client, target)?;
-    if is_other_sessions_temp(client, target)? {
+    let (kind, name, other_sessions_temp) = describe(client, target)?;
+    if other_sessions_temp {
         return Err(error::other_sessions_temp(&name));
     }
     let scope = match kind {
@@ -48,14 +48,16 @@ pub fn resolve(
     }
 }
 
-/// The relation's kind (`pg_class.relkind`) and its qualified name.
+/// The relation's kind (`pg_class.relkind`), its qualified name, and whether it is another
+/// session's temporary relation.
 pub fn describe(
     client: &SpiClient<'_>,
     target: pg_sys::Oid,
-) -> Result<(char, String), ErrorReport> {
+) -> Result<(char, String, bool), ErrorReport> {
     let row = client
         .select(
-            "SELECT c.relkind::pg_catalog.text, pg_catalog.format('%I.%I', n.nspname, c.relname)
+            "SELECT c.relkind::pg_catalog.text, pg_catalog.format('%I.%I', n.nspname, c.relname),
+                    pg_catalog.pg_is_other_temp_schema(c.relnamespace)
                FROM pg_catalog.pg_class AS c
                JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
               WHERE c.oid OPERATOR(pg_catalog.=) $1",
@@ -75,23 +77,11 @@ pub fn describe(
         .get(2)
         .map_err(error::catalog_query_failed)?
         .unwrap_or_default();
-    Ok((kind.chars().next().unwrap_or('?'), name))
-}
-
-fn is_other_sessions_temp(
-    client: &SpiClient<'_>,
-    relation: pg_sys::Oid,
-) -> Result<bool, ErrorReport> {
-    client
-        .select(
-            "SELECT pg_catalog.pg_is_other_temp_schema(c.relnamespace) FROM pg_catalog.pg_class AS c
-              WHERE c.oid OPERATOR(pg_catalog.=) $1",
-            Some(1),
-            &[relation.into()],
-        )
-        .and_then(|rows| rows.first().get_one::<bool>())
-        .map(|other| other.unwrap_or(false))
-        .map_err(error::catalog_query_failed)
+    let other_sessions_temp: bool = row
+        .get(3)
+        .map_err(error::catalog_query_failed)?
+        .unwrap_or(false);
+    Ok((kind.chars().next().unwrap_or('?'), name, other_sessions_temp))
 }
 
 fn has_column(

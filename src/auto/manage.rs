@@ -283,8 +283,8 @@ fn require_table(
     function: &str,
 ) -> Result<(), ErrorReport> {
     match target::describe(client, relation)? {
-        ('r' | 'p', _) => Ok(()),
-        (kind, name) => Err(error::not_a_table(&name, target::kind_name(kind), function)),
+        ('r' | 'p', _, _) => Ok(()),
+        (kind, name, _) => Err(error::not_a_table(&name, target::kind_name(kind), function)),
     }
 }
 
