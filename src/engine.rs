@@ -5,6 +5,7 @@
 use crate::apply;
 use crate::bound::{self, BoundError, Direction};
 use crate::catalog::{self, Consumer, Sequence};
+use crate::column_type;
 use crate::default_expr::DefaultUse;
 use crate::error;
 use crate::plan::{self, Options};
@@ -174,12 +175,12 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
         return Some(Precheck::Skip(format!(
             "{} rounds the values nextval() gives it ({}), so its values cannot bound the sequence",
             column.display,
-            if column.default_use == Some(DefaultUse::Rounded) {
+            if column_type::rounds_whole_numbers(column.base_type, column.base_typmod) {
+                column.type_name.clone()
+            } else {
                 column
                     .default_text()
                     .unwrap_or_else(|| "its default".into())
-            } else {
-                column.type_name.clone()
             }
         )));
     }

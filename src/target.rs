@@ -81,7 +81,11 @@ pub fn describe(
         .get(3)
         .map_err(error::catalog_query_failed)?
         .unwrap_or(false);
-    Ok((kind.chars().next().unwrap_or('?'), name, other_sessions_temp))
+    Ok((
+        kind.chars().next().unwrap_or('?'),
+        name,
+        other_sessions_temp,
+    ))
 }
 
 fn has_column(
