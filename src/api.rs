@@ -97,14 +97,22 @@ fn resync_all_sequences_internal(
 /// cutover; but while its subscriptions are enabled, rows (with their ids) may still arrive after
 /// the resync has read the bound. Say so, naming them.
 fn warn_about_enabled_subscriptions() -> Result<(), ErrorReport> {
-    let names = Spi::get_one::<String>(
-        "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(s.subname), ', ' ORDER BY s.subname)
-           FROM pg_catalog.pg_subscription AS s
-          WHERE s.subenabled
-            AND s.subdbid OPERATOR(pg_catalog.=)
-                (SELECT d.oid FROM pg_catalog.pg_database AS d
-                  WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())",
-    )
+    // `select` keeps the query read-only: no transaction ID for a dry run.
+    let names = Spi::connect(|client| {
+        client
+            .select(
+                "SELECT pg_catalog.string_agg(pg_catalog.quote_ident(s.subname), ', ' ORDER BY s.subname)
+                   FROM pg_catalog.pg_subscription AS s
+                  WHERE s.subenabled
+                    AND s.subdbid OPERATOR(pg_catalog.=)
+                        (SELECT d.oid FROM pg_catalog.pg_database AS d
+                          WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())",
+                Some(1),
+                &[],
+            )?
+            .first()
+            .get_one::<String>()
+    })
     .map_err(error::catalog_query_failed)?;
     if let Some(names) = names {
         ErrorReport::new(

@@ -10,12 +10,16 @@
 //!
 //! Which rows count: every row committed before the read and every row inserted by a
 //! transaction still in progress (a dirty snapshot), whatever the caller's isolation level: a
-//! value that may still commit is a value in use.
+//! value that may still commit is a value in use. When the largest value was written by a
+//! transaction still in progress, the read waits (at most `pg_seqsync.lock_timeout`) for that
+//! transaction to end and reads again: a load still writing its batch is then counted whole,
+//! not half-way (moving the sequence into the middle of a batch being written would hand out
+//! the ids its next rows carry).
 
 use crate::catalog::{Consumer, Leaf};
 use crate::owner;
 use crate::relation::OpenRelation;
-use crate::{heap_bound, index_bound};
+use crate::{heap_bound, index_bound, LOCK_TIMEOUT};
 use pgrx::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,9 +107,61 @@ pub struct Column {
     pub kind: ValueKind,
 }
 
+/// The best value found, and the transaction still in progress that wrote its row, if another
+/// one did.
+#[derive(Debug, Clone, Copy)]
+pub struct Found {
+    pub value: i64,
+    pub writer: Option<pg_sys::TransactionId>,
+}
+
+impl Found {
+    /// The better of `self` and `other` in `direction`.
+    pub fn further(self, other: Found, direction: Direction) -> Found {
+        if direction.further(self.value, other.value) == self.value {
+            self
+        } else {
+            other
+        }
+    }
+}
+
 /// The bound over `consumers`, or `None` when they hold no non-NULL value.
 pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
-    let mut bound: Option<i64> = None;
+    let timeout_us = i64::from(LOCK_TIMEOUT.get()) * 1000;
+    // SAFETY: reads the clock.
+    let deadline = unsafe { pg_sys::GetCurrentTimestamp() } + timeout_us;
+    loop {
+        let found = read_once(consumers, direction)?;
+        match found.and_then(|f| f.writer) {
+            Some(writer) if wait_for(writer, deadline) => continue,
+            _ => return Ok(found.map(|f| f.value)),
+        }
+    }
+}
+
+/// Waits until transaction `writer` has ended, or `deadline` has passed (`false` then). A poll,
+/// not a lock wait: the writer may itself be about to wait for the sequence this caller drew
+/// from, and neither must then be chosen as a deadlock victim.
+fn wait_for(writer: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> bool {
+    loop {
+        // SAFETY: plain reads of the proc array and the clock; pg_usleep only sleeps.
+        unsafe {
+            if !pg_sys::TransactionIdIsInProgress(writer) {
+                return true;
+            }
+            if pg_sys::GetCurrentTimestamp() >= deadline {
+                return false;
+            }
+            pgrx::check_for_interrupts!();
+            pg_sys::pg_usleep(1000);
+        }
+    }
+}
+
+/// One pass over every table of every consumer.
+fn read_once(consumers: &[&Consumer], direction: Direction) -> Result<Option<Found>, BoundError> {
+    let mut bound: Option<Found> = None;
     for consumer in consumers {
         let Some(kind) = ValueKind::of(consumer.base_type) else {
             return Err(BoundError::Unreadable(format!(
@@ -118,8 +174,8 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
                 attnum: leaf.attnum,
                 kind,
             };
-            if let Some(value) = read_leaf(leaf, column, direction)? {
-                bound = Some(bound.map_or(value, |b| direction.further(b, value)));
+            if let Some(found) = read_leaf(leaf, consumer, column, direction)? {
+                bound = Some(bound.map_or(found, |b| b.further(found, direction)));
             }
         }
     }
@@ -127,7 +183,12 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
 }
 
 /// The bound of one table, read as its owner. A table dropped meanwhile holds no data.
-fn read_leaf(leaf: &Leaf, column: Column, direction: Direction) -> Result<Option<i64>, BoundError> {
+fn read_leaf(
+    leaf: &Leaf,
+    consumer: &Consumer,
+    column: Column,
+    direction: Direction,
+) -> Result<Option<Found>, BoundError> {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
     let Some(table) = OpenRelation::open(leaf.relation, lock) else {
         return Ok(None);
@@ -149,6 +210,14 @@ fn read_leaf(leaf: &Leaf, column: Column, direction: Direction) -> Result<Option
     if !table.is_heap_table() {
         return Err(BoundError::Unreadable(format!(
             "{} is stored by another access method than heap, so pg_seqsync does not read it",
+            leaf.display
+        )));
+    }
+    // Discovery read the column's type earlier; an ALTER TABLE since may have changed it, and a
+    // value must never be read as a type it is not.
+    if table.column_type(leaf.attnum) != Some((consumer.base_type, consumer.base_typmod)) {
+        return Err(BoundError::Unreadable(format!(
+            "{} changed during the resync; run it again",
             leaf.display
         )));
     }

@@ -113,28 +113,61 @@ pub fn in_latest_snapshot<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError>
 
 /// A relation's schema-qualified name, for messages (its OID if it is gone).
 pub fn relation_name(relation: pg_sys::Oid) -> String {
-    Spi::get_one_with_args::<String>(
+    catalog_text(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
            FROM pg_catalog.pg_class AS c
            JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
           WHERE c.oid OPERATOR(pg_catalog.=) $1",
         &[relation.into()],
     )
+    .unwrap_or_else(|| u32::from(relation).to_string())
+}
+
+/// The one text value a catalog query returns, for messages. Run through `select`, which stays
+/// read-only (no transaction ID is assigned: it works on a standby, and a dry run writes
+/// nothing).
+fn catalog_text(query: &str, args: &[pgrx::datum::DatumWithOid<'_>]) -> Option<String> {
+    Spi::connect(|client| {
+        client
+            .select(query, Some(1), args)?
+            .first()
+            .get_one::<String>()
+    })
     .ok()
     .flatten()
-    .unwrap_or_else(|| u32::from(relation).to_string())
 }
 
 impl Consumer {
     /// The column's default as SQL text, for messages (deparsed on demand: it is rarely needed).
+    /// Deparsing locks the table, so only a table free right now is deparsed: no wait, and
+    /// `None` otherwise.
     pub fn default_text(&self) -> Option<String> {
-        Spi::get_one_with_args::<String>(
-            "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef AS d
-              WHERE d.adrelid OPERATOR(pg_catalog.=) $1 AND d.adnum OPERATOR(pg_catalog.=) $2",
-            &[self.relation.into(), self.attnum.into()],
-        )
-        .ok()
-        .flatten()
+        let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
+        // SAFETY: a conditional lock on a relation OID, released below; the syscache probe
+        // after it sees a table dropped meanwhile (taking the lock processed invalidations).
+        unsafe {
+            if !pg_sys::ConditionalLockRelationOid(self.relation, lock) {
+                return None;
+            }
+            let exists = pg_sys::SearchSysCacheExists(
+                pg_sys::SysCacheIdentifier::RELOID as _,
+                pg_sys::Datum::from(self.relation),
+                pg_sys::Datum::from(0),
+                pg_sys::Datum::from(0),
+                pg_sys::Datum::from(0),
+            );
+            let text = exists
+                .then(|| {
+                    catalog_text(
+                        "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef AS d
+                          WHERE d.adrelid OPERATOR(pg_catalog.=) $1 AND d.adnum OPERATOR(pg_catalog.=) $2",
+                        &[self.relation.into(), self.attnum.into()],
+                    )
+                })
+                .flatten();
+            pg_sys::UnlockRelationOid(self.relation, lock);
+            text
+        }
     }
 
     /// The column rounds the whole numbers nextval() returns, by its type or its default.

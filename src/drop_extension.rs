@@ -83,8 +83,9 @@ const EXTENSION_FUNCTIONS: &str = "
        AND d.deptype OPERATOR(pg_catalog.=) 'e'
        AND e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'";
 
-/// Drops every trigger and non-member event trigger that calls one of our functions (tolerating
-/// one already gone: a partition's trigger clone is dropped with its parent's), and resets
+/// Drops the triggers and the event trigger automatic resync placed (by their names, calling our
+/// functions; tolerating one already gone: a partition's trigger clone goes with its parent's),
+/// and resets
 /// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
 fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
     let statements = format!(
@@ -92,12 +93,16 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
                 t.tgrelid
            FROM pg_catalog.pg_trigger AS t
           WHERE t.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
+            -- Only what automatic resync placed; a trigger of a user's own keeps PostgreSQL's
+            -- dependency error (DROP EXTENSION ... CASCADE drops it).
+            AND t.tgname OPERATOR(pg_catalog.=) ANY ('{{pg_seqsync_auto_resync,pg_seqsync_auto_resync_db}}'::pg_catalog.name[])
             -- A partition's clone goes with its parent's trigger.
             AND t.tgparentid OPERATOR(pg_catalog.=) 0
          UNION ALL
          SELECT pg_catalog.format('DROP EVENT TRIGGER IF EXISTS %I', v.evtname), NULL
            FROM pg_catalog.pg_event_trigger AS v
           WHERE v.evtfoid OPERATOR(pg_catalog.=) ANY (ARRAY({EXTENSION_FUNCTIONS}))
+            AND v.evtname OPERATOR(pg_catalog.=) 'pg_seqsync_auto_resync'
             AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS d
                              WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_event_trigger'::pg_catalog.regclass
                                AND d.objid OPERATOR(pg_catalog.=) v.oid

@@ -362,6 +362,9 @@ fn row_for_error(
         caught.rethrow();
     }
     let sqlstate = sqlstate(code);
+    if code != PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
+        relation::lock_wait_relation(); // a wait that ended otherwise names nothing later
+    }
     let (action, detail) = match code {
         PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => {
             (Action::Skip, lock_not_available(Some(sequence.oid)))

@@ -1,18 +1,18 @@
 //! The bound by a heap scan, when no usable index exists: every tuple a dirty snapshot sees,
 //! compared with built-in comparisons only (Rust's for integers, `numeric_cmp` for numeric).
 
-use crate::bound::{self, Column, Direction, ValueKind};
-use crate::index_bound::dirty_snapshot;
+use crate::bound::{self, Column, Direction, Found, ValueKind};
+use crate::index_bound::{dirty_snapshot, in_progress_writer};
 use crate::relation::OpenRelation;
 use pgrx::prelude::*;
 
-/// MAX (MIN when descending) of `column` over `table`; `Err` carries a numeric value no bigint
-/// can follow.
+/// MAX (MIN when descending) of `column` over `table`, with the transaction in progress that
+/// wrote it, if any; `Err` carries a numeric value no bigint can follow.
 pub fn read(
     table: &OpenRelation,
     column: Column,
     direction: Direction,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<Found>, String> {
     let flags = pg_sys::ScanOptions::SO_TYPE_SEQSCAN
         | pg_sys::ScanOptions::SO_ALLOW_STRAT
         | pg_sys::ScanOptions::SO_ALLOW_SYNC;
@@ -31,6 +31,7 @@ pub fn read(
         let slot = pg_sys::table_slot_create(table.raw(), std::ptr::null_mut());
         let mut best_integer: Option<i64> = None;
         let mut best_numeric: Option<pg_sys::Datum> = None;
+        let mut writer: Option<pg_sys::TransactionId> = None;
         while pg_sys::heap_getnextslot(scan, pg_sys::ScanDirection::ForwardScanDirection, slot) {
             pgrx::check_for_interrupts!();
             let mut is_null = false;
@@ -50,6 +51,7 @@ pub fn read(
                     }
                 };
                 if better {
+                    writer = in_progress_writer(&snapshot);
                     let copy = pg_sys::pg_detoast_datum_copy(datum.cast_mut_ptr());
                     if let Some(old) = best_numeric.replace(pg_sys::Datum::from(copy)) {
                         pg_sys::pfree(old.cast_mut_ptr());
@@ -57,7 +59,10 @@ pub fn read(
                 }
             } else {
                 let value = bound::integer_value(datum, column.kind);
-                best_integer = Some(best_integer.map_or(value, |b| direction.further(b, value)));
+                if best_integer.is_none_or(|best| direction.further(best, value) != best) {
+                    best_integer = Some(value);
+                    writer = in_progress_writer(&snapshot);
+                }
             }
         }
         pg_sys::ExecDropSingleTupleTableSlot(slot);
@@ -66,9 +71,9 @@ pub fn read(
             Some(best) => {
                 let value = bound::datum_value(best, ValueKind::Numeric, direction);
                 pg_sys::pfree(best.cast_mut_ptr());
-                value.map(Some)
+                value.map(|value| Some(Found { value, writer }))
             }
-            None => Ok(best_integer),
+            None => Ok(best_integer.map(|value| Found { value, writer })),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! first key is the column itself, in the built-in operator family of the column's type, is
 //! used: its order is then the type's natural order, whoever created the index.
 
-use crate::bound::{self, Column, Direction};
+use crate::bound::{self, Column, Direction, Found};
 use crate::relation::OpenRelation;
 use pgrx::list::PgList;
 use pgrx::prelude::*;
@@ -65,13 +65,14 @@ fn is_usable(index: &OpenRelation, column: Column) -> bool {
 }
 
 /// The first non-NULL value from the end of `index` that `direction` asks for, among rows a
-/// dirty snapshot sees. `Err` carries a numeric value no bigint can follow.
+/// dirty snapshot sees, with the transaction in progress that wrote it, if any. `Err` carries a
+/// numeric value no bigint can follow.
 pub fn read(
     table: &OpenRelation,
     index: &OpenRelation,
     column: Column,
     direction: Direction,
-) -> Result<Option<i64>, String> {
+) -> Result<Option<Found>, String> {
     // SAFETY: both relations are open and locked and were checked (a heap table of this
     // session's, a btree index on it in a built-in family); the scan and slot are released
     // before returning, or by the (sub)transaction abort on an error.
@@ -103,13 +104,21 @@ pub fn read(
             let mut is_null = false;
             let datum = pg_sys::slot_getattr(slot, column.attnum.into(), &mut is_null);
             if !is_null {
-                value = bound::datum_value(datum, column.kind, direction).map(Some);
+                let writer = in_progress_writer(&snapshot);
+                value = bound::datum_value(datum, column.kind, direction)
+                    .map(|value| Some(Found { value, writer }));
             }
         }
         pg_sys::ExecDropSingleTupleTableSlot(slot);
         pg_sys::index_endscan(scan);
         value
     }
+}
+
+/// After a dirty snapshot let a row through: the other transaction, still in progress, that
+/// inserted it (HeapTupleSatisfiesDirty leaves it in `xmin`), if any.
+pub fn in_progress_writer(snapshot: &pg_sys::SnapshotData) -> Option<pg_sys::TransactionId> {
+    (snapshot.xmin != pg_sys::InvalidTransactionId).then_some(snapshot.xmin)
 }
 
 /// A snapshot that sees committed rows and rows of transactions still in progress

@@ -113,6 +113,23 @@ impl OpenRelation {
         self.form().relam
     }
 
+    /// The base type and typmod of column `attnum` (a domain's base), `None` if the table has
+    /// no such column or it was dropped.
+    pub fn column_type(&self, attnum: i16) -> Option<(pg_sys::Oid, i32)> {
+        let index = usize::try_from(attnum).ok()?.checked_sub(1)?;
+        // SAFETY: an open relation's tuple descriptor; `get` checks the index against natts.
+        unsafe {
+            let descriptor = pgrx::PgTupleDesc::from_pg_unchecked((*self.relation).rd_att);
+            let attribute = descriptor.get(index)?;
+            if attribute.attisdropped {
+                return None;
+            }
+            let mut typmod = attribute.atttypmod;
+            let base = pg_sys::getBaseTypeAndTypmod(attribute.atttypid, &mut typmod);
+            Some((base, typmod))
+        }
+    }
+
     pub fn owner(&self) -> pg_sys::Oid {
         self.form().relowner
     }

@@ -1,6 +1,7 @@
-//! The preloaded COPY hook: with the library in shared_preload_libraries or
-//! session_preload_libraries and `pg_seqsync.resync_after_copy = on`, every `COPY ... FROM`
-//! resyncs its table's sequences without any trigger. Plain INSERTs never reach this code.
+//! The preloaded COPY hook: with the library in shared_preload_libraries (the only place it is
+//! installed from) and `pg_seqsync.resync_after_copy = on` (a superuser's setting), every
+//! `COPY ... FROM` resyncs its table's sequences without any trigger. Plain INSERTs never reach
+//! this code.
 
 use pgrx::prelude::*;
 
