@@ -70,6 +70,7 @@ fn forget_cached_catalog() {
 
 #[cfg(not(feature = "pg13"))]
 unsafe fn reset_system_caches() {
+    // SAFETY: the reset sinval overflow processing performs; entries in use are rebuilt.
     unsafe { pg_sys::InvalidateSystemCaches() };
 }
 
@@ -77,6 +78,7 @@ unsafe fn reset_system_caches() {
 /// (its callbacks tell other caches that the catalog changed, and here nothing has).
 #[cfg(feature = "pg13")]
 unsafe fn reset_system_caches() {
+    // SAFETY: the two resets InvalidateSystemCaches makes; entries in use are rebuilt.
     unsafe {
         pg_sys::ResetCatalogCaches();
         pg_sys::RelationCacheInvalidate();

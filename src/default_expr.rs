@@ -96,6 +96,7 @@ unsafe fn is_exact_cast(call: *const pg_sys::FuncExpr, args: &PgList<pg_sys::Nod
         || form == pg_sys::CoercionForm::COERCE_EXPLICIT_CAST;
     let extra_args_are_constants = (1..args.len()).all(|i| {
         args.get_ptr(i)
+            // SAFETY: list elements of a parsed tree are nodes; is_a reads only the tag.
             .is_some_and(|a| unsafe { is_a(a, pg_sys::NodeTag::T_Const) })
     });
     let whole_number_type = [

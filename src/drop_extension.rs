@@ -29,6 +29,7 @@ pub unsafe extern "C-unwind" fn before_drop_extension(
     // SAFETY: fmgr hands us a valid fcinfo; `context` is an EventTriggerData when called as an
     // event trigger.
     let context = unsafe { (*fcinfo).context };
+    // SAFETY: a non-NULL context is a node; is_a reads only its tag.
     if context.is_null() || !unsafe { pgrx::is_a(context, pg_sys::NodeTag::T_EventTriggerData) } {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED,
@@ -37,7 +38,9 @@ pub unsafe extern "C-unwind" fn before_drop_extension(
         )
         .report(PgLogLevel::ERROR);
     }
+    // SAFETY: checked above to be the EventTriggerData fmgr passes to an event trigger.
     let parsetree = unsafe { (*context.cast::<pg_sys::EventTriggerData>()).parsetree };
+    // SAFETY: the parse tree of the statement that fired the event trigger, or NULL.
     if unsafe { drops_this_extension(parsetree) } {
         if let Err(e) = remove_what_auto_resync_placed() {
             e.report(PgLogLevel::ERROR);
@@ -47,30 +50,37 @@ pub unsafe extern "C-unwind" fn before_drop_extension(
 }
 
 /// Whether `parsetree` is a `DROP EXTENSION` naming pg_seqsync (among others, perhaps).
+///
+/// # Safety
+/// `parsetree` must be NULL or a parse tree node.
 unsafe fn drops_this_extension(parsetree: *mut pg_sys::Node) -> bool {
+    // SAFETY: a non-NULL parse tree is a node; is_a reads only its tag.
     if parsetree.is_null() || !unsafe { pgrx::is_a(parsetree, pg_sys::NodeTag::T_DropStmt) } {
         return false;
     }
     let drop = parsetree.cast::<pg_sys::DropStmt>();
+    // SAFETY: checked above to be a DropStmt.
     if unsafe { (*drop).removeType } != pg_sys::ObjectType::OBJECT_EXTENSION {
         return false;
     }
-    // For DROP EXTENSION the objects are plain name nodes.
+    // SAFETY: a DropStmt's objects list; for DROP EXTENSION its elements are name nodes.
     let names = unsafe { PgList::<pg_sys::Node>::from_pg((*drop).objects) };
-    let named = names
-        .iter_ptr()
-        .any(|name| unsafe { name_node_value(name) }.to_bytes() == EXTENSION_NAME.as_bytes());
+    let named = names.iter_ptr().any(|name| {
+        // SAFETY: each element is a name node (see above).
+        unsafe { name_node_value(name) }.to_bytes() == EXTENSION_NAME.as_bytes()
+    });
     named
 }
 
 #[cfg(any(feature = "pg13", feature = "pg14"))]
 unsafe fn name_node_value<'a>(node: *mut pg_sys::Node) -> &'a CStr {
-    // Before PostgreSQL 15 a name is a `Value` node holding a string.
+    // SAFETY: before PostgreSQL 15 a name is a `Value` node holding a NUL-terminated string.
     unsafe { CStr::from_ptr((*node.cast::<pg_sys::Value>()).val.str_) }
 }
 
 #[cfg(not(any(feature = "pg13", feature = "pg14")))]
 unsafe fn name_node_value<'a>(node: *mut pg_sys::Node) -> &'a CStr {
+    // SAFETY: a name is a `String` node holding a NUL-terminated string.
     unsafe { CStr::from_ptr((*node.cast::<pg_sys::String>()).sval) }
 }
 

@@ -10,6 +10,8 @@
 // ErrorReport (pgrx's error carrying SQLSTATE, detail and hint) is what every fallible path
 // returns; it is large, but errors end the statement, so the size never sits on a hot path.
 #![allow(clippy::result_large_err)]
+// Every unsafe operation sits in its own block with a SAFETY note, inside unsafe fns too.
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;

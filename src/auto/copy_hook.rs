@@ -17,25 +17,49 @@ pub fn install() {
 }
 
 /// The table a `COPY ... FROM` statement loaded, if `statement` is one.
+///
+/// # Safety
+/// `statement` must be the planned statement ProcessUtility was handed.
 unsafe fn copy_from_target(statement: *mut pg_sys::PlannedStmt) -> Option<pg_sys::Oid> {
-    let utility = (*statement).utilityStmt;
-    if utility.is_null() || !pgrx::is_a(utility, pg_sys::NodeTag::T_CopyStmt) {
-        return None;
+    // SAFETY: a valid PlannedStmt; its utility node is read only after its tag is checked.
+    unsafe {
+        let utility = (*statement).utilityStmt;
+        if utility.is_null() || !pgrx::is_a(utility, pg_sys::NodeTag::T_CopyStmt) {
+            return None;
+        }
+        let copy = utility.cast::<pg_sys::CopyStmt>();
+        if !(*copy).is_from || (*copy).relation.is_null() {
+            return None;
+        }
+        // The COPY holds its lock until the end of the transaction, so the name still resolves
+        // to the table it loaded.
+        let relation = pg_sys::RangeVarGetRelidExtended(
+            (*copy).relation,
+            pg_sys::NoLock as _,
+            pg_sys::RVROption::RVR_MISSING_OK,
+            None,
+            std::ptr::null_mut(),
+        );
+        (relation != pg_sys::Oid::INVALID).then_some(relation)
     }
-    let copy = utility.cast::<pg_sys::CopyStmt>();
-    if !(*copy).is_from || (*copy).relation.is_null() {
-        return None;
+}
+
+/// What both hook signatures do around the statement: note a COPY FROM's table before it runs
+/// (the statement tree may be scribbled on), run it, then resync that table's sequences.
+///
+/// # Safety
+/// `statement` must be the planned statement ProcessUtility was handed.
+unsafe fn around_statement(statement: *mut pg_sys::PlannedStmt, run: impl FnOnce()) {
+    let target = if crate::RESYNC_AFTER_COPY.get() {
+        // SAFETY: the caller's statement.
+        unsafe { copy_from_target(statement) }
+    } else {
+        None
+    };
+    run();
+    if let Some(relation) = target {
+        super::resync_after_write_to(relation);
     }
-    // The COPY holds its lock until the end of the transaction, so the name still resolves
-    // to the table it loaded.
-    let relation = pg_sys::RangeVarGetRelidExtended(
-        (*copy).relation,
-        pg_sys::NoLock as _,
-        pg_sys::RVROption::RVR_MISSING_OK,
-        None,
-        std::ptr::null_mut(),
-    );
-    (relation != pg_sys::Oid::INVALID).then_some(relation)
 }
 
 #[cfg(not(feature = "pg13"))]
@@ -51,39 +75,35 @@ unsafe extern "C-unwind" fn process_utility(
     destination: *mut pg_sys::DestReceiver,
     completion: *mut pg_sys::QueryCompletion,
 ) {
-    // Read before running it: the statement tree may be scribbled on.
-    let target = if crate::RESYNC_AFTER_COPY.get() {
-        copy_from_target(statement)
-    } else {
-        None
-    };
-    match PREVIOUS_HOOK {
-        Some(previous) => previous(
-            statement,
-            query,
-            read_only_tree,
-            context,
-            params,
-            environment,
-            destination,
-            completion,
-        ),
-        None => pg_sys::standard_ProcessUtility(
-            statement,
-            query,
-            read_only_tree,
-            context,
-            params,
-            environment,
-            destination,
-            completion,
-        ),
-    }
-    if let Some(relation) = target {
-        super::resync_after_write_to(relation);
+    // SAFETY: PostgreSQL calls the hook with valid arguments, passed on unchanged to the
+    // previous hook or the standard implementation; PREVIOUS_HOOK is only written in _PG_init.
+    unsafe {
+        around_statement(statement, || match PREVIOUS_HOOK {
+            Some(previous) => previous(
+                statement,
+                query,
+                read_only_tree,
+                context,
+                params,
+                environment,
+                destination,
+                completion,
+            ),
+            None => pg_sys::standard_ProcessUtility(
+                statement,
+                query,
+                read_only_tree,
+                context,
+                params,
+                environment,
+                destination,
+                completion,
+            ),
+        })
     }
 }
 
+/// PostgreSQL 13's hook has no `read_only_tree`.
 #[cfg(feature = "pg13")]
 #[pg_guard]
 unsafe extern "C-unwind" fn process_utility(
@@ -95,32 +115,27 @@ unsafe extern "C-unwind" fn process_utility(
     destination: *mut pg_sys::DestReceiver,
     completion: *mut pg_sys::QueryCompletion,
 ) {
-    let target = if crate::RESYNC_AFTER_COPY.get() {
-        copy_from_target(statement)
-    } else {
-        None
-    };
-    match PREVIOUS_HOOK {
-        Some(previous) => previous(
-            statement,
-            query,
-            context,
-            params,
-            environment,
-            destination,
-            completion,
-        ),
-        None => pg_sys::standard_ProcessUtility(
-            statement,
-            query,
-            context,
-            params,
-            environment,
-            destination,
-            completion,
-        ),
-    }
-    if let Some(relation) = target {
-        super::resync_after_write_to(relation);
+    // SAFETY: as above.
+    unsafe {
+        around_statement(statement, || match PREVIOUS_HOOK {
+            Some(previous) => previous(
+                statement,
+                query,
+                context,
+                params,
+                environment,
+                destination,
+                completion,
+            ),
+            None => pg_sys::standard_ProcessUtility(
+                statement,
+                query,
+                context,
+                params,
+                environment,
+                destination,
+                completion,
+            ),
+        })
     }
 }

@@ -20,10 +20,12 @@ pub unsafe extern "C-unwind" fn auto_resync_trigger(
 ) -> pg_sys::Datum {
     // SAFETY: fmgr hands us a valid fcinfo; `context` is a TriggerData when called as a trigger.
     let context = unsafe { (*fcinfo).context };
+    // SAFETY: a non-NULL context is a node; is_a reads only its tag.
     if context.is_null() || !unsafe { pgrx::is_a(context, pg_sys::NodeTag::T_TriggerData) } {
         protocol_violation("_auto_resync_trigger() can only be called as a trigger");
     }
     let data = context.cast::<pg_sys::TriggerData>();
+    // SAFETY: checked above to be the TriggerData fmgr passes to a trigger.
     let event = unsafe { (*data).tg_event };
     let statement_level = event & pg_sys::TRIGGER_EVENT_ROW == 0;
     let after = event & pg_sys::TRIGGER_EVENT_TIMINGMASK == 0; // neither BEFORE nor INSTEAD
@@ -31,6 +33,7 @@ pub unsafe extern "C-unwind" fn auto_resync_trigger(
     if !(statement_level && after && insert) {
         protocol_violation("_auto_resync_trigger() must be fired AFTER INSERT FOR EACH STATEMENT");
     }
+    // SAFETY: a trigger's tg_relation is the open relation it fired on, with its pg_class row.
     let (relation, owner) = unsafe {
         let rel = (*data).tg_relation;
         ((*rel).rd_id, (*(*rel).rd_rel).relowner)
