@@ -6,7 +6,7 @@
 //! be handed out between our read and our write, and writers wait only for that instant. The
 //! wait for the lock is bounded by `pg_seqsync.lock_timeout` (55P03 past it: a `skip` row).
 
-use crate::relation;
+use crate::pg::relation;
 use pgrx::prelude::*;
 
 const RESYNC_LOCK: pg_sys::LOCKMODE = pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE;

@@ -16,9 +16,9 @@
 //! not half-way (moving the sequence into the middle of a batch being written would hand out
 //! the ids its next rows carry).
 
-use crate::catalog::{Consumer, Leaf};
-use crate::owner;
-use crate::relation::OpenRelation;
+use crate::catalog::{self, Consumer, Leaf};
+use crate::pg::owner;
+use crate::pg::relation::OpenRelation;
 use crate::{heap_bound, index_bound, LOCK_TIMEOUT};
 use pgrx::prelude::*;
 
@@ -145,13 +145,14 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
 /// from, and neither must then be chosen as a deadlock victim.
 fn wait_for(writer: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> bool {
     loop {
-        // SAFETY: plain reads of the proc array and the clock; pg_usleep only sleeps.
+        // SAFETY: plain reads of the clock and the proc array; pg_usleep only sleeps.
         unsafe {
-            if !pg_sys::TransactionIdIsInProgress(writer) {
-                return true;
-            }
+            // The deadline first: a pass that ended past it starts no other.
             if pg_sys::GetCurrentTimestamp() >= deadline {
                 return false;
+            }
+            if !pg_sys::TransactionIdIsInProgress(writer) {
+                return true;
             }
             pgrx::check_for_interrupts!();
             pg_sys::pg_usleep(1000);
@@ -169,13 +170,35 @@ fn read_once(consumers: &[&Consumer], direction: Direction) -> Result<Option<Fou
                 consumer.display, consumer.type_name
             )));
         };
-        for leaf in &consumer.leaves {
-            let column = Column {
-                attnum: leaf.attnum,
-                kind,
-            };
-            if let Some(found) = read_leaf(leaf, consumer, column, direction)? {
-                bound = Some(bound.map_or(found, |b| b.further(found, direction)));
+        // Listed again after the reads, until nothing new appears: a partition attached (or
+        // created) while a read waited for a lock counts too.
+        let mut read: Vec<pg_sys::Oid> = Vec::new();
+        loop {
+            let leaves = catalog::leaves_now(consumer).map_err(|e| {
+                BoundError::Unreadable(format!(
+                    "the partitions of {} could not be listed: {e}",
+                    consumer.display
+                ))
+            })?;
+            let unread: Vec<&Leaf> = leaves
+                .iter()
+                .filter(|leaf| !read.contains(&leaf.relation))
+                .collect();
+            if unread.is_empty() {
+                break;
+            }
+            for leaf in unread {
+                read.push(leaf.relation);
+                let column = Column {
+                    attnum: leaf.attnum,
+                    kind,
+                };
+                if let Some(found) = read_leaf(leaf, consumer, column, direction)? {
+                    bound = Some(bound.map_or(found, |b| b.further(found, direction)));
+                }
+            }
+            if !consumer.may_have_children {
+                break;
             }
         }
     }
@@ -194,8 +217,9 @@ fn read_leaf(
         return Ok(None);
     };
     match table.kind() {
-        // A partitioned table stores nothing; its partitions are leaves of their own.
-        pg_sys::RELKIND_PARTITIONED_TABLE => return Ok(None),
+        // A partitioned table stores nothing; its partitions are leaves of their own. A foreign
+        // partition is never read (discovery lists it as ignored).
+        pg_sys::RELKIND_PARTITIONED_TABLE | pg_sys::RELKIND_FOREIGN_TABLE => return Ok(None),
         pg_sys::RELKIND_RELATION => {}
         _ => {
             return Err(BoundError::Unreadable(format!(

@@ -13,7 +13,8 @@
 
 use crate::column_type;
 use crate::default_expr::{self, DefaultUse};
-use crate::subxact;
+use crate::pg::snapshot::ActiveSnapshot;
+use crate::pg::subxact;
 use crate::views;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -74,8 +75,11 @@ pub struct Consumer {
     /// Every table this one inherits from, or is a partition of, transitively.
     pub ancestors: Vec<pg_sys::Oid>,
     /// The tables that hold this column's rows: the table itself, or every partition and
-    /// inheritance child below it (detach-pending ones included). Set for root consumers.
+    /// inheritance child below it (detach-pending ones included), as discovery found them.
     pub leaves: Vec<Leaf>,
+    /// The table is partitioned or has inheritance children: `leaves_now` lists them again
+    /// when the bound is read (one may have been attached since discovery).
+    pub may_have_children: bool,
 }
 
 /// One table holding rows of a consumer column, and that column's number there.
@@ -99,16 +103,10 @@ pub fn read_latest<R>(work: impl FnOnce() -> R) -> R {
 /// `read_latest`, handing back the error that rolled the subtransaction back instead of
 /// raising it again.
 pub fn in_latest_snapshot<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
-    // SAFETY: the calls SPI itself makes around a query; the snapshot is popped below, on
-    // success and on error alike (the subtransaction's abort pops only what it pushed).
-    unsafe {
-        pg_sys::CommandCounterIncrement();
-        pg_sys::PushActiveSnapshot(pg_sys::GetLatestSnapshot());
-    }
-    let result = subxact::run(work);
-    // SAFETY: pops the snapshot pushed above.
-    unsafe { pg_sys::PopActiveSnapshot() };
-    result
+    // Popped when dropped, on success and on a caught error alike (the subtransaction's abort
+    // pops only what was pushed inside it).
+    let _snapshot = ActiveSnapshot::latest();
+    subxact::run(work)
 }
 
 /// A relation's schema-qualified name, for messages (its OID if it is gone).
@@ -616,8 +614,9 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
             row_security_active: row.get(12)?.unwrap_or(false),
             ancestors: row.get(13)?.unwrap_or_default(),
             leaves: Vec::new(),
+            may_have_children: row.get(14)?.unwrap_or(true),
         };
-        let may_have_children: bool = row.get(14)?.unwrap_or(true);
+        let may_have_children = template.may_have_children;
         if !may_have_children {
             let mut consumer = template.clone();
             consumer.leaves.push(Leaf {
@@ -654,6 +653,38 @@ fn merge_uses(a: Option<DefaultUse>, b: Option<DefaultUse>) -> Option<DefaultUse
         }
         (a, b) => a.or(b),
     }
+}
+
+/// The tables that hold `consumer`'s rows now: for a table with partitions or children, the
+/// catalog is read again (under the latest snapshot), so that a partition attached or created
+/// since discovery counts.
+pub fn leaves_now(consumer: &Consumer) -> spi::Result<Vec<Leaf>> {
+    if !consumer.may_have_children {
+        return Ok(consumer.leaves.clone());
+    }
+    let mut leaves = vec![Leaf {
+        relation: consumer.relation,
+        attnum: consumer.attnum,
+        display: consumer.display.clone(),
+    }];
+    read_latest(|| {
+        Spi::connect(|client| {
+            let args = [vec![consumer.relation].into(), vec![consumer.attnum].into()];
+            for row in client.select(DESCENDANTS, None, &args)? {
+                let relkind: String = row.get(5)?.unwrap_or_default();
+                let other_session_temp: bool = row.get(6)?.unwrap_or(false);
+                if relkind == "r" && !other_session_temp {
+                    leaves.push(Leaf {
+                        relation: row.get(3)?.expect("descendant without an OID"),
+                        attnum: row.get(4)?.expect("descendant without a column"),
+                        display: row.get(7)?.unwrap_or_default(),
+                    });
+                }
+            }
+            Ok::<(), spi::Error>(())
+        })
+    })?;
+    Ok(leaves)
 }
 
 /// Fills in the leaves of the consumers that may have partitions or children (the third field),

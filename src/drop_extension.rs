@@ -6,7 +6,7 @@
 //! pg_seqsync. Written against the fmgr interface because only C sees the statement's parse tree.
 
 use crate::error;
-use crate::relation;
+use crate::pg::relation;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgList, PgLogLevel, PgSqlErrorCode};

@@ -2,8 +2,8 @@
 //! compared with built-in comparisons only (Rust's for integers, `numeric_cmp` for numeric).
 
 use crate::bound::{self, Column, Direction, Found, ValueKind};
-use crate::index_bound::{dirty_snapshot, in_progress_writer};
-use crate::relation::OpenRelation;
+use crate::pg::relation::OpenRelation;
+use crate::pg::scan::HeapScan;
 use pgrx::prelude::*;
 
 /// MAX (MIN when descending) of `column` over `table`, with the transaction in progress that
@@ -13,72 +13,76 @@ pub fn read(
     column: Column,
     direction: Direction,
 ) -> Result<Option<Found>, String> {
-    let flags = pg_sys::ScanOptions::SO_TYPE_SEQSCAN
-        | pg_sys::ScanOptions::SO_ALLOW_STRAT
-        | pg_sys::ScanOptions::SO_ALLOW_SYNC;
-    // SAFETY: the table is open, locked, and checked to be a heap table of this session's; the
-    // scan and slot are released before returning, or by the (sub)transaction abort on error.
-    unsafe {
-        let mut snapshot = dirty_snapshot();
-        let scan = pg_sys::heap_beginscan(
-            table.raw(),
-            &mut snapshot,
-            0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            flags as _,
-        );
-        let slot = pg_sys::table_slot_create(table.raw(), std::ptr::null_mut());
-        let mut best_integer: Option<i64> = None;
-        let mut best_numeric: Option<pg_sys::Datum> = None;
-        let mut writer: Option<pg_sys::TransactionId> = None;
-        while pg_sys::heap_getnextslot(scan, pg_sys::ScanDirection::ForwardScanDirection, slot) {
-            pgrx::check_for_interrupts!();
-            let mut is_null = false;
-            let datum = pg_sys::slot_getattr(slot, column.attnum.into(), &mut is_null);
-            if is_null {
-                continue;
-            }
-            if column.kind == ValueKind::Numeric {
-                let better = match best_numeric {
-                    None => true,
-                    Some(best) => {
-                        let order = numeric_cmp(datum, best);
-                        match direction {
-                            Direction::Ascending => order > 0,
-                            Direction::Descending => order < 0,
-                        }
-                    }
-                };
-                if better {
-                    writer = in_progress_writer(&snapshot);
-                    let copy = pg_sys::pg_detoast_datum_copy(datum.cast_mut_ptr());
-                    if let Some(old) = best_numeric.replace(pg_sys::Datum::from(copy)) {
-                        pg_sys::pfree(old.cast_mut_ptr());
-                    }
-                }
-            } else {
+    // SAFETY: `table` is open, locked, and checked by the caller to be a heap table of this
+    // session's whose column `column.attnum` has the type `column.kind` reads.
+    let mut scan = unsafe { HeapScan::begin(table) };
+    if column.kind != ValueKind::Numeric {
+        let mut best: Option<Found> = None;
+        while let Some((value, writer)) = scan.next(column.attnum) {
+            if let Some(datum) = value {
                 let value = bound::integer_value(datum, column.kind);
-                if best_integer.is_none_or(|best| direction.further(best, value) != best) {
-                    best_integer = Some(value);
-                    writer = in_progress_writer(&snapshot);
+                if best.is_none_or(|b| direction.further(b.value, value) != b.value) {
+                    best = Some(Found { value, writer });
                 }
             }
         }
-        pg_sys::ExecDropSingleTupleTableSlot(slot);
-        pg_sys::heap_endscan(scan);
-        match best_numeric {
-            Some(best) => {
-                let value = bound::datum_value(best, ValueKind::Numeric, direction);
-                pg_sys::pfree(best.cast_mut_ptr());
-                value.map(|value| Some(Found { value, writer }))
+        return Ok(best);
+    }
+    let mut best: Option<(NumericCopy, Option<pg_sys::TransactionId>)> = None;
+    while let Some((value, writer)) = scan.next(column.attnum) {
+        let Some(datum) = value else { continue };
+        let better = best.as_ref().is_none_or(|(b, _)| {
+            // SAFETY: both are numeric values (the column's checked type).
+            let order = unsafe { numeric_cmp(datum, b.datum()) };
+            match direction {
+                Direction::Ascending => order > 0,
+                Direction::Descending => order < 0,
             }
-            None => Ok(best_integer.map(|value| Found { value, writer })),
+        });
+        if better {
+            // SAFETY: a numeric value of the current row, copied before the scan moves on.
+            best = Some((unsafe { NumericCopy::of(datum) }, writer));
+        }
+    }
+    match best {
+        Some((copy, writer)) => {
+            // SAFETY: a detoasted numeric copy.
+            unsafe { bound::datum_value(copy.datum(), ValueKind::Numeric, direction) }
+                .map(|value| Some(Found { value, writer }))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A numeric value copied out of a row (detoasted), freed when dropped.
+struct NumericCopy(*mut pg_sys::varlena);
+
+impl NumericCopy {
+    /// # Safety
+    /// `datum` must be a numeric value.
+    unsafe fn of(datum: pg_sys::Datum) -> NumericCopy {
+        // SAFETY: the caller's numeric datum; the copy is palloc'd in the current context.
+        NumericCopy(unsafe { pg_sys::pg_detoast_datum_copy(datum.cast_mut_ptr()) })
+    }
+
+    fn datum(&self) -> pg_sys::Datum {
+        pg_sys::Datum::from(self.0)
+    }
+}
+
+impl Drop for NumericCopy {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: frees the copy made in `of`, once.
+            unsafe { pg_sys::pfree(self.0.cast()) };
         }
     }
 }
 
 /// The built-in three-way comparison of two numeric values.
+///
+/// # Safety
+/// Both must be numeric datums.
 unsafe fn numeric_cmp(a: pg_sys::Datum, b: pg_sys::Datum) -> i32 {
     // SAFETY: both are numeric datums; numeric_cmp is the built-in btree support function.
     unsafe {

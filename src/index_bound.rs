@@ -4,7 +4,8 @@
 //! used: its order is then the type's natural order, whoever created the index.
 
 use crate::bound::{self, Column, Direction, Found};
-use crate::relation::OpenRelation;
+use crate::pg::relation::OpenRelation;
+use crate::pg::scan::IndexScan;
 use pgrx::list::PgList;
 use pgrx::prelude::*;
 
@@ -73,85 +74,21 @@ pub fn read(
     column: Column,
     direction: Direction,
 ) -> Result<Option<Found>, String> {
-    // SAFETY: both relations are open and locked and were checked (a heap table of this
-    // session's, a btree index on it in a built-in family); the scan and slot are released
-    // before returning, or by the (sub)transaction abort on an error.
-    unsafe {
-        let descending_index = (*(*index.raw()).rd_indoption & pg_sys::INDOPTION_DESC as i16) != 0;
-        let backward = (direction == Direction::Ascending) != descending_index;
-        let scan_direction = if backward {
-            pg_sys::ScanDirection::BackwardScanDirection
-        } else {
-            pg_sys::ScanDirection::ForwardScanDirection
-        };
-        let mut not_null: pg_sys::ScanKeyData = std::mem::zeroed();
-        pg_sys::ScanKeyEntryInitialize(
-            &mut not_null,
-            (pg_sys::SK_ISNULL | pg_sys::SK_SEARCHNOTNULL) as i32,
-            1,
-            0, // InvalidStrategy: a null test, not a comparison
-            pg_sys::Oid::INVALID,
-            pg_sys::Oid::INVALID,
-            pg_sys::Oid::INVALID,
-            pg_sys::Datum::from(0),
-        );
-        let mut snapshot = dirty_snapshot();
-        let scan = begin_scan(table.raw(), index.raw(), &mut snapshot);
-        pg_sys::index_rescan(scan, &mut not_null, 1, std::ptr::null_mut(), 0);
-        let slot = pg_sys::table_slot_create(table.raw(), std::ptr::null_mut());
-        let mut value = Ok(None);
-        if pg_sys::index_getnext_slot(scan, scan_direction, slot) {
-            let mut is_null = false;
-            let datum = pg_sys::slot_getattr(slot, column.attnum.into(), &mut is_null);
-            if !is_null {
-                let writer = in_progress_writer(&snapshot);
-                value = bound::datum_value(datum, column.kind, direction)
-                    .map(|value| Some(Found { value, writer }));
-            }
+    // SAFETY: reads the option flags of an open btree index's first key.
+    let descending_index =
+        unsafe { (*(*index.raw()).rd_indoption & pg_sys::INDOPTION_DESC as i16) != 0 };
+    let backward = (direction == Direction::Ascending) != descending_index;
+    // SAFETY: `index` is a btree index on `table` (checked by `is_usable`), both open and
+    // locked, and `table` a heap table of this session's (checked by the caller).
+    let mut scan = unsafe { IndexScan::begin(table, index, backward) };
+    // The scan key skips NULLs, so the first row holds the value (a row whose value is NULL
+    // through a concurrent update is passed over).
+    while let Some((value, writer)) = scan.next(column.attnum) {
+        if let Some(datum) = value {
+            // SAFETY: a non-NULL value of the column's checked type.
+            let value = unsafe { bound::datum_value(datum, column.kind, direction) }?;
+            return Ok(Some(Found { value, writer }));
         }
-        pg_sys::ExecDropSingleTupleTableSlot(slot);
-        pg_sys::index_endscan(scan);
-        value
     }
-}
-
-/// After a dirty snapshot let a row through: the other transaction, still in progress, that
-/// inserted it (HeapTupleSatisfiesDirty leaves it in `xmin`), if any.
-pub fn in_progress_writer(snapshot: &pg_sys::SnapshotData) -> Option<pg_sys::TransactionId> {
-    (snapshot.xmin != pg_sys::InvalidTransactionId).then_some(snapshot.xmin)
-}
-
-/// A snapshot that sees committed rows and rows of transactions still in progress
-/// (PostgreSQL's InitDirtySnapshot).
-pub fn dirty_snapshot() -> pg_sys::SnapshotData {
-    // SAFETY: an all-zero SnapshotData is what InitDirtySnapshot starts from.
-    let mut snapshot: pg_sys::SnapshotData = unsafe { std::mem::zeroed() };
-    snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
-    snapshot
-}
-
-#[cfg(any(
-    feature = "pg13",
-    feature = "pg14",
-    feature = "pg15",
-    feature = "pg16",
-    feature = "pg17"
-))]
-unsafe fn begin_scan(
-    heap: pg_sys::Relation,
-    index: pg_sys::Relation,
-    snapshot: pg_sys::Snapshot,
-) -> pg_sys::IndexScanDesc {
-    // SAFETY: the caller holds both relations open and locked.
-    unsafe { pg_sys::index_beginscan(heap, index, snapshot, 1, 0) }
-}
-
-#[cfg(feature = "pg18")]
-unsafe fn begin_scan(
-    heap: pg_sys::Relation,
-    index: pg_sys::Relation,
-    snapshot: pg_sys::Snapshot,
-) -> pg_sys::IndexScanDesc {
-    // SAFETY: as above; PostgreSQL 18 added an instrumentation argument.
-    unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), 1, 0) }
+    Ok(None)
 }

@@ -30,12 +30,10 @@ mod error;
 mod health;
 mod heap_bound;
 mod index_bound;
-mod owner;
+mod pg;
 mod plan;
-mod relation;
 mod report;
 mod sequence_state;
-mod subxact;
 mod target;
 mod views;
 

@@ -2,8 +2,10 @@
 //! page (as nextval() reads it), the options from the syscache. Call it while holding a lock
 //! that keeps nextval() and ALTER SEQUENCE out when the answer must stay true.
 
+use crate::pg::buffer::SharedPage;
+use crate::pg::relation::OpenRelation;
+use crate::pg::syscache::CacheEntry;
 use crate::plan::SequenceState;
-use crate::relation::OpenRelation;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
@@ -56,53 +58,35 @@ pub fn read(sequence: pg_sys::Oid) -> SequenceState {
     if relation.kind() != pg_sys::RELKIND_SEQUENCE {
         gone(sequence, "is no longer a sequence");
     }
-    // SAFETY: the relation is open, locked and a sequence. The syscache tuple is released and
-    // the buffer read under a share lock and released before returning; the relation is
-    // closed by its guard.
-    unsafe {
-        let options = pg_sys::SearchSysCache1(
-            pg_sys::SysCacheIdentifier::SEQRELID as _,
-            pg_sys::Datum::from(sequence),
-        );
-        if options.is_null() {
-            gone(sequence, "has no pg_sequence row");
-        }
-        let row = &*pg_sys::heap_tuple_get_struct::<PgSequenceRow>(options);
-        let (increment, min_value, max_value, start_value, cycle) = (
-            row.seqincrement,
-            row.seqmin,
-            row.seqmax,
-            row.seqstart,
-            row.seqcycle,
-        );
-        pg_sys::ReleaseSysCache(options);
-
-        let buffer = pg_sys::ReadBuffer(relation.raw(), 0);
-        pg_sys::LockBuffer(buffer, pg_sys::BUFFER_LOCK_SHARE as _);
-        let page = pg_sys::BufferGetPage(buffer);
-        let magic = *pg_sys::PageGetSpecialPointer(page).cast::<u32>();
+    let Some(options) = CacheEntry::search(pg_sys::SysCacheIdentifier::SEQRELID, sequence) else {
+        gone(sequence, "has no pg_sequence row");
+    };
+    // SAFETY: the SEQRELID cache holds pg_sequence rows.
+    let row = unsafe { options.form::<PgSequenceRow>() };
+    let page = SharedPage::read(&relation, 0);
+    // SAFETY: the page of an open, locked sequence, pinned and share-locked; its special space
+    // is checked for the sequence magic before its one tuple is read, as nextval() does.
+    let (last_value, is_called) = unsafe {
+        let magic = *pg_sys::PageGetSpecialPointer(page.page()).cast::<u32>();
         if magic != SEQUENCE_MAGIC {
-            pg_sys::UnlockReleaseBuffer(buffer);
             gone(sequence, "has a page that is not a sequence's");
         }
-        let item = pg_sys::PageGetItemId(page, pg_sys::FirstOffsetNumber as _);
-        let header = pg_sys::PageGetItem(page, item).cast::<pg_sys::HeapTupleHeaderData>();
+        let item = pg_sys::PageGetItemId(page.page(), pg_sys::FirstOffsetNumber as _);
+        let header = pg_sys::PageGetItem(page.page(), item).cast::<pg_sys::HeapTupleHeaderData>();
         let data = &*header
             .cast::<u8>()
             .add((*header).t_hoff as usize)
             .cast::<SequenceData>();
-        let (last_value, is_called) = (data.last_value, data.is_called);
-        pg_sys::UnlockReleaseBuffer(buffer);
-
-        SequenceState {
-            last_value,
-            is_called,
-            increment,
-            min_value,
-            max_value,
-            start_value,
-            cycle,
-        }
+        (data.last_value, data.is_called)
+    };
+    SequenceState {
+        last_value,
+        is_called,
+        increment: row.seqincrement,
+        min_value: row.seqmin,
+        max_value: row.seqmax,
+        start_value: row.seqstart,
+        cycle: row.seqcycle,
     }
 }
 

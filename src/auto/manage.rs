@@ -8,7 +8,7 @@
 use crate::catalog::{self, Scope};
 use crate::engine;
 use crate::error;
-use crate::relation;
+use crate::pg::relation;
 use crate::target;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;

@@ -1,7 +1,7 @@
 //! Automatic resync after writes: a statement trigger per table (`trigger`), a `ddl_command_end`
 //! event trigger for database-wide mode (`manage`), and a COPY hook for preloaded setups
 //! (`copy_hook`). All three end in `resync_after_write`, which is cheap when nothing is behind
-//! (`fast_check`) and runs with the table owner's rights (`crate::owner`). None of them ever
+//! (`fast_check`) and runs with the table owner's rights (`crate::pg::owner`). None of them ever
 //! fails or hangs the user's statement for a resync problem: it becomes a WARNING.
 
 pub mod copy_hook;
@@ -11,10 +11,10 @@ mod trigger;
 
 use crate::catalog::{self, Scope};
 use crate::engine::{self, Mode, Request};
-use crate::owner;
+use crate::pg::owner;
+use crate::pg::subxact;
 use crate::plan::Options;
 use crate::report::{Action, ReportRow};
-use crate::subxact;
 use pgrx::prelude::*;
 
 pub use fast_check::register_invalidation_callback;

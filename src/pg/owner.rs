@@ -8,6 +8,7 @@
 //! MATERIALIZED VIEW or an index expression. The loader gains exactly what the owner could do
 //! for that table's sequences, forward only, and nothing else.
 
+use super::guc::GucNest;
 use pgrx::prelude::*;
 use pgrx::{PgRelation, PgTryBuilder};
 use std::panic::AssertUnwindSafe;
@@ -42,22 +43,7 @@ pub fn run_as<R>(owner: pg_sys::Oid, work: impl FnOnce() -> R) -> R {
 /// Every query we build is schema-qualified; this is a second line of defence for the code
 /// that runs in the writer's session with the owner's rights.
 pub fn with_pinned_search_path<R>(work: impl FnOnce() -> R) -> R {
-    // SAFETY: the GUC nest level restores search_path on success; on an error the
-    // (sub)transaction abort pops it.
-    unsafe {
-        let nest_level = pg_sys::NewGUCNestLevel();
-        pg_sys::set_config_option(
-            c"search_path".as_ptr(),
-            c"pg_catalog, pg_temp".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
-        let result = work();
-        pg_sys::AtEOXact_GUC(true, nest_level);
-        result
-    }
+    let nest = GucNest::new();
+    nest.set(c"search_path", "pg_catalog, pg_temp");
+    work()
 }

@@ -5,12 +5,12 @@
 //! A wait longer than `pg_seqsync.lock_timeout` raises SQLSTATE 55P03, which the sequence's
 //! subtransaction turns into a `skip` row naming the relation (`lock_wait_relation`).
 
+use super::guc::GucNest;
 use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 use std::cell::Cell;
-use std::ffi::CString;
 
 thread_local! {
     /// The relation the current bounded wait is for; cleared once the lock is granted.
@@ -43,24 +43,13 @@ pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) {
         )
         .report(PgLogLevel::ERROR);
     }
-    let value = CString::new(format!("{timeout_ms}ms")).expect("no NUL in a number");
-    // SAFETY: the GUC nest level restores the caller's lock_timeout once the lock is granted; if
-    // the wait times out, the (sub)transaction abort restores it.
-    unsafe {
-        let nest_level = pg_sys::NewGUCNestLevel();
-        pg_sys::set_config_option(
-            c"lock_timeout".as_ptr(),
-            value.as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
-        pg_sys::LockRelationOid(relation, mode);
-        pg_sys::AtEOXact_GUC(true, nest_level);
-    }
+    // The caller's lock_timeout comes back when the nest level is dropped (or, if the wait times
+    // out, with the (sub)transaction abort).
+    let nest = GucNest::new();
+    nest.set(c"lock_timeout", &format!("{timeout_ms}ms"));
+    // SAFETY: a lock-manager wait, ended by lock_timeout at the latest.
+    unsafe { pg_sys::LockRelationOid(relation, mode) };
+    drop(nest);
     WAITING_FOR.set(None);
 }
 
@@ -153,10 +142,9 @@ impl OpenRelation {
 
 impl Drop for OpenRelation {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            return; // an error is unwinding: the abort releases the relation and its lock
+        if super::may_release() {
+            // SAFETY: the relation was opened by `open` and is closed once, releasing our lock.
+            unsafe { pg_sys::relation_close(self.relation, self.mode) };
         }
-        // SAFETY: the relation was opened by `open` and is closed once, releasing our lock.
-        unsafe { pg_sys::relation_close(self.relation, self.mode) };
     }
 }
