@@ -160,6 +160,12 @@ fn wait_for(writer: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> boo
     }
 }
 
+/// The bound as it stands, without waiting for writers in progress (their rows count): the
+/// cheap check after a write, which only decides whether the full, waiting read must run.
+pub fn read_now(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
+    Ok(read_once(consumers, direction)?.map(|f| f.value))
+}
+
 /// One pass over every table of every consumer.
 fn read_once(consumers: &[&Consumer], direction: Direction) -> Result<Option<Found>, BoundError> {
     let mut bound: Option<Found> = None;

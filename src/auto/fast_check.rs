@@ -119,7 +119,8 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
 /// real resync then reports it.
 fn has_reached(watch: &Watch) -> bool {
     let roots: Vec<&Consumer> = watch.roots.iter().collect();
-    let bound = match bound::read(&roots, watch.direction()) {
+    // No wait for writers here: if their rows reach the sequence, the resync that follows waits.
+    let bound = match bound::read_now(&roots, watch.direction()) {
         Ok(Some(bound)) => bound,
         Ok(None) => return false,
         Err(_) => return true,
