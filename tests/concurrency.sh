@@ -80,7 +80,13 @@ fail=0
 (($(value resync_advances) > 5)) || { echo "FAIL: the resync loop never advanced anything"; fail=1; }
 (($(value resync_errors) == 0)) || { echo "FAIL: the resync reported errors or moved backward"; fail=1; }
 (($(value samples) > 10)) || { echo "FAIL: too few samples"; fail=1; }
-(($(value backward_steps) == 0)) || { echo "FAIL: a sequence was seen moving backward"; fail=1; }
+if (($(value backward_steps) != 0)); then
+  echo "FAIL: a sequence was seen moving backward:"
+  psql -d $DB -c "SELECT * FROM (SELECT n, lag(hot) OVER w AS hot_before, hot, lag(hot_cached) OVER w AS cached_before, hot_cached
+                                   FROM samples WINDOW w AS (ORDER BY n)) AS s
+                   WHERE hot < hot_before OR hot_cached < cached_before"
+  fail=1
+fi
 
 # After the load: one more resync, then nextval() is past every row in both tables.
 psql -d $DB -At -c "SELECT count(*) FROM resync_all_sequences(schemas => '{public}')" >/dev/null
