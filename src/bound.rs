@@ -21,6 +21,7 @@ use crate::pg::owner;
 use crate::pg::relation::OpenRelation;
 use crate::{heap_bound, index_bound, LOCK_TIMEOUT};
 use pgrx::prelude::*;
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -131,12 +132,21 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
     let timeout_us = i64::from(LOCK_TIMEOUT.get()) * 1000;
     // SAFETY: reads the clock.
     let deadline = unsafe { pg_sys::GetCurrentTimestamp() } + timeout_us;
+    // Past the deadline, one more pass is made only if the writer has ended by then.
+    let mut last_pass_made = false;
     loop {
-        let found = read_once(consumers, direction)?;
-        match found.and_then(|f| f.writer) {
-            Some(writer) if wait_for(writer, deadline) => continue,
-            _ => return Ok(found.map(|f| f.value)),
+        let found = read_once(consumers, direction, Leaves::Relisted)?;
+        let Some(writer) = found.and_then(|f| f.writer) else {
+            return Ok(found.map(|f| f.value));
+        };
+        if wait_for(writer, deadline) {
+            continue;
         }
+        // SAFETY: a read of the proc array.
+        if last_pass_made || unsafe { pg_sys::TransactionIdIsInProgress(writer) } {
+            return Ok(found.map(|f| f.value));
+        }
+        last_pass_made = true;
     }
 }
 
@@ -162,12 +172,32 @@ fn wait_for(writer: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> boo
 
 /// The bound as it stands, without waiting for writers in progress (their rows count): the
 /// cheap check after a write, which only decides whether the full, waiting read must run.
+/// Partitions as discovery listed them: the check's cache is rebuilt after an ATTACH anyway.
 pub fn read_now(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
-    Ok(read_once(consumers, direction)?.map(|f| f.value))
+    Ok(read_once(consumers, direction, Leaves::AsDiscovered)?.map(|f| f.value))
 }
 
+/// Which tables a pass reads for a consumer with partitions or children.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leaves {
+    /// Those discovery found.
+    AsDiscovered,
+    /// Those discovery found, and those the catalog lists now, listed again after they are read
+    /// (at most `RELISTINGS` times) until nothing new appears: a partition attached or created
+    /// while a read waited for a lock counts too, and one detached meanwhile still does.
+    Relisted,
+}
+
+/// How many times a pass lists a consumer's partitions again, at most: adding them needs the
+/// parent's owner, whose own sequence this is, but the pass must end however fast they come.
+const RELISTINGS: usize = 8;
+
 /// One pass over every table of every consumer.
-fn read_once(consumers: &[&Consumer], direction: Direction) -> Result<Option<Found>, BoundError> {
+fn read_once(
+    consumers: &[&Consumer],
+    direction: Direction,
+    which: Leaves,
+) -> Result<Option<Found>, BoundError> {
     let mut bound: Option<Found> = None;
     for consumer in consumers {
         let Some(kind) = ValueKind::of(consumer.base_type) else {
@@ -176,25 +206,18 @@ fn read_once(consumers: &[&Consumer], direction: Direction) -> Result<Option<Fou
                 consumer.display, consumer.type_name
             )));
         };
-        // Listed again after the reads, until nothing new appears: a partition attached (or
-        // created) while a read waited for a lock counts too.
-        let mut read: Vec<pg_sys::Oid> = Vec::new();
-        loop {
-            let leaves = catalog::leaves_now(consumer).map_err(|e| {
-                BoundError::Unreadable(format!(
-                    "the partitions of {} could not be listed: {e}",
-                    consumer.display
-                ))
-            })?;
+        let mut read: HashSet<pg_sys::Oid> = HashSet::new();
+        let mut leaves = consumer.leaves.clone();
+        for listing in 0..=RELISTINGS {
             let unread: Vec<&Leaf> = leaves
                 .iter()
                 .filter(|leaf| !read.contains(&leaf.relation))
                 .collect();
-            if unread.is_empty() {
+            if unread.is_empty() && listing > 0 {
                 break;
             }
             for leaf in unread {
-                read.push(leaf.relation);
+                read.insert(leaf.relation);
                 let column = Column {
                     attnum: leaf.attnum,
                     kind,
@@ -203,9 +226,15 @@ fn read_once(consumers: &[&Consumer], direction: Direction) -> Result<Option<Fou
                     bound = Some(bound.map_or(found, |b| b.further(found, direction)));
                 }
             }
-            if !consumer.may_have_children {
+            if which == Leaves::AsDiscovered || !consumer.may_have_children {
                 break;
             }
+            leaves = catalog::leaves_now(consumer).map_err(|e| {
+                BoundError::Unreadable(format!(
+                    "the partitions of {} could not be listed: {e}",
+                    consumer.display
+                ))
+            })?;
         }
     }
     Ok(bound)

@@ -655,9 +655,8 @@ fn merge_uses(a: Option<DefaultUse>, b: Option<DefaultUse>) -> Option<DefaultUse
     }
 }
 
-/// The tables that hold `consumer`'s rows now: for a table with partitions or children, the
-/// catalog is read again (under the latest snapshot), so that a partition attached or created
-/// since discovery counts.
+/// The tables that hold `consumer`'s rows now, as the catalog lists them (under the latest
+/// snapshot): a partition attached or created since discovery is among them.
 pub fn leaves_now(consumer: &Consumer) -> spi::Result<Vec<Leaf>> {
     if !consumer.may_have_children {
         return Ok(consumer.leaves.clone());

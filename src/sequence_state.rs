@@ -64,13 +64,17 @@ pub fn read(sequence: pg_sys::Oid) -> SequenceState {
     // SAFETY: the SEQRELID cache holds pg_sequence rows.
     let row = unsafe { options.form::<PgSequenceRow>() };
     let page = SharedPage::read(&relation, 0);
-    // SAFETY: the page of an open, locked sequence, pinned and share-locked; its special space
-    // is checked for the sequence magic before its one tuple is read, as nextval() does.
+    // SAFETY: the page of an open, locked sequence, pinned and share-locked.
+    let magic = unsafe { *pg_sys::PageGetSpecialPointer(page.page()).cast::<u32>() };
+    if magic != SEQUENCE_MAGIC {
+        // Raised with the buffer released: an ERROR raised from Rust while a buffer lock is
+        // held would leave interrupts held off after the subtransaction's abort.
+        drop(page);
+        gone(sequence, "has a page that is not a sequence's");
+    }
+    // SAFETY: as above; the special space carries the sequence magic, so its one tuple is read
+    // as nextval() reads it.
     let (last_value, is_called) = unsafe {
-        let magic = *pg_sys::PageGetSpecialPointer(page.page()).cast::<u32>();
-        if magic != SEQUENCE_MAGIC {
-            gone(sequence, "has a page that is not a sequence's");
-        }
         let item = pg_sys::PageGetItemId(page.page(), pg_sys::FirstOffsetNumber as _);
         let header = pg_sys::PageGetItem(page.page(), item).cast::<pg_sys::HeapTupleHeaderData>();
         let data = &*header

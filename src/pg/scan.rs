@@ -79,6 +79,7 @@ impl IndexScan {
         &mut self,
         attnum: i16,
     ) -> Option<(Option<pg_sys::Datum>, Option<pg_sys::TransactionId>)> {
+        pgrx::check_for_interrupts!();
         // SAFETY: the scan and slot are live; the slot holds a row of the scanned table, which
         // has column `attnum` (checked by the caller against the table's descriptor).
         unsafe {
