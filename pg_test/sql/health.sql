@@ -44,6 +44,12 @@ SELECT count(*) FROM sequence_health(schemas => '{h}');
 SELECT count(*) AS locks_stronger_than_access_share FROM pg_locks
  WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
    AND mode <> 'AccessShareLock';
+-- And every table and index read for a bound was unlocked as soon as it was read: a sweep over
+-- many thousands of tables does not hold a lock on each until it commits.
+SELECT count(*) AS consumer_locks_still_held FROM pg_locks AS l
+  JOIN pg_class AS c ON c.oid = l.relation
+ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
+   AND c.relnamespace = 'h'::regnamespace AND c.relkind IN ('r', 'p', 'i');
 COMMIT;
 SELECT last_value, is_called FROM h.behind_id_seq;
 SET client_min_messages = warning;
