@@ -5,21 +5,18 @@
 
 use crate::catalog::{self, Scope};
 use crate::engine::{self, Mode, Request};
-use crate::report::{Action, ReportRow};
+use crate::report::{Action, ReportRow, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde::{Deserialize, Serialize};
 
-/// What the procedure hands back in its INOUT `summary`.
+/// What the procedure hands back in its INOUT `summary`: the counts of every batch together,
+/// how many batches, and every sequence that needs attention.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BatchSummary {
-    pub checked: u64,
-    pub advanced: u64,
-    pub lowered: u64,
-    pub unchanged: u64,
-    pub skipped: u64,
-    pub errors: u64,
+    #[serde(flatten)]
+    pub counts: Summary,
     pub batches: u64,
     /// Every sequence that was skipped or failed, with the reason.
     pub problems: Vec<Problem>,
@@ -38,22 +35,16 @@ impl BatchSummary {
             return;
         }
         self.batches += 1;
-        for row in rows {
-            self.checked += 1;
-            match row.action {
-                Action::Advance => self.advanced += 1,
-                Action::Lower => self.lowered += 1,
-                Action::None => self.unchanged += 1,
-                Action::Skip => self.skipped += 1,
-                Action::Error => self.errors += 1,
-            }
-            if matches!(row.action, Action::Skip | Action::Error) {
-                self.problems.push(Problem {
-                    sequence: catalog::relation_name(row.sequence),
-                    action: row.action.to_string(),
-                    detail: row.detail.clone().unwrap_or_default(),
-                });
-            }
+        self.counts.add(rows);
+        for row in rows
+            .iter()
+            .filter(|r| matches!(r.action, Action::Skip | Action::Error))
+        {
+            self.problems.push(Problem {
+                sequence: catalog::relation_name(row.sequence),
+                action: row.action.to_string(),
+                detail: row.detail.clone().unwrap_or_default(),
+            });
         }
     }
 }

@@ -17,6 +17,7 @@
 //! the ids its next rows carry).
 
 use crate::catalog::{self, Consumer, Leaf};
+pub use crate::column_type::ValueKind;
 use crate::pg::owner;
 use crate::pg::relation::OpenRelation;
 use crate::{heap_bound, index_bound, LOCK_TIMEOUT};
@@ -64,39 +65,6 @@ impl BoundError {
                 format!("the data in {table} holds {value}, which no bigint sequence can follow")
             }
             BoundError::Unreadable(reason) => reason.clone(),
-        }
-    }
-}
-
-/// btree `numeric_ops` (pg_opfamily.dat; the bindings name only its operator class).
-const NUMERIC_BTREE_FAMILY: u32 = 1988;
-
-/// How a column's values are read and compared: as integers, or as numeric (built-in
-/// `numeric_cmp`, then rounded to a whole number on the safe side).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
-    Int2,
-    Int4,
-    Int8,
-    Numeric,
-}
-
-impl ValueKind {
-    pub fn of(base_type: pg_sys::Oid) -> Option<ValueKind> {
-        match base_type {
-            pg_sys::INT2OID => Some(ValueKind::Int2),
-            pg_sys::INT4OID => Some(ValueKind::Int4),
-            pg_sys::INT8OID => Some(ValueKind::Int8),
-            pg_sys::NUMERICOID => Some(ValueKind::Numeric),
-            _ => None,
-        }
-    }
-
-    /// The built-in btree operator family whose order is this type's natural order.
-    pub fn btree_family(self) -> pg_sys::Oid {
-        match self {
-            ValueKind::Numeric => pg_sys::Oid::from(NUMERIC_BTREE_FAMILY),
-            _ => pg_sys::INTEGER_BTREE_FAM_OID,
         }
     }
 }

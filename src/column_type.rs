@@ -1,9 +1,43 @@
-//! What a consumer column's type can hold: whole numbers exactly (integers, numeric), rounded
-//! (numeric with a negative scale), and up to which limit.
+//! What a consumer column's type is to pg_seqsync: how its values are read and compared
+//! (`ValueKind`), whether it keeps whole numbers whole or rounds them (numeric with a negative
+//! scale), and up to which limit it can hold them.
 
 use pgrx::pg_sys;
 
 const VARHDRSZ: i32 = 4;
+
+/// btree `numeric_ops` (pg_opfamily.dat; the bindings name only its operator class).
+const NUMERIC_BTREE_FAMILY: u32 = 1988;
+
+/// How a column's values are read and compared: as integers, or as numeric (built-in
+/// `numeric_cmp`, then rounded to a whole number on the safe side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Int2,
+    Int4,
+    Int8,
+    Numeric,
+}
+
+impl ValueKind {
+    pub fn of(base_type: pg_sys::Oid) -> Option<ValueKind> {
+        match base_type {
+            pg_sys::INT2OID => Some(ValueKind::Int2),
+            pg_sys::INT4OID => Some(ValueKind::Int4),
+            pg_sys::INT8OID => Some(ValueKind::Int8),
+            pg_sys::NUMERICOID => Some(ValueKind::Numeric),
+            _ => None,
+        }
+    }
+
+    /// The built-in btree operator family whose order is this type's natural order.
+    pub fn btree_family(self) -> pg_sys::Oid {
+        match self {
+            ValueKind::Numeric => pg_sys::Oid::from(NUMERIC_BTREE_FAMILY),
+            _ => pg_sys::INTEGER_BTREE_FAM_OID,
+        }
+    }
+}
 
 /// The scale of a numeric typmod (negative from PostgreSQL 15), `None` when unconstrained.
 pub fn numeric_scale(typmod: i32) -> Option<i32> {

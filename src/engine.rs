@@ -153,7 +153,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
     if let Some(column) = sequence
         .consumers
         .iter()
-        .find(|c| bound::ValueKind::of(c.base_type).is_none())
+        .find(|c| crate::column_type::ValueKind::of(c.base_type).is_none())
     {
         return Some(Precheck::Skip(format!(
             "{} has type {}, so its values cannot bound the sequence",

@@ -231,7 +231,7 @@ fn capacity(state: &SequenceState, limit: &Limit) -> (Option<AnyNumeric>, Option
 fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<String> {
     let ascending = state.increment > 0;
     roots.iter().find_map(|c| {
-        bound::ValueKind::of(c.base_type)?;
+        crate::column_type::ValueKind::of(c.base_type)?;
         let (lowest, highest) = column_type::whole_number_range(c.base_type, c.base_typmod)
             .unwrap_or((i128::MIN, i128::MAX));
         let narrower = if ascending {

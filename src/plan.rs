@@ -48,6 +48,16 @@ impl SequenceState {
         self.in_range(next).then_some(next as i64)
     }
 
+    /// The value the next `nextval()` would return were there no MAXVALUE (MINVALUE): what the
+    /// data must reach for the sequence to be behind, exhausted or not.
+    pub fn next_unbounded(&self) -> i128 {
+        if self.is_called {
+            i128::from(self.last_value) + i128::from(self.increment)
+        } else {
+            i128::from(self.last_value)
+        }
+    }
+
     fn in_range(&self, value: i128) -> bool {
         (i128::from(self.min_value)..=i128::from(self.max_value)).contains(&value)
     }

@@ -1,6 +1,7 @@
 //! The report row every entry point returns: one per sequence.
 
 use pgrx::pg_sys;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What happened to a sequence (in a dry run: what would happen).
@@ -72,32 +73,37 @@ impl ReportRow {
     }
 }
 
-/// Counts per action, for the closing NOTICE of a database-wide run.
-#[derive(Debug, Default)]
+/// Counts per action: the closing NOTICE of a database-wide run, and (with serde) the counts in
+/// the batched procedure's summary.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
-    pub checked: usize,
-    pub advanced: usize,
-    pub lowered: usize,
-    pub skipped: usize,
-    pub errors: usize,
+    pub checked: u64,
+    pub advanced: u64,
+    pub lowered: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub errors: u64,
 }
 
 impl Summary {
     pub fn of(rows: &[ReportRow]) -> Self {
-        let mut summary = Summary {
-            checked: rows.len(),
-            ..Summary::default()
-        };
+        let mut summary = Summary::default();
+        summary.add(rows);
+        summary
+    }
+
+    /// Counts `rows` in.
+    pub fn add(&mut self, rows: &[ReportRow]) {
         for row in rows {
+            self.checked += 1;
             match row.action {
-                Action::Advance => summary.advanced += 1,
-                Action::Lower => summary.lowered += 1,
-                Action::Skip => summary.skipped += 1,
-                Action::Error => summary.errors += 1,
-                Action::None => {}
+                Action::Advance => self.advanced += 1,
+                Action::Lower => self.lowered += 1,
+                Action::None => self.unchanged += 1,
+                Action::Skip => self.skipped += 1,
+                Action::Error => self.errors += 1,
             }
         }
-        summary
     }
 
     pub fn message(&self, dry_run: bool) -> String {

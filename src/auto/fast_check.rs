@@ -126,11 +126,7 @@ fn has_reached(watch: &Watch) -> bool {
         Err(_) => return true,
     };
     let state = sequence_state::read(watch.sequence);
-    let next = if state.is_called {
-        i128::from(state.last_value) + i128::from(state.increment)
-    } else {
-        i128::from(state.last_value)
-    };
+    let next = state.next_unbounded();
     watch.reached(bound, next)
 }
 
