@@ -1,11 +1,8 @@
 //! pg_seqsync: move sequences past the data that uses them, correctly in every case.
 //!
-//! Module map: `api` (the SQL functions) → `target` (what a call means) → `catalog` (sequences
-//! and their consumer columns, once per call; `views`, `default_expr`, `column_type` judge
-//! them) → `engine` (per-sequence subtransaction) → `bound` (the data's MAX/MIN by a direct
-//! scan: `index_bound`, `heap_bound`, as the table's owner: `owner`), `apply` (the sequence
-//! lock), `sequence_state` (read, setval) and `plan` (the arithmetic). `relation` opens every
-//! relation with a bounded lock wait and checks what it is. `report` is the row type.
+//! Layers (docs/architecture.md walks through them): `api` (the SQL surface) → `resync` (the
+//! engine: discovery, the bound, the plan, applying it) → `pg` (thin guards over PostgreSQL
+//! internals). `auto` (trigger, DDL handler, COPY hook) feeds the engine from writes.
 
 // ErrorReport (pgrx's error carrying SQLSTATE, detail and hint) is what every fallible path
 // returns; it is large, but errors end the statement, so the size never sits on a hot path.
@@ -17,25 +14,10 @@ use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;
 
 mod api;
-mod apply;
 mod auto;
-mod batches;
-mod bound;
-mod catalog;
-mod column_type;
-mod default_expr;
-mod drop_extension;
-mod engine;
 mod error;
-mod health;
-mod heap_bound;
-mod index_bound;
 mod pg;
-mod plan;
-mod report;
-mod sequence_state;
-mod target;
-mod views;
+mod resync;
 
 ::pgrx::pg_module_magic!(name, version);
 

@@ -8,10 +8,10 @@
 //! rebuilt after any relcache invalidation (DDL on a table, a sequence, an inheritance link, a
 //! change of owner, ...).
 
-use crate::bound::{self, Direction};
-use crate::catalog::{self, Consumer, Scope, Sequence};
-use crate::engine;
-use crate::sequence_state;
+use crate::resync::bound::{self, Direction};
+use crate::resync::catalog::{self, Consumer, Scope, Sequence};
+use crate::resync::engine;
+use crate::resync::sequence_state;
 use pgrx::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

@@ -5,16 +5,17 @@
 //! fails or hangs the user's statement for a resync problem: it becomes a WARNING.
 
 pub mod copy_hook;
+mod drop_extension;
 mod fast_check;
 pub mod manage;
 mod trigger;
 
-use crate::catalog::{self, Scope};
-use crate::engine::{self, Mode, Request};
 use crate::pg::owner;
 use crate::pg::subxact;
-use crate::plan::Options;
-use crate::report::{Action, ReportRow};
+use crate::resync::catalog::{self, Scope};
+use crate::resync::engine::{self, Mode, Request};
+use crate::resync::plan::Options;
+use crate::resync::report::{Action, ReportRow};
 use pgrx::prelude::*;
 
 pub use fast_check::register_invalidation_callback;

@@ -53,12 +53,7 @@ fn protocol_violation(message: &'static str) -> ! {
     unreachable!("an ERROR does not return")
 }
 
-extension_sql!(
-    r#"
-CREATE FUNCTION _auto_resync_trigger() RETURNS trigger
-LANGUAGE c AS 'MODULE_PATHNAME', 'auto_resync_trigger';
-COMMENT ON FUNCTION _auto_resync_trigger() IS
-'pg_seqsync: statement trigger placed by enable_auto_resync(); advances the sequences behind the table after INSERT or COPY.';
-"#,
+extension_sql_file!(
+    "../../sql/auto_resync_trigger_function.sql",
     name = "auto_resync_trigger_function"
 );

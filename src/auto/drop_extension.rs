@@ -157,14 +157,7 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
     })
 }
 
-extension_sql!(
-    r#"
-CREATE FUNCTION _before_drop_extension() RETURNS event_trigger
-LANGUAGE c AS 'MODULE_PATHNAME', 'before_drop_extension';
-COMMENT ON FUNCTION _before_drop_extension() IS
-'pg_seqsync: before DROP EXTENSION pg_seqsync, removes the triggers and event trigger automatic resync placed and this database''s pg_seqsync.* settings.';
-CREATE EVENT TRIGGER pg_seqsync_before_drop ON ddl_command_start
-    WHEN TAG IN ('DROP EXTENSION') EXECUTE FUNCTION _before_drop_extension();
-"#,
+extension_sql_file!(
+    "../../sql/before_drop_extension.sql",
     name = "before_drop_extension"
 );

@@ -3,9 +3,9 @@
 //! first key is the column itself, in the built-in operator family of the column's type, is
 //! used: its order is then the type's natural order, whoever created the index.
 
-use crate::bound::{self, Column, Direction, Found};
 use crate::pg::relation::OpenRelation;
 use crate::pg::scan::IndexScan;
+use crate::resync::bound::{self, Column, Direction, Found};
 use pgrx::list::PgList;
 use pgrx::prelude::*;
 

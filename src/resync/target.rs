@@ -5,8 +5,8 @@
 //! partition gets the parent's default, and on PostgreSQL 15 and older an identity column of a
 //! partitioned table lives only on the parent.
 
-use crate::catalog::{self, Scope, Sequence};
 use crate::error;
+use crate::resync::catalog::{self, Scope, Sequence};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;

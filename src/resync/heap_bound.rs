@@ -1,9 +1,9 @@
 //! The bound by a heap scan, when no usable index exists: every tuple a dirty snapshot sees,
 //! compared with built-in comparisons only (Rust's for integers, `numeric_cmp` for numeric).
 
-use crate::bound::{self, Column, Direction, Found, ValueKind};
 use crate::pg::relation::OpenRelation;
 use crate::pg::scan::HeapScan;
+use crate::resync::bound::{self, Column, Direction, Found, ValueKind};
 use pgrx::prelude::*;
 
 /// MAX (MIN when descending) of `column` over `table`, with the transaction in progress that

@@ -126,8 +126,10 @@ unsafe fn rounds_to_typmod(call: *const pg_sys::FuncExpr, args: &PgList<pg_sys::
             Some(typmod) => {
                 let constant = typmod.cast::<pg_sys::Const>();
                 !(*constant).constisnull
-                    && crate::column_type::numeric_scale((*constant).constvalue.value() as i32)
-                        .is_some_and(|scale| scale < 0)
+                    && crate::resync::column_type::numeric_scale(
+                        (*constant).constvalue.value() as i32
+                    )
+                    .is_some_and(|scale| scale < 0)
             }
             None => false,
         }

@@ -16,11 +16,12 @@
 //! not half-way (moving the sequence into the middle of a batch being written would hand out
 //! the ids its next rows carry).
 
-use crate::catalog::{self, Consumer, Leaf};
-pub use crate::column_type::ValueKind;
 use crate::pg::owner;
 use crate::pg::relation::OpenRelation;
-use crate::{heap_bound, index_bound, LOCK_TIMEOUT};
+use crate::resync::catalog::{self, Consumer, Leaf};
+pub use crate::resync::column_type::ValueKind;
+use crate::resync::{heap_bound, index_bound};
+use crate::LOCK_TIMEOUT;
 use pgrx::prelude::*;
 use std::collections::HashSet;
 
@@ -370,7 +371,7 @@ pub unsafe fn datum_value(
 #[pgrx::pg_schema]
 mod tests {
     use super::{read, Direction};
-    use crate::catalog::{self, Scope};
+    use crate::resync::catalog::{self, Scope};
     use pgrx::prelude::*;
 
     /// The bound over every root consumer of sequence `name`, both ways.

@@ -3,7 +3,7 @@
 //! Pure arithmetic, no PostgreSQL calls, so every rule is unit-tested directly. All values are
 //! widened to i128 so that `bound + increment + margin` can never overflow before the range check.
 
-use crate::report::Action;
+use crate::resync::report::Action;
 
 /// A sequence's options and position, as read under the resync lock.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@
 use crate::pg::buffer::SharedPage;
 use crate::pg::relation::OpenRelation;
 use crate::pg::syscache::CacheEntry;
-use crate::plan::SequenceState;
+use crate::resync::plan::SequenceState;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};

@@ -2,17 +2,17 @@
 //! read the bound, lock, read the sequence, decide, set. Every outcome becomes a report row;
 //! only a cancel, a termination or running out of memory ends the call.
 
-use crate::apply;
-use crate::bound::{self, BoundError, Direction};
-use crate::catalog::{self, Consumer, Sequence};
-use crate::column_type;
-use crate::default_expr::DefaultUse;
 use crate::error;
 use crate::pg::relation;
 use crate::pg::subxact;
-use crate::plan::{self, Options};
-use crate::report::{Action, ReportRow};
-use crate::sequence_state;
+use crate::resync::apply;
+use crate::resync::bound::{self, BoundError, Direction};
+use crate::resync::catalog::{self, Consumer, Sequence};
+use crate::resync::column_type;
+use crate::resync::default_expr::DefaultUse;
+use crate::resync::plan::{self, Options};
+use crate::resync::report::{Action, ReportRow};
+use crate::resync::sequence_state;
 use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
@@ -153,7 +153,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
     if let Some(column) = sequence
         .consumers
         .iter()
-        .find(|c| crate::column_type::ValueKind::of(c.base_type).is_none())
+        .find(|c| crate::resync::column_type::ValueKind::of(c.base_type).is_none())
     {
         return Some(Precheck::Skip(format!(
             "{} has type {}, so its values cannot bound the sequence",

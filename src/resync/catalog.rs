@@ -11,11 +11,11 @@
 //!
 //! Discovery reads only the catalog (four queries per call, whatever the scope), never user data.
 
-use crate::column_type;
-use crate::default_expr::{self, DefaultUse};
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
-use crate::views;
+use crate::resync::column_type;
+use crate::resync::default_expr::{self, DefaultUse};
+use crate::resync::views;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;

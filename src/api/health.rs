@@ -6,13 +6,13 @@
 //! bigint migration). It changes nothing and takes no lock that blocks writers: catalog reads,
 //! the sequence's own page, and the bound under AccessShareLock (from an index when there is one).
 
-use crate::bound::{self, Direction};
-use crate::catalog::{self, Consumer, Scope, Sequence};
-use crate::column_type;
-use crate::engine;
 use crate::pg::subxact;
-use crate::plan::SequenceState;
-use crate::sequence_state;
+use crate::resync::bound::{self, Direction};
+use crate::resync::catalog::{self, Consumer, Scope, Sequence};
+use crate::resync::column_type;
+use crate::resync::engine;
+use crate::resync::plan::SequenceState;
+use crate::resync::sequence_state;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
@@ -231,7 +231,7 @@ fn capacity(state: &SequenceState, limit: &Limit) -> (Option<AnyNumeric>, Option
 fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<String> {
     let ascending = state.increment > 0;
     roots.iter().find_map(|c| {
-        crate::column_type::ValueKind::of(c.base_type)?;
+        crate::resync::column_type::ValueKind::of(c.base_type)?;
         let (lowest, highest) = column_type::whole_number_range(c.base_type, c.base_typmod)
             .unwrap_or((i128::MIN, i128::MAX));
         let narrower = if ascending {
@@ -274,26 +274,8 @@ fn join(first: Option<String>, second: String) -> String {
     }
 }
 
-extension_sql!(
-    r#"
-CREATE FUNCTION sequence_health(schemas pg_catalog.name[] DEFAULT NULL)
-RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
-               data_bound pg_catalog.int8, next_value pg_catalog.int8,
-               behind pg_catalog.bool, behind_by pg_catalog.int8,
-               values_left pg_catalog.numeric, fraction_used pg_catalog.float8,
-               narrower_than_consumer pg_catalog.bool, detail pg_catalog.text,
-               limited_by pg_catalog.text)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT h.sequence::pg_catalog.regclass, h.consumers, h.data_bound, h.next_value, h.behind,
-           h.behind_by, h.values_left, h.fraction_used, h.narrower_than_consumer, h.detail,
-           h.limited_by
-      FROM @extschema@._sequence_health(schemas::pg_catalog.text[]) AS h
-$$;
-COMMENT ON FUNCTION sequence_health(pg_catalog.name[]) IS
-'One row per sequence: behind its data or not, values left before the first limit (the sequence''s or the narrowest column''s, named in limited_by), fraction used, and whether a column it feeds is wider than the sequence. Changes nothing; blocks no writer.';
-"#,
+extension_sql_file!(
+    "../../sql/sequence_health_api.sql",
     name = "sequence_health_api",
     requires = [sequence_health]
 );

@@ -1,0 +1,16 @@
+//! The engine: discovery (what a call covers), the bound (the data's MAX/MIN, read directly),
+//! the plan (where the sequence should go), and applying it under the sequence lock.
+
+pub mod apply;
+pub mod bound;
+pub mod catalog;
+pub mod column_type;
+pub mod default_expr;
+pub mod engine;
+pub mod heap_bound;
+pub mod index_bound;
+pub mod plan;
+pub mod report;
+pub mod sequence_state;
+pub mod target;
+pub mod views;
