@@ -20,9 +20,9 @@ const TABLE_TRIGGER: &str = "pg_seqsync_auto_resync";
 const DATABASE_TRIGGER: &str = "pg_seqsync_auto_resync_db";
 const EVENT_TRIGGER: &str = "pg_seqsync_auto_resync";
 
-#[pg_extern(name = "_enable_auto_resync")]
-#[search_path(pg_catalog, pg_temp)]
-fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
+/// `enable_auto_resync(target)`: the table's triggers, or (NULL) database-wide mode. Returns the
+/// number of triggers placed.
+pub fn enable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     Spi::connect_mut(|client| match target {
         Some(table) => {
             // Errors (not a table, no sequence behind it) before anything is placed.
@@ -67,9 +67,8 @@ fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     })
 }
 
-#[pg_extern(name = "_disable_auto_resync")]
-#[search_path(pg_catalog, pg_temp)]
-fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
+/// `disable_auto_resync(target)`: removes what `enable` placed. Returns the number removed.
+pub fn disable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     Spi::connect_mut(|client| {
         let (name, relations) = match target {
             Some(table) => {
@@ -126,9 +125,7 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
 /// Called by the event trigger for each table or sequence a DDL command touched: keep the
 /// table (and its partitions or children) covered, and resync what the command may have left
 /// behind. Runs as the role that ran the DDL.
-#[pg_extern(name = "_auto_resync_after_ddl")]
-#[search_path(pg_catalog, pg_temp)]
-fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
+pub fn after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
     let sequences = Spi::connect_mut(|client| -> Result<Vec<pg_sys::Oid>, ErrorReport> {
         let kind = relkind(client, object)?;
         // The DDL that fired us needed ownership of `object`; a direct call needs it too.
@@ -183,22 +180,13 @@ fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
     Ok(())
 }
 
-#[allow(clippy::type_complexity)]
-#[pg_extern(name = "_auto_resync_status")]
-#[search_path(pg_catalog, pg_temp)]
-fn auto_resync_status() -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(relation, Option<pg_sys::Oid>),
-            name!(mode, String),
-            name!(trigger_name, String),
-            name!(sequences, Vec<pg_sys::Oid>),
-        ),
-    >,
-    ErrorReport,
-> {
-    let rows = Spi::connect(|client| -> Result<_, ErrorReport> {
+/// One covered table (or, with `relation` NULL, database-wide mode itself): its mode, the
+/// trigger's name, the sequences behind it.
+pub type StatusRow = (Option<pg_sys::Oid>, String, String, Vec<pg_sys::Oid>);
+
+/// What `auto_resync_status()` reports.
+pub fn status() -> Result<Vec<StatusRow>, ErrorReport> {
+    Spi::connect(|client| -> Result<_, ErrorReport> {
         let mut rows = Vec::new();
         let event_trigger_on = !client
             .select(
@@ -232,8 +220,7 @@ fn auto_resync_status() -> Result<
             }
         }
         Ok(rows)
-    })?;
-    Ok(TableIterator::new(rows))
+    })
 }
 
 /// Runs one table's part of a database-wide change in a subtransaction: a failure (a lock not
@@ -409,14 +396,3 @@ fn tables_with_sequences(client: &SpiClient<'_>) -> Result<Vec<pg_sys::Oid>, Err
     }
     Ok(tables)
 }
-
-extension_sql_file!(
-    "../../sql/auto_resync_api.sql",
-    name = "auto_resync_api",
-    requires = [
-        enable_auto_resync,
-        disable_auto_resync,
-        auto_resync_status,
-        auto_resync_after_ddl
-    ]
-);

@@ -148,3 +148,26 @@ impl Drop for OpenRelation {
         }
     }
 }
+
+/// A relation lock taken only if it is free right now (no wait at all); released when dropped.
+pub struct FreeLock {
+    relation: pg_sys::Oid,
+    mode: pg_sys::LOCKMODE,
+}
+
+impl FreeLock {
+    pub fn take(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> Option<FreeLock> {
+        // SAFETY: a conditional lock on a relation OID, released by Drop.
+        unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) }
+            .then_some(FreeLock { relation, mode })
+    }
+}
+
+impl Drop for FreeLock {
+    fn drop(&mut self) {
+        if super::may_release() {
+            // SAFETY: releases the lock taken in `take`, once.
+            unsafe { pg_sys::UnlockRelationOid(self.relation, self.mode) };
+        }
+    }
+}

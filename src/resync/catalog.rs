@@ -11,6 +11,7 @@
 //!
 //! Discovery reads only the catalog (four queries per call, whatever the scope), never user data.
 
+use crate::pg::relation::FreeLock;
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
 use crate::resync::column_type;
@@ -140,32 +141,28 @@ impl Consumer {
     /// Deparsing locks the table, so only a table free right now is deparsed: no wait, and
     /// `None` otherwise.
     pub fn default_text(&self) -> Option<String> {
-        let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
-        // SAFETY: a conditional lock on a relation OID, released below; the syscache probe
-        // after it sees a table dropped meanwhile (taking the lock processed invalidations).
-        unsafe {
-            if !pg_sys::ConditionalLockRelationOid(self.relation, lock) {
-                return None;
-            }
-            let exists = pg_sys::SearchSysCacheExists(
+        let _lock = FreeLock::take(self.relation, pg_sys::AccessShareLock as pg_sys::LOCKMODE)?;
+        // A table dropped meanwhile is gone from the syscache (taking the lock processed
+        // invalidations): nothing to deparse.
+        // SAFETY: a syscache existence probe by OID.
+        let exists = unsafe {
+            pg_sys::SearchSysCacheExists(
                 pg_sys::SysCacheIdentifier::RELOID as _,
                 pg_sys::Datum::from(self.relation),
                 pg_sys::Datum::from(0),
                 pg_sys::Datum::from(0),
                 pg_sys::Datum::from(0),
-            );
-            let text = exists
-                .then(|| {
-                    catalog_text(
-                        "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef AS d
-                          WHERE d.adrelid OPERATOR(pg_catalog.=) $1 AND d.adnum OPERATOR(pg_catalog.=) $2",
-                        &[self.relation.into(), self.attnum.into()],
-                    )
-                })
-                .flatten();
-            pg_sys::UnlockRelationOid(self.relation, lock);
-            text
-        }
+            )
+        };
+        exists
+            .then(|| {
+                catalog_text(
+                    "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef AS d
+                      WHERE d.adrelid OPERATOR(pg_catalog.=) $1 AND d.adnum OPERATOR(pg_catalog.=) $2",
+                    &[self.relation.into(), self.attnum.into()],
+                )
+            })
+            .flatten()
     }
 
     /// The column rounds the whole numbers nextval() returns, by its type or its default.
