@@ -118,7 +118,7 @@ fn health_of(sequence: &Sequence) -> HealthRow {
             let step = i128::from(state.increment.signum());
             let target = i128::from(bound) + i128::from(state.increment);
             let next = next.map(i128::from).unwrap_or(target + step);
-            let gap = (target - next) * step;
+            let gap = -state.ahead_by(next, target);
             (
                 Some(gap > 0),
                 Some(i64::try_from(gap.max(0)).unwrap_or(i64::MAX)),

@@ -28,16 +28,6 @@ impl Watch {
     fn direction(&self) -> Direction {
         Direction::of_increment(self.increment)
     }
-
-    /// Has the data bound reached the value nextval() returns next?
-    fn reached(&self, bound: i64, next: i128) -> bool {
-        let bound = i128::from(bound);
-        if self.increment > 0 {
-            bound >= next
-        } else {
-            bound <= next
-        }
-    }
 }
 
 thread_local! {
@@ -127,7 +117,7 @@ fn has_reached(watch: &Watch) -> bool {
     };
     let state = sequence_state::read(watch.sequence);
     let next = state.next_unbounded();
-    watch.reached(bound, next)
+    state.ahead_by(next, i128::from(bound)) <= 0
 }
 
 /// What to watch for `sequence`; `None` for one left alone by design (nothing draws from it,

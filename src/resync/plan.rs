@@ -58,6 +58,11 @@ impl SequenceState {
         }
     }
 
+    /// How far `next` is past `target` in the sequence's direction; negative means behind.
+    pub fn ahead_by(&self, next: i128, target: i128) -> i128 {
+        (next - target) * i128::from(self.increment.signum())
+    }
+
     fn in_range(&self, value: i128) -> bool {
         (i128::from(self.min_value)..=i128::from(self.max_value)).contains(&value)
     }
@@ -96,7 +101,7 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
     // Forward only, a sequence at or past its target is fine wherever the target lies: the
     // comparison comes before the range check.
     if let Some(next) = old_next {
-        let ahead_by = (i128::from(next) - target) * direction;
+        let ahead_by = state.ahead_by(i128::from(next), target);
         if ahead_by == 0 {
             return keep(None);
         }
@@ -147,7 +152,7 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
     };
 
     // How far the sequence is past the target, in its own direction; negative means behind.
-    let ahead_by = (i128::from(next) - i128::from(target)) * direction;
+    let ahead_by = state.ahead_by(i128::from(next), i128::from(target));
     if ahead_by < 0 {
         Plan {
             old_next,
