@@ -1,6 +1,7 @@
-//! Errors raised to the caller, each with its SQLSTATE, the object it concerns and a hint.
+//! Errors raised to the caller, each with its SQLSTATE, the object it concerns and a hint; and
+//! which caught errors may be turned into a report row.
 
-use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::PgSqlErrorCode;
 
 fn report(code: PgSqlErrorCode, message: String, hint: &str) -> ErrorReport {
@@ -108,4 +109,30 @@ pub fn catalog_query_failed(error: pgrx::spi::Error) -> ErrorReport {
         format!("pg_seqsync: catalog query failed: {error}"),
         "pg_seqsync",
     )
+}
+
+/// The five-character SQLSTATE packed into an error code (PostgreSQL's MAKE_SQLSTATE).
+pub fn sqlstate(code: PgSqlErrorCode) -> String {
+    let packed = code as isize;
+    (0..5)
+        .map(|i| char::from(((packed >> (6 * i)) & 0x3F) as u8 + b'0'))
+        .collect()
+}
+
+/// Errors no per-sequence handling may swallow: a cancel or statement timeout (57014), an
+/// administrator's termination or shutdown (57P01-57P05), running out of memory (53200).
+pub fn must_end_call(code: PgSqlErrorCode) -> bool {
+    let sqlstate = sqlstate(code);
+    sqlstate == "57014" || sqlstate.starts_with("57P") || sqlstate == "53200"
+}
+
+/// The SQLSTATE and message of an error caught in a subtransaction.
+pub fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
+    match caught {
+        CaughtError::PostgresError(report)
+        | CaughtError::ErrorReport(report)
+        | CaughtError::RustPanic {
+            ereport: report, ..
+        } => (report.sql_error_code(), report.message().to_string()),
+    }
 }

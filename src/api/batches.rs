@@ -4,7 +4,7 @@
 //! PL/pgSQL (a procedure's transaction control); each batch and the running summary are Rust.
 
 use crate::resync::catalog::{self, Scope};
-use crate::resync::engine::{self, Mode, Request};
+use crate::resync::engine::{self, Mode};
 use crate::resync::report::{Action, ReportRow, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -101,7 +101,7 @@ fn resync_batch(
     allow_backward: Option<bool>,
     margin: Option<i64>,
 ) -> Result<JsonB, ErrorReport> {
-    let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Sweep)?;
+    let request = super::request(dry_run, allow_backward, margin, Mode::Sweep)?;
     let mut running: BatchSummary = summary
         .and_then(|JsonB(value)| serde_json::from_value(value).ok())
         .unwrap_or_default();

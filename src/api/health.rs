@@ -11,8 +11,8 @@ use crate::resync::bound::{self, Direction};
 use crate::resync::catalog::{self, Consumer, Scope, Sequence};
 use crate::resync::column_type;
 use crate::resync::engine;
-use crate::resync::plan::SequenceState;
 use crate::resync::sequence_state;
+use crate::resync::sequence_state::SequenceState;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
@@ -257,8 +257,8 @@ fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<Strin
 /// The detail for a failure while reading `sequence` or its data; a cancel, a termination or
 /// running out of memory is raised again instead.
 fn failure_message(sequence: &Sequence, caught: pgrx::pg_sys::panic::CaughtError) -> String {
-    let (code, message) = engine::caught_code_and_message(&caught);
-    if engine::must_end_call(code) {
+    let (code, message) = crate::error::caught_code_and_message(&caught);
+    if crate::error::must_end_call(code) {
         caught.rethrow();
     }
     if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {

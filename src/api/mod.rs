@@ -5,3 +5,31 @@ pub mod auto_resync;
 pub mod batches;
 pub mod health;
 pub mod resync;
+
+use crate::error;
+use crate::resync::engine::{Mode, Request};
+use crate::resync::plan::Options;
+use pgrx::pg_sys::panic::ErrorReport;
+
+/// A request from the SQL functions' arguments: none may be NULL, `margin` not negative.
+pub fn request(
+    dry_run: Option<bool>,
+    allow_backward: Option<bool>,
+    margin: Option<i64>,
+    mode: Mode,
+) -> Result<Request, ErrorReport> {
+    let dry_run = dry_run.ok_or_else(|| error::null_argument("dry_run"))?;
+    let allow_backward = allow_backward.ok_or_else(|| error::null_argument("allow_backward"))?;
+    let margin = margin.ok_or_else(|| error::null_argument("margin"))?;
+    if margin < 0 {
+        return Err(error::negative_margin(margin));
+    }
+    Ok(Request {
+        dry_run,
+        options: Options {
+            allow_backward,
+            margin,
+        },
+        mode,
+    })
+}

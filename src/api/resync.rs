@@ -4,7 +4,7 @@
 
 use crate::error;
 use crate::resync::catalog::{self, Scope};
-use crate::resync::engine::{self, Mode, Request};
+use crate::resync::engine::{self, Mode};
 use crate::resync::report::{ReportRow, Summary};
 use crate::resync::target;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -47,7 +47,7 @@ fn resync_sequence_internal(
     ErrorReport,
 > {
     let target = target.ok_or_else(|| error::null_argument("target"))?;
-    let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Explicit)?;
+    let request = super::request(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
     let sequences = catalog::read_latest(|| {
         Spi::connect(|client| target::resolve(client, target, column_name))
@@ -80,7 +80,7 @@ fn resync_all_sequences_internal(
     >,
     ErrorReport,
 > {
-    let request = Request::from_arguments(dry_run, allow_backward, margin, Mode::Sweep)?;
+    let request = super::request(dry_run, allow_backward, margin, Mode::Sweep)?;
     let scope = Scope::Database {
         schemas: schemas.map(|s| s.into_iter().flatten().collect()),
         exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),

@@ -235,8 +235,8 @@ fn contained(
     match catalog::in_latest_snapshot(work) {
         Ok(result) => result,
         Err(caught) => {
-            let (code, message) = engine::caught_code_and_message(&caught);
-            if engine::must_end_call(code) {
+            let (code, message) = crate::error::caught_code_and_message(&caught);
+            if crate::error::must_end_call(code) {
                 caught.rethrow();
             }
             let reason = if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {

@@ -52,8 +52,8 @@ pub fn resync_after_write(relation: pg_sys::Oid, owner: pg_sys::Oid) {
         })
     });
     if let Err(caught) = outcome {
-        let (code, message) = engine::caught_code_and_message(&caught);
-        if engine::must_end_call(code) {
+        let (code, message) = crate::error::caught_code_and_message(&caught);
+        if crate::error::must_end_call(code) {
             caught.rethrow();
         }
         if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {

@@ -11,6 +11,7 @@ pub mod guc;
 pub mod owner;
 pub mod relation;
 pub mod scan;
+pub mod sequence_lock;
 pub mod snapshot;
 pub mod subxact;
 pub mod syscache;

@@ -47,3 +47,14 @@ pub fn with_pinned_search_path<R>(work: impl FnOnce() -> R) -> R {
     nest.set(c"search_path", "pg_catalog, pg_temp");
     work()
 }
+
+/// The current role's name, for GRANT hints.
+pub fn current_role_name() -> String {
+    // SAFETY: GetUserId() is the current role, which always has a name.
+    unsafe {
+        let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false);
+        std::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned()
+    }
+}

@@ -3,6 +3,7 @@
 //! only a cancel, a termination or running out of memory ends the call.
 
 use crate::error;
+use crate::pg::owner;
 use crate::pg::relation;
 use crate::pg::subxact;
 use crate::resync::apply;
@@ -32,32 +33,6 @@ pub struct Request {
     pub dry_run: bool,
     pub options: Options,
     pub mode: Mode,
-}
-
-impl Request {
-    /// A request from the SQL functions' arguments: none may be NULL, `margin` not negative.
-    pub fn from_arguments(
-        dry_run: Option<bool>,
-        allow_backward: Option<bool>,
-        margin: Option<i64>,
-        mode: Mode,
-    ) -> Result<Request, ErrorReport> {
-        let dry_run = dry_run.ok_or_else(|| error::null_argument("dry_run"))?;
-        let allow_backward =
-            allow_backward.ok_or_else(|| error::null_argument("allow_backward"))?;
-        let margin = margin.ok_or_else(|| error::null_argument("margin"))?;
-        if margin < 0 {
-            return Err(error::negative_margin(margin));
-        }
-        Ok(Request {
-            dry_run,
-            options: Options {
-                allow_backward,
-                margin,
-            },
-            mode,
-        })
-    }
 }
 
 /// Why a sequence is not compared with its data at all.
@@ -122,7 +97,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             format!(
                 "GRANT SELECT ON SEQUENCE {} TO {};",
                 sequence.name,
-                current_role()
+                owner::current_role_name()
             ),
         ));
     }
@@ -135,7 +110,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             format!(
                 "GRANT UPDATE ON SEQUENCE {} TO {}; or call with dry_run => true.",
                 sequence.name,
-                current_role()
+                owner::current_role_name()
             ),
         ));
     }
@@ -194,7 +169,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
                 "GRANT SELECT ({}) ON {} TO {};",
                 column.column_sql,
                 column.table_sql,
-                current_role()
+                owner::current_role_name()
             ),
         ));
     }
@@ -212,16 +187,6 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
 
 fn denied(message: String, hint: String) -> Precheck {
     Precheck::Denied { message, hint }
-}
-
-fn current_role() -> String {
-    // SAFETY: GetUserId() is the current role, which always has a name.
-    unsafe {
-        let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false);
-        std::ffi::CStr::from_ptr(name)
-            .to_string_lossy()
-            .into_owned()
-    }
 }
 
 /// What one sequence's resync produced, before it becomes a row.
@@ -285,34 +250,8 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
         }
     }
 
-    let lock = apply::lock(sequence.oid);
-    let state = sequence_state::read(sequence.oid);
-    let plan = if (state.increment > 0) != (direction == Direction::Ascending) {
-        // ALTER SEQUENCE flipped the direction after the bound was read.
-        plan::Plan {
-            old_next: state.next_value(),
-            new_next: None,
-            action: Action::Error,
-            detail: Some(
-                "the sequence's INCREMENT changed sign during the resync; run it again".into(),
-            ),
-        }
-    } else {
-        plan::decide(&state, data_bound, &request.options)
-    };
-    if let (Action::Advance | Action::Lower, Some(next)) = (plan.action, plan.new_next) {
-        sequence_state::set_next(sequence.oid, next);
-    }
-    drop(lock);
+    let plan = apply::check_and_set(sequence.oid, direction, data_bound, &request.options);
     PlanRow { data_bound, plan }
-}
-
-/// The five-character SQLSTATE packed into an error code (PostgreSQL's MAKE_SQLSTATE).
-fn sqlstate(code: PgSqlErrorCode) -> String {
-    let packed = code as isize;
-    (0..5)
-        .map(|i| char::from(((packed >> (6 * i)) & 0x3F) as u8 + b'0'))
-        .collect()
 }
 
 /// The detail of a `skip` row for a lock wait that timed out, naming the relation waited for.
@@ -329,24 +268,6 @@ pub fn lock_not_available(sequence: Option<pg_sys::Oid>) -> String {
     )
 }
 
-/// Errors no per-sequence handling may swallow: a cancel or statement timeout (57014), an
-/// administrator's termination or shutdown (57P01-57P05), running out of memory (53200).
-pub fn must_end_call(code: PgSqlErrorCode) -> bool {
-    let sqlstate = sqlstate(code);
-    sqlstate == "57014" || sqlstate.starts_with("57P") || sqlstate == "53200"
-}
-
-/// The SQLSTATE and message of an error caught in a subtransaction.
-pub fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
-    match caught {
-        CaughtError::PostgresError(report)
-        | CaughtError::ErrorReport(report)
-        | CaughtError::RustPanic {
-            ereport: report, ..
-        } => (report.sql_error_code(), report.message().to_string()),
-    }
-}
-
 /// Turns an error raised inside a sequence's subtransaction into its row, or raises it again when
 /// it must end the whole call (see `must_end_call`; for an explicit target, a missing privilege).
 fn row_for_error(
@@ -355,13 +276,13 @@ fn row_for_error(
     caught: CaughtError,
     mode: Mode,
 ) -> ReportRow {
-    let (code, message) = caught_code_and_message(&caught);
-    if must_end_call(code)
+    let (code, message) = error::caught_code_and_message(&caught);
+    if error::must_end_call(code)
         || (code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE && mode == Mode::Explicit)
     {
         caught.rethrow();
     }
-    let sqlstate = sqlstate(code);
+    let sqlstate = error::sqlstate(code);
     if code != PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
         relation::lock_wait_relation(); // a wait that ended otherwise names nothing later
     }

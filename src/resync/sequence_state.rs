@@ -5,13 +5,58 @@
 use crate::pg::buffer::SharedPage;
 use crate::pg::relation::OpenRelation;
 use crate::pg::syscache::CacheEntry;
-use crate::resync::plan::SequenceState;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 /// The magic number in a sequence page's special space (commands/sequence.c).
 const SEQUENCE_MAGIC: u32 = 0x1717;
+
+/// A sequence's options and position, as read under the resync lock.
+#[derive(Debug, Clone, Copy)]
+pub struct SequenceState {
+    pub last_value: i64,
+    pub is_called: bool,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub start_value: i64,
+    pub cycle: bool,
+}
+
+impl SequenceState {
+    pub fn ascending(&self) -> bool {
+        self.increment > 0
+    }
+
+    /// The value the next `nextval()` returns, or `None` when it would fail (exhausted).
+    pub fn next_value(&self) -> Option<i64> {
+        if !self.is_called {
+            return Some(self.last_value);
+        }
+        let next = i128::from(self.last_value) + i128::from(self.increment);
+        self.in_range(next).then_some(next as i64)
+    }
+
+    /// The value the next `nextval()` would return were there no MAXVALUE (MINVALUE): what the
+    /// data must reach for the sequence to be behind, exhausted or not.
+    pub fn next_unbounded(&self) -> i128 {
+        if self.is_called {
+            i128::from(self.last_value) + i128::from(self.increment)
+        } else {
+            i128::from(self.last_value)
+        }
+    }
+
+    /// How far `next` is past `target` in the sequence's direction; negative means behind.
+    pub fn ahead_by(&self, next: i128, target: i128) -> i128 {
+        (next - target) * i128::from(self.increment.signum())
+    }
+
+    pub fn in_range(&self, value: i128) -> bool {
+        (i128::from(self.min_value)..=i128::from(self.max_value)).contains(&value)
+    }
+}
 
 /// `FormData_pg_sequence` (catalog/pg_sequence.h), the same on PostgreSQL 10 and later.
 #[repr(C)]
