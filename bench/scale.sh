@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Benchmark: resync_all_sequences() against the in-server PL/pgSQL loop that the PostgreSQL
-# wiki's "Fixing Sequences" query and pg_sequence_fixer amount to, over many drifted tables;
-# then the batched procedure over 100,000 sequences with its peak backend memory. Not run by CI.
-# Usage: bench/scale.sh [tables] [rounds] [batched_sequences]   (defaults 10000 5 100000)
+# Benchmark: resync_all_sequences() against the floor and against the in-server PL/pgSQL loop
+# that the PostgreSQL wiki's "Fixing Sequences" query and pg_sequence_fixer amount to, then the
+# batched procedure's cost per sequence from 1,000 to 100,000 sequences. Not run by CI.
+# Usage: bench/scale.sh [tables ...] [-- rounds [batched sizes ...]]
+#   defaults: bench/scale.sh 2000 10000 -- 5 1000 10000 100000
+# The floor is what any correct resync must pay and nothing more: in a fresh session, opening
+# every relation a resync opens (each table, its indexes, each sequence) once. Each contender is
+# shown as a multiple of the floor measured in the same rounds, and against the loop.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-TABLES=${1:-10000}
-ROUNDS=${2:-5}
-BATCHED=${3:-100000}
+SIZES=() ROUNDS=5 BATCHED=()
+while (($#)) && [[ $1 != -- ]]; do SIZES+=("$1"); shift; done
+if (($#)); then shift; ROUNDS=${1:-5}; shift || true; BATCHED=("$@"); fi
+((${#SIZES[@]})) || SIZES=(2000 10000)
+[[ -n ${BATCHED[*]:-} ]] || BATCHED=(1000 10000 100000)
+[[ ${BATCHED[*]} == 0 ]] && BATCHED=()
 DIR=/tmp/pg_seqsync-scale
 PORT=54350
 
@@ -15,31 +22,22 @@ install_extension --release
 cluster_stop "$DIR"; rm -rf "$DIR"
 install -d -o postgres -g postgres "$DIR"
 as_postgres "$PG_BIN/initdb" -D "$DIR/data" -U postgres --auth=trust >/dev/null
-# One transaction that advances N sequences keeps N sequence locks until it ends (setval's
-# RowExclusiveLock), for the baseline and for resync_all_sequences() alike: the comparison runs
-# with room for them. The batched run below restarts with every lock setting at its default.
+# Every setting at its default, except room for one sequence lock per sequence: one transaction
+# that advances N sequences keeps N sequence locks until it ends (setval's RowExclusiveLock),
+# for the baseline and for resync_all_sequences() alike. The batched run needs none of it.
 start_server() {
   env -u RUST_BACKTRACE runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w start \
     -o "-p $PORT -k $DIR -c listen_addresses='' -c max_wal_size=4GB $*" >/dev/null
 }
-# SHARED_BUFFERS=1GB bench/scale.sh: the comparison with shared buffers that hold the 10,000
-# tables (the default 128MB does not, so both sides then spend much of their time reading pages).
+# SHARED_BUFFERS=1GB bench/scale.sh: with shared buffers that hold the 10,000 tables.
 start_server -c max_locks_per_transaction=256 ${SHARED_BUFFERS:+-c shared_buffers=$SHARED_BUFFERS}
 trap 'cluster_stop "$DIR"' EXIT
 export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
 sql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# One statement in a fresh session, its server-side time (psql's \timing, connection excluded).
 timed() { sql -At -c "SET client_min_messages = warning" -c "\\timing on" -c "$1" | awk '/^Time:/ {print $2}'; }
-
-echo "building $TABLES tables (serial primary key, 100 rows each) ..."
-sql -c "CREATE EXTENSION pg_seqsync" -c "CREATE SCHEMA bench"
-for first in $(seq 1 500 "$TABLES"); do
-  sql -c "DO \$\$ BEGIN FOR i IN $first..LEAST($first + 499, $TABLES) LOOP
-    EXECUTE format('CREATE TABLE bench.t%s (id serial PRIMARY KEY, v int)', i);
-    EXECUTE format('INSERT INTO bench.t%s (id, v) SELECT g, g FROM generate_series(1, 100) AS g', i);
-  END LOOP; END \$\$"
-done
-sql -c "VACUUM ANALYZE"
+sql -c "CREATE EXTENSION pg_seqsync"
 
 # Drift: every sequence back to its start, as after a data-only restore. Not timed.
 DRIFT="DO \$\$ DECLARE s regclass; BEGIN
@@ -58,14 +56,33 @@ BASELINE="DO \$\$ DECLARE r record; BEGIN
     EXECUTE format('SELECT setval(%L, COALESCE(max(%I), 1)) FROM %s', r.seq, r.attname, r.tbl);
   END LOOP; END \$\$"
 OURS="SELECT count(*) FROM resync_all_sequences(schemas => '{bench}')"
+# The floor: open each table, index and sequence once (pg_relation_size locks and opens it).
+FLOOR="SELECT count(pg_catalog.pg_relation_size(c.oid)) FROM pg_catalog.pg_class AS c
+        WHERE c.relnamespace = 'bench'::regnamespace AND c.relkind IN ('r', 'p', 'i', 'S')"
 
-: > "$DIR/ours_drifted"; : > "$DIR/base_drifted"; : > "$DIR/ours_synced"; : > "$DIR/base_synced"
-echo "alternating rounds (ms): drifted pass, then an in-sync pass"
+for TABLES in "${SIZES[@]}"; do
+echo
+echo "building $TABLES tables (serial primary key, 100 rows each) ..."
+sql -c "DROP SCHEMA IF EXISTS bench CASCADE" -c "CREATE SCHEMA bench" 2>/dev/null
+for first in $(seq 1 500 "$TABLES"); do
+  sql -c "DO \$\$ BEGIN FOR i IN $first..LEAST($first + 499, $TABLES) LOOP
+    EXECUTE format('CREATE TABLE bench.t%s (id serial PRIMARY KEY, v int)', i);
+    EXECUTE format('INSERT INTO bench.t%s (id, v) SELECT g, g FROM generate_series(1, 100) AS g', i);
+  END LOOP; END \$\$"
+done
+sql -c "VACUUM ANALYZE"
+sql -c "CHECKPOINT"
+
+: > "$DIR/ours_drifted"; : > "$DIR/base_drifted"; : > "$DIR/ours_synced"; : > "$DIR/base_synced"; : > "$DIR/floor"
+echo "alternating rounds, fresh sessions (ms):"
 for round in $(seq "$ROUNDS"); do
+  floor_a=$(timed "$FLOOR")
   sql -c "$DRIFT"; base_d=$(timed "$BASELINE"); base_s=$(timed "$BASELINE")
+  floor_b=$(timed "$FLOOR")
   sql -c "$DRIFT"; ours_d=$(timed "$OURS"); ours_s=$(timed "$OURS")
-  printf '  round %d: drifted  baseline %8.1f  ours %8.1f | in sync  baseline %8.1f  ours %8.1f\n' \
-    "$round" "$base_d" "$ours_d" "$base_s" "$ours_s"
+  printf '  round %d: floor %7.1f %7.1f | drifted  loop %8.1f  ours %8.1f | in sync  loop %8.1f  ours %8.1f\n' \
+    "$round" "$floor_a" "$floor_b" "$base_d" "$ours_d" "$base_s" "$ours_s"
+  echo "$floor_a" >> "$DIR/floor"; echo "$floor_b" >> "$DIR/floor"
   echo "$base_d" >> "$DIR/base_drifted"; echo "$ours_d" >> "$DIR/ours_drifted"
   echo "$base_s" >> "$DIR/base_synced"; echo "$ours_s" >> "$DIR/ours_synced"
 done
@@ -83,56 +100,71 @@ sql -c "DO \$\$ DECLARE s regclass; ok int := 0; total int := 0; lv bigint; call
 # already holds every table, index and sequence, so only per-call work is compared.
 {
   echo "SET client_min_messages = warning;"
-  echo "$BASELINE;"; echo "$OURS;"; echo "\\timing on"
+  echo "$BASELINE;"; echo "$OURS;"; echo "$FLOOR;"; echo "\\timing on"
   for _ in $(seq "$ROUNDS"); do
+    echo "$FLOOR;"
     echo "\\timing off"; echo "$DRIFT;"; echo "\\timing on"; echo "$BASELINE;"; echo "$BASELINE;"
     echo "\\timing off"; echo "$DRIFT;"; echo "\\timing on"; echo "$OURS;"; echo "$OURS;"
   done
 } > "$DIR/warm.sql"
 sql -At -f "$DIR/warm.sql" | awk '/^Time:/ {print $2}' > "$DIR/warm_times"
-# Lines come in fours per round: baseline drifted, baseline in sync, ours drifted, ours in sync.
-awk 'NR % 4 == 1' "$DIR/warm_times" > "$DIR/warm_base_drifted"; awk 'NR % 4 == 2' "$DIR/warm_times" > "$DIR/warm_base_synced"
-awk 'NR % 4 == 3' "$DIR/warm_times" > "$DIR/warm_ours_drifted"; awk 'NR % 4 == 0' "$DIR/warm_times" > "$DIR/warm_ours_synced"
+# Lines come in fives per round: floor, loop drifted, loop in sync, ours drifted, ours in sync.
+for i in 1 2 3 4 0; do awk -v i=$i 'NR % 5 == i' "$DIR/warm_times" > "$DIR/warm_$i"; done
 
-report() { # report LABEL BASELINE_FILE OURS_FILE
-  local b o
-  b=$(median < "$2"); o=$(median < "$3")
-  printf '%-34s baseline %8.1f ms, resync_all_sequences %8.1f ms: %.2fx faster (target >= 3x)\n' \
-    "$1" "$b" "$o" "$(echo "$b $o" | awk '{print $1 / $2}')"
+ratio() { echo "$1 $2" | awk '{printf "%.2fx", $1 / $2}'; }
+row() { # row LABEL FLOOR LOOP OURS TARGET
+  local f l o
+  f=$(median < "$2"); l=$(median < "$3"); o=$(median < "$4")
+  printf '| %s | %.1f | %.1f (%s) | %.1f (%s) | %s | %s |\n' "$1" "$f" "$l" "$(ratio "$l" "$f")" \
+    "$o" "$(ratio "$o" "$f")" "$(ratio "$l" "$o")" "$5"
 }
 echo
-echo "$TABLES tables, shared_buffers ${SHARED_BUFFERS:-default (128MB)}, medians of $ROUNDS rounds:"
-report "drifted pass, fresh sessions:" "$DIR/base_drifted" "$DIR/ours_drifted"
-report "in-sync pass, fresh sessions:" "$DIR/base_synced" "$DIR/ours_synced"
-report "drifted pass, one warm session:" "$DIR/warm_base_drifted" "$DIR/warm_ours_drifted"
-report "in-sync pass, one warm session:" "$DIR/warm_base_synced" "$DIR/warm_ours_synced"
-
-((BATCHED > 0)) || exit 0
-echo
-echo "batched run: $BATCHED sequences (100 per table), every setting at its default ..."
-cluster_stop "$DIR"; start_server
-sql -c "CREATE SCHEMA big"
-tables=$(( (BATCHED + 99) / 100 ))
-for first in $(seq 1 50 "$tables"); do
-  sql -c "DO \$\$ DECLARE cols text; BEGIN FOR t IN $first..LEAST($first + 49, $tables) LOOP
-    FOR c IN 1..100 LOOP EXECUTE format('CREATE SEQUENCE big.s%s_%s', t, c); END LOOP;
-    SELECT string_agg(format('c%s bigint DEFAULT nextval(%L)', c, format('big.s%s_%s', t, c)), ', ')
-      INTO cols FROM generate_series(1, 100) AS c;
-    EXECUTE format('CREATE TABLE big.t%s (%s)', t, cols);
-    EXECUTE format('INSERT INTO big.t%s SELECT %s FROM generate_series(1, 10) AS g', t,
-                   (SELECT string_agg('g * 1000', ', ') FROM generate_series(1, 100)));
-  END LOOP; END \$\$"
+echo "$TABLES tables, shared_buffers ${SHARED_BUFFERS:-default (128MB)}, medians of $ROUNDS rounds (ms; multiples of the floor):"
+echo "| pass | floor | loop | resync_all_sequences | ours vs loop | target |"
+echo "|---|---|---|---|---|---|"
+row "drifted, fresh sessions" "$DIR/floor" "$DIR/base_drifted" "$DIR/ours_drifted" "ours <= 1.6x floor"
+row "in sync, fresh sessions" "$DIR/floor" "$DIR/base_synced" "$DIR/ours_synced" "ours <= 1.3x floor"
+row "drifted, one warm session" "$DIR/warm_1" "$DIR/warm_2" "$DIR/warm_4" "ours >= 3x faster than loop"
+row "in sync, one warm session" "$DIR/warm_1" "$DIR/warm_3" "$DIR/warm_0" "ours >= 3x faster than loop"
 done
-sql -At -c "SELECT 'sequences: ' || count(*) FROM pg_class WHERE relkind = 'S' AND relnamespace = 'big'::regnamespace" \
-        -c "SHOW max_locks_per_transaction"
-{
-  echo "SELECT pg_backend_pid() AS pid \\gset"
-  echo "\\setenv BACKEND_PID :pid"
-  echo "\\! grep VmHWM /proc/\$BACKEND_PID/status | sed 's/^/peak resident memory before (shared buffers touched included): /'"
-  echo "\\timing on"
-  echo "CALL resync_all_sequences_in_batches(schemas => '{big}', batch_size => 500, summary => NULL);"
-  echo "\\! grep VmHWM /proc/\$BACKEND_PID/status | sed 's/^/peak resident memory after (shared buffers touched included):  /'"
-  echo "SELECT 'memory contexts after: ' || pg_size_pretty(sum(total_bytes)) || ', of which caches: ' || pg_size_pretty(sum(total_bytes) FILTER (WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext')) FROM pg_backend_memory_contexts;"
-} > "$DIR/batched.sql"
-"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -f "$DIR/batched.sql" 2>&1 \
-  | sed -E 's/"problems": \[[^]]*\]/"problems": [...]/' | cut -c1-400
+
+((${#BATCHED[@]})) || exit 0
+# Cost growth: the batched procedure over N sequences (tables of 100 sequence-backed columns,
+# no index, 10 rows each), every setting at its default, in a fresh session per size.
+echo
+echo "batched procedure, every setting at its default (server restarted without the comparison's settings):"
+cluster_stop "$DIR"; start_server
+sql -c "DROP SCHEMA IF EXISTS bench CASCADE" 2>/dev/null
+echo "| sequences | batches | time | per sequence | memory contexts after (caches) | peak resident |"
+echo "|---|---|---|---|---|---|"
+for n in "${BATCHED[@]}"; do
+  sql -c "DROP SCHEMA IF EXISTS big CASCADE" -c "CREATE SCHEMA big" 2>/dev/null
+  tables=$(( (n + 99) / 100 )) per=$(( n < 100 ? n : 100 ))
+  for first in $(seq 1 50 "$tables"); do
+    sql -c "DO \$\$ DECLARE cols text; BEGIN FOR t IN $first..LEAST($first + 49, $tables) LOOP
+      FOR c IN 1..$per LOOP EXECUTE format('CREATE SEQUENCE big.s%s_%s', t, c); END LOOP;
+      SELECT string_agg(format('c%s bigint DEFAULT nextval(%L)', c, format('big.s%s_%s', t, c)), ', ')
+        INTO cols FROM generate_series(1, $per) AS c;
+      EXECUTE format('CREATE TABLE big.t%s (%s)', t, cols);
+      EXECUTE format('INSERT INTO big.t%s SELECT %s FROM generate_series(1, 10) AS g', t,
+                     (SELECT string_agg('g * 1000', ', ') FROM generate_series(1, $per)));
+    END LOOP; END \$\$"
+  done
+  sql -c "CHECKPOINT"
+  {
+    echo "SET client_min_messages = warning;"
+    echo "SELECT pg_backend_pid() AS pid \\gset"
+    echo "\\timing on"
+    echo "CALL resync_all_sequences_in_batches(schemas => '{big}', batch_size => 500, summary => NULL);"
+    echo "\\timing off"
+    echo "SELECT 'memory: ' || pg_size_pretty(sum(total_bytes)) || ' (' || pg_size_pretty(sum(total_bytes) FILTER (WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext')) || ')' FROM pg_backend_memory_contexts;"
+    echo "\\setenv BACKEND_PID :pid"
+    echo "\\! grep VmHWM /proc/\$BACKEND_PID/status"
+  } > "$DIR/batched.sql"
+  out=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -f "$DIR/batched.sql" 2>&1)
+  summary=$(grep -o '"batches": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo "?")
+  ms=$(awk '/^Time:/ {print $2}' <<<"$out")
+  printf '| %s | %s | %.1f s | %.1f µs | %s | %s |\n' "$n" "$summary" "$(echo "$ms" | awk '{print $1 / 1000}')" \
+    "$(echo "$ms $n" | awk '{print $1 * 1000 / $2}')" "$(sed -n 's/^memory: //p' <<<"$out")" \
+    "$(awk '/VmHWM/ {print $2 " " $3}' <<<"$out")"
+done
