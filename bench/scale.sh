@@ -133,20 +133,21 @@ done
 # no index, 10 rows each), every setting at its default, in a fresh session per size.
 echo
 echo "batched procedure, every setting at its default (server restarted without the comparison's settings):"
+sql -c "DROP SCHEMA IF EXISTS bench CASCADE" # needs the comparison's lock room
 cluster_stop "$DIR"; start_server
-sql -c "DROP SCHEMA IF EXISTS bench CASCADE" 2>/dev/null
 echo "| sequences | batches | time | per sequence | memory contexts after (caches) | peak resident |"
 echo "|---|---|---|---|---|---|"
 for n in "${BATCHED[@]}"; do
-  sql -c "DROP SCHEMA IF EXISTS big CASCADE" -c "CREATE SCHEMA big" 2>/dev/null
+  big=big$n # a schema per size: dropping one this large would need more locks than the default
+  sql -c "CREATE SCHEMA $big"
   tables=$(( (n + 99) / 100 )) per=$(( n < 100 ? n : 100 ))
   for first in $(seq 1 50 "$tables"); do
     sql -c "DO \$\$ DECLARE cols text; BEGIN FOR t IN $first..LEAST($first + 49, $tables) LOOP
-      FOR c IN 1..$per LOOP EXECUTE format('CREATE SEQUENCE big.s%s_%s', t, c); END LOOP;
-      SELECT string_agg(format('c%s bigint DEFAULT nextval(%L)', c, format('big.s%s_%s', t, c)), ', ')
+      FOR c IN 1..$per LOOP EXECUTE format('CREATE SEQUENCE $big.s%s_%s', t, c); END LOOP;
+      SELECT string_agg(format('c%s bigint DEFAULT nextval(%L)', c, format('$big.s%s_%s', t, c)), ', ')
         INTO cols FROM generate_series(1, $per) AS c;
-      EXECUTE format('CREATE TABLE big.t%s (%s)', t, cols);
-      EXECUTE format('INSERT INTO big.t%s SELECT %s FROM generate_series(1, 10) AS g', t,
+      EXECUTE format('CREATE TABLE $big.t%s (%s)', t, cols);
+      EXECUTE format('INSERT INTO $big.t%s SELECT %s FROM generate_series(1, 10) AS g', t,
                      (SELECT string_agg('g * 1000', ', ') FROM generate_series(1, $per)));
     END LOOP; END \$\$"
   done
@@ -155,7 +156,7 @@ for n in "${BATCHED[@]}"; do
     echo "SET client_min_messages = warning;"
     echo "SELECT pg_backend_pid() AS pid \\gset"
     echo "\\timing on"
-    echo "CALL resync_all_sequences_in_batches(schemas => '{big}', batch_size => 500, summary => NULL);"
+    echo "CALL resync_all_sequences_in_batches(schemas => '{$big}', batch_size => 500, summary => NULL);"
     echo "\\timing off"
     echo "SELECT 'memory: ' || pg_size_pretty(sum(total_bytes)) || ' (' || pg_size_pretty(sum(total_bytes) FILTER (WHERE name = 'CacheMemoryContext' OR parent = 'CacheMemoryContext')) || ')' FROM pg_backend_memory_contexts;"
     echo "\\setenv BACKEND_PID :pid"

@@ -78,6 +78,20 @@ install -d "$musl"
 printf '#!/bin/sh\necho "getconf: GNU_LIBC_VERSION: unknown variable" >&2\nexit 1\n' >"$musl/getconf"
 chmod +x "$musl/getconf"
 PATH=$musl:$PATH refused "a tarball on a musl system" "$tarball" "is not glibc"
+# A tarball whose library is a link to a file elsewhere on the machine.
+rogue=$BASE/rogue
+install -d "$rogue/usr/lib/postgresql/$PG_MAJOR/lib"
+ln -s /etc/passwd "$rogue/usr/lib/postgresql/$PG_MAJOR/lib/pg_seqsync.so"
+rogue_name=pg_seqsync-$version-pg$PG_MAJOR-$dist-$arch.tar.gz
+install -d "$BASE/rogue-dist"
+tar -C "$rogue" -czf "$BASE/rogue-dist/$rogue_name" usr
+(cd "$BASE/rogue-dist" && sha256sum "$rogue_name" >"$rogue_name.sha256")
+refused "a tarball holding a link" "$BASE/rogue-dist/$rogue_name" "holds links or special files"
+rm "$rogue/usr/lib/postgresql/$PG_MAJOR/lib/pg_seqsync.so"
+install -d "$rogue/usr/bin" && printf '#!/bin/sh\n' >"$rogue/usr/bin/psql"
+tar -C "$rogue" -czf "$BASE/rogue-dist/$rogue_name" usr
+(cd "$BASE/rogue-dist" && sha256sum "$rogue_name" >"$rogue_name.sha256")
+refused "a tarball holding a file a release does not" "$BASE/rogue-dist/$rogue_name" "holds files a release does not: ./usr/bin/psql"
 refused "a tarball named the old way" "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-linux-x86_64.tar.gz")" \
   "is not named like a release tarball"
 "$PROJECT_DIR/scripts/install-package" "$tarball" "$fresh_config"
