@@ -63,7 +63,7 @@ FLOOR="SELECT count(pg_catalog.pg_relation_size(c.oid)) FROM pg_catalog.pg_class
 for TABLES in "${SIZES[@]}"; do
 echo
 echo "building $TABLES tables (serial primary key, 100 rows each) ..."
-sql -c "DROP SCHEMA IF EXISTS bench CASCADE" -c "CREATE SCHEMA bench" 2>/dev/null
+sql -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench CASCADE" -c "CREATE SCHEMA bench"
 for first in $(seq 1 500 "$TABLES"); do
   sql -c "DO \$\$ BEGIN FOR i IN $first..LEAST($first + 499, $TABLES) LOOP
     EXECUTE format('CREATE TABLE bench.t%s (id serial PRIMARY KEY, v int)', i);
@@ -133,7 +133,7 @@ done
 # no index, 10 rows each), every setting at its default, in a fresh session per size.
 echo
 echo "batched procedure, every setting at its default (server restarted without the comparison's settings):"
-sql -c "DROP SCHEMA IF EXISTS bench CASCADE" # needs the comparison's lock room
+sql -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench CASCADE" # needs the comparison's lock room
 cluster_stop "$DIR"; start_server
 echo "| sequences | batches | time | per sequence | memory contexts after (caches) | peak resident |"
 echo "|---|---|---|---|---|---|"
