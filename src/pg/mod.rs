@@ -7,6 +7,7 @@
 //! be unsafe.
 
 pub mod buffer;
+pub mod catalog_lookup;
 pub mod guc;
 pub mod owner;
 pub mod relation;

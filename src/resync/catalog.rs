@@ -11,6 +11,7 @@
 //!
 //! Discovery reads only the catalog (four queries per call, whatever the scope), never user data.
 
+use crate::pg::catalog_lookup;
 use crate::pg::relation::FreeLock;
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
@@ -237,70 +238,36 @@ SELECT c.oid,
 
 /// Every reference from a column to one of the sequences `$1`: OWNED BY / identity (`pg_depend`
 /// deptype a or i from the sequence to the column) and defaults (deptype n from a `pg_attrdef`
-/// to the sequence), on any kind of relation, with what deciding whether it counts needs: the
-/// relation's kind, whether its owner could draw from the sequence, whether it is another
-/// session's temporary table. A serial column appears in both branches; merged in Rust.
-const EDGES: &str = r#"
-SELECT e.seq, e.rel, e.attnum, e.adbin, t.relkind::pg_catalog.text,
-       t.relowner OPERATOR(pg_catalog.=) s.relowner
-         OR pg_catalog.has_sequence_privilege(t.relowner, e.seq, 'USAGE, UPDATE'),
-       pg_catalog.pg_is_other_temp_schema(t.relnamespace),
-       pg_catalog.format('%I.%I.%I', tn.nspname, t.relname, a.attname)
-  FROM (SELECT d.objid AS seq, d.refobjid AS rel, d.refobjsubid::pg_catalog.int2 AS attnum,
-               NULL::pg_catalog.text AS adbin
-          FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
-          JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) w.oid
-         WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND d.refobjsubid OPERATOR(pg_catalog.>) 0
-           AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
-        UNION ALL
-        SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
-          FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
-          JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) w.oid
-          JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
-         WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-           AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND d.deptype OPERATOR(pg_catalog.=) 'n') AS e
-  JOIN pg_catalog.pg_class AS s ON s.oid OPERATOR(pg_catalog.=) e.seq
-                               AND s.relkind OPERATOR(pg_catalog.=) 'S'
-  JOIN pg_catalog.pg_class AS t ON t.oid OPERATOR(pg_catalog.=) e.rel
-  JOIN pg_catalog.pg_namespace AS tn ON tn.oid OPERATOR(pg_catalog.=) t.relnamespace
-  JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) e.rel
-                                   AND a.attnum OPERATOR(pg_catalog.=) e.attnum
-                                   AND NOT a.attisdropped
+/// to the sequence), on any kind of relation. A serial column appears in both branches; merged
+/// in Rust. What deciding whether a reference counts needs of the relation, its column and its
+/// owner is looked up in the system caches (`catalog_lookup`), not joined here.
+const DEPENDENCIES: &str = r#"
+SELECT d.objid, d.refobjid, d.refobjsubid::pg_catalog.int2, NULL::pg_catalog.text
+  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
+  JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) w.oid
+ WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.refobjsubid OPERATOR(pg_catalog.>) 0
+   AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
+UNION ALL
+SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
+  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
+  JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) w.oid
+  JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
+ WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND d.deptype OPERATOR(pg_catalog.=) 'n'
 "#;
 
-/// What the report and the checks need of each consumer column (`$1`/`$2`: the tables and
-/// attnums, pairwise), in the order consumers are listed: by table, then column.
-const COLUMNS: &str = r#"
-SELECT k.rel, k.attnum, a.attname::pg_catalog.text,
-       c.relkind::pg_catalog.text,
-       pg_catalog.pg_is_other_temp_schema(c.relnamespace),
-       pg_catalog.format('%I.%I', n.nspname, c.relname),
-       pg_catalog.quote_ident(a.attname),
-       a.atttypid, a.atttypmod,
-       pg_catalog.format_type(a.atttypid, a.atttypmod),
-       $3 OR pg_catalog.has_column_privilege(k.rel, k.attnum, 'SELECT'),
-       NOT $3 AND pg_catalog.row_security_active(k.rel),
-       CASE WHEN c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i
-                                               WHERE i.inhrelid OPERATOR(pg_catalog.=) k.rel)
-       THEN ARRAY(WITH RECURSIVE up(rel) AS (
-                 SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
-                  WHERE i.inhrelid OPERATOR(pg_catalog.=) k.rel
-                 UNION
-                 SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
-                   JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-             SELECT up.rel FROM up) END,
-       c.relhassubclass OR c.relkind OPERATOR(pg_catalog.=) 'p'
-  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),
-                  pg_catalog.unnest($2::pg_catalog.int2[])) AS k(rel, attnum)
-  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) k.rel
-  JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-  JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) k.rel
-                                   AND a.attnum OPERATOR(pg_catalog.=) k.attnum
-                                   AND NOT a.attisdropped
- ORDER BY 6, 7
+/// Every table each of the tables `$1` inherits from or is a partition of, transitively.
+const ANCESTORS: &str = r#"
+WITH RECURSIVE up(rel, ancestor) AS (
+    SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits AS i
+     WHERE i.inhrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+    UNION
+    SELECT up.rel, i.inhparent FROM pg_catalog.pg_inherits AS i
+      JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.ancestor)
+SELECT rel, ancestor FROM up
 "#;
 
 /// Every partition and inheritance child below the tables `$1` (column `$2` there, pairwise),
@@ -468,27 +435,32 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
     }
     // Merge the OWNED BY row and the default row of the same column.
     let mut references: Vec<Reference> = Vec::new();
-    let mut position: HashMap<Key, usize> = HashMap::new();
-    for row in client.select(EDGES, None, &[sequences.to_vec().into()])? {
+    let mut position: HashMap<Key, Option<usize>> = HashMap::new();
+    let mut sequence_owners: HashMap<pg_sys::Oid, Option<pg_sys::Oid>> = HashMap::new();
+    for row in client.select(DEPENDENCIES, None, &[sequences.to_vec().into()])? {
         let key: Key = (
             row.get(1)?.expect("edge without a sequence"),
             row.get(2)?.expect("edge without a table"),
             row.get(3)?.expect("edge without a column"),
         );
         let adbin: Option<String> = row.get(4)?;
-        let at = *position.entry(key).or_insert_with(|| references.len());
-        if at == references.len() {
-            let relkind: String = row.get(5)?.unwrap_or_default();
-            references.push(Reference {
-                key,
-                owned: false,
-                adbin: None,
-                relkind: relkind.bytes().next().unwrap_or(b'?'),
-                owner_may_draw: row.get(6)?.unwrap_or(false),
-                other_session_temp: row.get(7)?.unwrap_or(false),
-                display: row.get(8)?.unwrap_or_default(),
-            });
-        }
+        let at = match position.get(&key) {
+            Some(at) => *at,
+            None => {
+                let owner = *sequence_owners
+                    .entry(key.0)
+                    .or_insert_with(|| catalog_lookup::class(key.0).map(|s| s.owner));
+                let reference = owner.and_then(|owner| describe_reference(key, owner));
+                let at = reference.map(|reference| {
+                    references.push(reference);
+                    references.len() - 1
+                });
+                position.insert(key, at);
+                at
+            }
+        };
+        // A relation or column gone since the dependency was read is no reference.
+        let Some(at) = at else { continue };
         match adbin {
             Some(adbin) => references[at].adbin = Some(adbin),
             None => references[at].owned = true,
@@ -560,24 +532,40 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
     keys.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
     let superuser = caller_is_superuser();
     let rels: Vec<pg_sys::Oid> = keys.iter().map(|(rel, _)| *rel).collect();
-    let atts: Vec<i16> = keys.iter().map(|(_, att)| *att).collect();
+    let mut ancestors: HashMap<pg_sys::Oid, Vec<pg_sys::Oid>> = HashMap::new();
+    for row in client.select(ANCESTORS, None, &[rels.into()])? {
+        let relation: pg_sys::Oid = row.get(1)?.expect("pg_inherits.inhrelid is never NULL");
+        let ancestor: pg_sys::Oid = row.get(2)?.expect("pg_inherits.inhparent is never NULL");
+        ancestors.entry(relation).or_default().push(ancestor);
+    }
+    // Listed by table, then column, as the report names them.
+    let mut columns: Vec<ColumnFacts> = keys
+        .iter()
+        .filter_map(|&(relation, attnum)| column_facts(relation, attnum))
+        .collect();
+    columns.sort_by(|a, b| (&a.table_sql, &a.column_sql).cmp(&(&b.table_sql, &b.column_sql)));
     let mut consumers: Vec<(pg_sys::Oid, Consumer, bool)> = Vec::new();
-    for row in client.select(COLUMNS, None, &[rels.into(), atts.into(), superuser.into()])? {
-        let relation: pg_sys::Oid = row.get(1)?.expect("column without a table");
-        let attnum: i16 = row.get(2)?.expect("column without an attnum");
-        let relkind: String = row.get(4)?.unwrap_or_default();
-        let other_session_temp: bool = row.get(5)?.unwrap_or(false);
-        let table_sql: String = row.get(6)?.expect("format() is never NULL");
-        let column_sql: String = row.get(7)?.expect("quote_ident() is never NULL");
+    for column in columns {
+        let ColumnFacts {
+            relation,
+            attnum,
+            class,
+            row,
+            table_sql,
+            column_sql,
+        } = column;
         let display = format!("{table_sql}.{column_sql}");
         let uses = by_column
             .get(&(relation, attnum))
             .cloned()
             .unwrap_or_default();
         // A view's base table may be anything the view reads from.
-        let unusable = if other_session_temp {
+        let unusable = if catalog_lookup::is_other_temp_namespace(class.namespace) {
             Some("another session's temporary table")
-        } else if !matches!(relkind.as_str(), "r" | "p") {
+        } else if !matches!(
+            class.kind,
+            pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+        ) {
             Some("a view's base relation that is not a table")
         } else {
             None
@@ -592,26 +580,26 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
             }
             continue;
         }
-        let atttypid: pg_sys::Oid = row.get(8)?.expect("pg_attribute.atttypid is never NULL");
-        let mut base_typmod: i32 = row.get(9)?.unwrap_or(-1);
+        let mut base_typmod = row.typmod;
         // SAFETY: getBaseTypeAndTypmod only reads the type cache for an existing type.
-        let base_type = unsafe { pg_sys::getBaseTypeAndTypmod(atttypid, &mut base_typmod) };
+        let base_type = unsafe { pg_sys::getBaseTypeAndTypmod(row.type_oid, &mut base_typmod) };
         let template = Consumer {
             relation,
             attnum,
-            column_name: row.get(3)?.expect("attname is never NULL"),
             display,
-            table_sql: table_sql.clone(),
+            table_sql,
             column_sql,
             base_type,
             base_typmod,
-            type_name: row.get(10)?.unwrap_or_default(),
+            type_name: catalog_lookup::type_name(row.type_oid, row.typmod),
             default_use: None,
-            can_select: row.get(11)?.unwrap_or(false),
-            row_security_active: row.get(12)?.unwrap_or(false),
-            ancestors: row.get(13)?.unwrap_or_default(),
+            can_select: superuser || catalog_lookup::may_select_column(relation, attnum),
+            row_security_active: !superuser && catalog_lookup::row_security_active(relation),
+            ancestors: ancestors.remove(&relation).unwrap_or_default(),
             leaves: Vec::new(),
-            may_have_children: row.get(14)?.unwrap_or(true),
+            may_have_children: class.has_subclass
+                || class.kind == pg_sys::RELKIND_PARTITIONED_TABLE,
+            column_name: row.name,
         };
         let may_have_children = template.may_have_children;
         if !may_have_children {
@@ -640,6 +628,65 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
         found.entry(sequence).or_default().0.push(consumer);
     }
     Ok(found)
+}
+
+/// What the system caches say about the relation and column of a reference to a sequence
+/// owned by `sequence_owner`; `None` if either is gone (or the column dropped).
+fn describe_reference(key: Key, sequence_owner: pg_sys::Oid) -> Option<Reference> {
+    let (sequence, relation, attnum) = key;
+    let class = catalog_lookup::class(relation)?;
+    let column = catalog_lookup::column(relation, attnum)?;
+    let schema = catalog_lookup::namespace_name(class.namespace)?;
+    Some(Reference {
+        key,
+        owned: false,
+        adbin: None,
+        relkind: class.kind,
+        owner_may_draw: class.owner == sequence_owner
+            || catalog_lookup::role_has_any(
+                class.owner,
+                sequence,
+                pg_sys::ACL_USAGE | pg_sys::ACL_UPDATE,
+            ),
+        other_session_temp: catalog_lookup::is_other_temp_namespace(class.namespace),
+        display: format!(
+            "{}.{}.{}",
+            catalog_lookup::quote(&schema),
+            catalog_lookup::quote(&class.name),
+            catalog_lookup::quote(&column.name)
+        ),
+    })
+}
+
+/// A consumer column as the system caches describe it.
+struct ColumnFacts {
+    relation: pg_sys::Oid,
+    attnum: i16,
+    class: catalog_lookup::ClassRow,
+    row: catalog_lookup::ColumnRow,
+    /// `schema.table`, quoted as needed.
+    table_sql: String,
+    /// The column, quoted as needed.
+    column_sql: String,
+}
+
+/// Column `attnum` of `relation`; `None` if the table or column is gone.
+fn column_facts(relation: pg_sys::Oid, attnum: i16) -> Option<ColumnFacts> {
+    let class = catalog_lookup::class(relation)?;
+    let row = catalog_lookup::column(relation, attnum)?;
+    let schema = catalog_lookup::namespace_name(class.namespace)?;
+    Some(ColumnFacts {
+        relation,
+        attnum,
+        table_sql: format!(
+            "{}.{}",
+            catalog_lookup::quote(&schema),
+            catalog_lookup::quote(&class.name)
+        ),
+        column_sql: catalog_lookup::quote(&row.name),
+        class,
+        row,
+    })
 }
 
 /// OWNED BY and a default on the same column: the default says how the values get there.

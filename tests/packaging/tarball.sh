@@ -20,7 +20,8 @@ dist=$(. /etc/os-release && echo "$VERSION_CODENAME")
 arch=$(dpkg --print-architecture)
 tarball=$PROJECT_DIR/dist/pg_seqsync-$version-pg$PG_MAJOR-$dist-$arch.tar.gz
 [[ -f $tarball && -f $tarball.sha256 ]] || fail "no $tarball with a checksum: run scripts/package $PG_MAJOR first"
-tar -tzf "$tarball" | grep -qx "usr/share/doc/postgresql-$PG_MAJOR-pg-seqsync/copyright" \
+listing=$(tar -tzf "$tarball")
+grep -qx "usr/share/doc/postgresql-$PG_MAJOR-pg-seqsync/copyright" <<<"$listing" \
   || fail "the tarball does not carry the licence"
 echo "ok - the tarball carries the licence"
 

@@ -1,0 +1,142 @@
+//! Catalog rows by OID through the system caches, and the privilege checks discovery needs:
+//! what the SQL functions `format()`, `format_type()`, `has_*_privilege()`,
+//! `row_security_active()` and `pg_is_other_temp_schema()` compute, without running SQL.
+//!
+//! Each lookup sees the catalog as committed now, with this transaction's own changes (the
+//! system caches follow invalidations); a row that is gone answers `None`.
+
+use super::syscache::CacheEntry;
+use pgrx::pg_sys;
+use std::ffi::{CStr, CString};
+
+/// What discovery needs of a `pg_class` row.
+#[derive(Debug, Clone)]
+pub struct ClassRow {
+    pub kind: u8,
+    pub owner: pg_sys::Oid,
+    pub namespace: pg_sys::Oid,
+    pub name: String,
+    pub has_subclass: bool,
+}
+
+/// The `pg_class` row of `relation`.
+pub fn class(relation: pg_sys::Oid) -> Option<ClassRow> {
+    let entry = CacheEntry::search(pg_sys::SysCacheIdentifier::RELOID, relation)?;
+    // SAFETY: the RELOID cache holds pg_class rows.
+    let row = unsafe { entry.form::<pg_sys::FormData_pg_class>() };
+    Some(ClassRow {
+        kind: row.relkind as u8,
+        owner: row.relowner,
+        namespace: row.relnamespace,
+        name: name_text(&row.relname),
+        has_subclass: row.relhassubclass,
+    })
+}
+
+/// What discovery needs of a `pg_attribute` row.
+#[derive(Debug, Clone)]
+pub struct ColumnRow {
+    pub name: String,
+    pub type_oid: pg_sys::Oid,
+    pub typmod: i32,
+}
+
+/// Column `attnum` of `relation`, unless it is dropped.
+pub fn column(relation: pg_sys::Oid, attnum: i16) -> Option<ColumnRow> {
+    // SAFETY: a syscache lookup by (relation, attnum); released below.
+    let tuple = unsafe {
+        pg_sys::SearchSysCache2(
+            pg_sys::SysCacheIdentifier::ATTNUM as _,
+            pg_sys::Datum::from(relation),
+            pg_sys::Datum::from(attnum),
+        )
+    };
+    if tuple.is_null() {
+        return None;
+    }
+    // SAFETY: the ATTNUM cache holds pg_attribute rows; the tuple is released once read.
+    unsafe {
+        let row = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_attribute>(tuple);
+        let found = (!row.attisdropped).then(|| ColumnRow {
+            name: name_text(&row.attname),
+            type_oid: row.atttypid,
+            typmod: row.atttypmod,
+        });
+        pg_sys::ReleaseSysCache(tuple);
+        found
+    }
+}
+
+/// A schema's name.
+pub fn namespace_name(namespace: pg_sys::Oid) -> Option<String> {
+    // SAFETY: a syscache lookup; the result is palloc'd (or NULL for a schema that is gone).
+    let name = unsafe { pg_sys::get_namespace_name(namespace) };
+    if name.is_null() {
+        return None;
+    }
+    // SAFETY: a NUL-terminated string from the line above.
+    let name = unsafe { CStr::from_ptr(name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// Whether `namespace` is another session's temporary schema (`pg_is_other_temp_schema`).
+pub fn is_other_temp_namespace(namespace: pg_sys::Oid) -> bool {
+    // SAFETY: reads this backend's temporary-namespace state.
+    unsafe { pg_sys::isOtherTempNamespace(namespace) }
+}
+
+/// `name` quoted as an SQL identifier where needed (`format('%I')`).
+pub fn quote(name: &str) -> String {
+    let Ok(text) = CString::new(name) else {
+        return name.to_string();
+    };
+    // SAFETY: quote_identifier reads a NUL-terminated string and returns one (perhaps the same).
+    let quoted = unsafe { CStr::from_ptr(pg_sys::quote_identifier(text.as_ptr())) };
+    quoted.to_string_lossy().into_owned()
+}
+
+/// A type's SQL name with its modifier (`format_type(type, typmod)`).
+pub fn type_name(type_oid: pg_sys::Oid, typmod: i32) -> String {
+    // SAFETY: the type exists (it is a live column's); the result is palloc'd text.
+    let name = unsafe { pg_sys::format_type_with_typemod(type_oid, typmod) };
+    // SAFETY: a NUL-terminated string from the line above.
+    unsafe { CStr::from_ptr(name) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Whether `role` holds any of the privileges in `mode` on relation `relation` (which exists).
+pub fn role_has_any(role: pg_sys::Oid, relation: pg_sys::Oid, mode: u32) -> bool {
+    // SAFETY: an ACL check on an existing relation (the caller just found its pg_class row).
+    unsafe {
+        pg_sys::pg_class_aclcheck(relation, role, mode as _) == pg_sys::AclResult::ACLCHECK_OK
+    }
+}
+
+/// Whether the current role may SELECT column `attnum` of `relation`, on the table or on the
+/// column (`has_column_privilege(relation, attnum, 'SELECT')`).
+pub fn may_select_column(relation: pg_sys::Oid, attnum: i16) -> bool {
+    // SAFETY: reads the current role's OID.
+    let role = unsafe { pg_sys::GetUserId() };
+    role_has_any(role, relation, pg_sys::ACL_SELECT)
+        // SAFETY: an ACL check on a live column (the caller just found it).
+        || unsafe {
+            pg_sys::pg_attribute_aclcheck(relation, attnum, role, pg_sys::ACL_SELECT as _)
+                == pg_sys::AclResult::ACLCHECK_OK
+        }
+}
+
+/// Whether row-level security applies to the current role's reads of `relation`
+/// (`row_security_active`).
+pub fn row_security_active(relation: pg_sys::Oid) -> bool {
+    // SAFETY: check_enable_rls reads the catalog; with noError it does not raise.
+    let status = unsafe { pg_sys::check_enable_rls(relation, pg_sys::Oid::INVALID, true) };
+    status == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int
+}
+
+fn name_text(name: &pg_sys::NameData) -> String {
+    // SAFETY: a NameData is a NUL-terminated string of at most NAMEDATALEN bytes.
+    unsafe { CStr::from_ptr(name.data.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
