@@ -5,13 +5,14 @@
 # The build stage runs scripts/package against the image's pg_config and keeps only the .deb;
 # the final stage installs that .deb with dpkg (it depends on the image's postgresql-NN).
 # CI has no Docker engine: tests/packaging/deb.sh tests the same .deb on Debian's server, and
-# scripts/test runs scripts/package the way this build stage does (PG_SEQSYNC_PG_CONFIG).
+# scripts/test runs scripts/package against a named pg_config as this build stage does
+# (PG_SEQSYNC_PG_CONFIG); the toolchain steps before it are not exercised there.
 ARG PG_MAJOR=17
 FROM postgres:${PG_MAJOR}-bookworm AS build
 ARG PG_MAJOR
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential ca-certificates curl libclang-dev \
-      pkg-config "postgresql-server-dev-${PG_MAJOR}" \
+      libssl-dev pkg-config "postgresql-server-dev-${PG_MAJOR}" \
  && rm -rf /var/lib/apt/lists/*
 ENV PATH=/root/.cargo/bin:$PATH
 RUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \

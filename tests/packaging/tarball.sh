@@ -10,14 +10,11 @@
 #      upgrade from the oldest release.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
+source "$(dirname "$0")/common.sh"
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/tarball
 PORT=54365
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"; echo "ok - $1"; }
 
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml")
-dist=$(. /etc/os-release && echo "$VERSION_CODENAME")
-arch=$(dpkg --print-architecture)
+version=$VERSION dist=$DIST arch=$ARCH
 tarball=$PROJECT_DIR/dist/pg_seqsync-$version-pg$PG_MAJOR-$dist-$arch.tar.gz
 [[ -f $tarball && -f $tarball.sha256 ]] || fail "no $tarball with a checksum: run scripts/package $PG_MAJOR first"
 listing=$(tar -tzf "$tarball")
@@ -71,8 +68,19 @@ refused "a tarball for PostgreSQL $other" "$(renamed "pg_seqsync-$version-pg$oth
   "is for PostgreSQL $other"
 refused "a tarball for arm64" "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-$dist-arm64.tar.gz")" \
   "is built for arm64, but this machine is $arch"
-refused "a tarball built on a newer distribution (trixie, glibc 2.41)" \
-  "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-trixie-$arch.tar.gz")" "needs glibc 2.41 or later"
+# A system with an older glibc than the library's newest symbol version (its getconf says 2.17).
+old_glibc=$BASE/old-glibc-bin
+install -d "$old_glibc"
+printf '#!/bin/sh\necho "glibc 2.17"\n' >"$old_glibc/getconf"
+chmod +x "$old_glibc/getconf"
+PATH=$old_glibc:$PATH refused "a tarball on a system with glibc 2.17" "$tarball" "or later, but this system has glibc 2.17"
+# A .sha256 that names another, intact file does not vouch for the tarball.
+decoy=$BASE/decoy/$(basename "$tarball")
+install -d "$BASE/decoy"
+cp "$tarball" "$decoy" && printf 'x' >>"$decoy"
+printf 'intact\n' >"$BASE/decoy/other"
+(cd "$BASE/decoy" && sha256sum other >"$(basename "$tarball").sha256")
+refused "a damaged tarball whose .sha256 names another file" "$decoy" "checksum mismatch"
 # A system whose C library is not glibc (musl, as on Alpine): its getconf knows no GNU_LIBC_VERSION.
 musl=$BASE/musl-bin
 install -d "$musl"
@@ -93,6 +101,12 @@ install -d "$rogue/usr/bin" && printf '#!/bin/sh\n' >"$rogue/usr/bin/psql"
 tar -C "$rogue" -czf "$BASE/rogue-dist/$rogue_name" usr
 (cd "$BASE/rogue-dist" && sha256sum "$rogue_name" >"$rogue_name.sha256")
 refused "a tarball holding a file a release does not" "$BASE/rogue-dist/$rogue_name" "holds files a release does not: ./usr/bin/psql"
+rm -r "$rogue/usr/bin"
+printf 'not the extension\n' >"$rogue/usr/lib/postgresql/$PG_MAJOR/lib/pg_seqsync.so"
+tar -C "$rogue" -czf "$BASE/rogue-dist/$rogue_name" usr
+(cd "$BASE/rogue-dist" && sha256sum "$rogue_name" >"$rogue_name.sha256")
+refused "a tarball without the control file" "$BASE/rogue-dist/$rogue_name" \
+  "lacks usr/share/postgresql/$PG_MAJOR/extension/pg_seqsync.control"
 refused "a tarball named the old way" "$(renamed "pg_seqsync-$version-pg$PG_MAJOR-linux-x86_64.tar.gz")" \
   "is not named like a release tarball"
 "$PROJECT_DIR/scripts/install-package" "$tarball" "$fresh_config"
@@ -110,15 +124,7 @@ trap 'as_postgres "$fresh_bin/pg_ctl" -D "$BASE/data" -m fast -w stop >/dev/null
 q() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$BASE" -p "$PORT" -U postgres "$@"; }
 
 expect "the server is the fresh tree's" "$(q -c "SHOW data_directory")" "$BASE/data"
-q -c "CREATE EXTENSION pg_seqsync"
-expect "version" "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_seqsync'")" "$version"
+extension_works
 expect "the server's library directory is the fresh tree's" \
   "$(q -c "SELECT setting FROM pg_config() WHERE name = 'PKGLIBDIR'")" "$("$fresh_config" --pkglibdir)"
-q -c "CREATE TABLE t (id serial PRIMARY KEY)" -c "INSERT INTO t SELECT generate_series(1, 10)"
-expect "resync" "$(q -c "SELECT action || ' ' || new_next FROM resync_sequence('t')")" "advance 11"
-q -c "SELECT enable_auto_resync('t')" >/dev/null
-q -c "INSERT INTO t VALUES (50)"
-expect "automatic resync" "$(q -c "INSERT INTO t DEFAULT VALUES RETURNING id")" "51"
-q -c "CREATE DATABASE old" && q -d old -c "CREATE EXTENSION pg_seqsync VERSION '0.1.0'" -c "ALTER EXTENSION pg_seqsync UPDATE"
-expect "upgrade from 0.1.0 in the fresh tree" "$(q -d old -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_seqsync'")" "$version"
 echo "tarball: all checks passed for PostgreSQL $PG_MAJOR"
