@@ -133,7 +133,6 @@ done
 # no index, 10 rows each), every setting at its default, in a fresh session per size.
 echo
 echo "batched procedure, every setting at its default (server restarted without the comparison's settings):"
-sql -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS bench CASCADE" # needs the comparison's lock room
 cluster_stop "$DIR"; start_server
 echo "| sequences | batches | time | per sequence | memory contexts after (caches) | peak resident |"
 echo "|---|---|---|---|---|---|"
@@ -165,7 +164,7 @@ for n in "${BATCHED[@]}"; do
   out=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -f "$DIR/batched.sql" 2>&1)
   summary=$(grep -o '"batches": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo "?")
   ms=$(awk '/^Time:/ {print $2}' <<<"$out")
-  printf '| %s | %s | %.1f s | %.1f µs | %s | %s |\n' "$n" "$summary" "$(echo "$ms" | awk '{print $1 / 1000}')" \
+  printf '| %s | %s | %.2f s | %.1f µs | %s | %s |\n' "$n" "$summary" "$(echo "$ms" | awk '{print $1 / 1000}')" \
     "$(echo "$ms $n" | awk '{print $1 * 1000 / $2}')" "$(sed -n 's/^memory: //p' <<<"$out")" \
     "$(awk '/VmHWM/ {print $2 " " $3}' <<<"$out")"
 done

@@ -9,7 +9,10 @@
 //! foreign tables, other sessions' temporary tables, tables whose owner may not use the
 //! sequence) is listed as ignored and never blocks, skips or moves it.
 //!
-//! Discovery reads only the catalog (four queries per call, whatever the scope), never user data.
+//! Discovery reads only the catalog, never user data: the sequences in scope, their
+//! dependencies and the tables' ancestors by a few queries per call (whatever the scope), and
+//! what it needs of each relation and column (names, kinds, owners, privileges, row-level
+//! security) from the system caches, which a warm session already holds.
 
 use crate::pg::catalog_lookup;
 use crate::pg::relation::FreeLock;
@@ -193,48 +196,59 @@ impl Sequence {
     }
 }
 
+/// The sequences of a scope: the columns every scope reads (`$1`: the caller is a superuser)...
 const SEQUENCES: &str = r#"
 SELECT c.oid,
        pg_catalog.format('%I.%I', n.nspname, c.relname),
        p.seqincrement,
        p.seqcycle,
-       $4 OR pg_catalog.has_sequence_privilege(c.oid, 'SELECT'),
-       $4 OR pg_catalog.has_sequence_privilege(c.oid, 'UPDATE')
+       $1 OR pg_catalog.has_sequence_privilege(c.oid, 'SELECT'),
+       $1 OR pg_catalog.has_sequence_privilege(c.oid, 'UPDATE')
   FROM pg_catalog.pg_class AS c
   JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   JOIN pg_catalog.pg_sequence AS p ON p.seqrelid OPERATOR(pg_catalog.=) c.oid
  WHERE c.relkind OPERATOR(pg_catalog.=) 'S'
-   AND CASE WHEN $1::pg_catalog.oid[] IS NOT NULL
-            THEN c.oid OPERATOR(pg_catalog.=) ANY ($1)
-            WHEN $5::pg_catalog.oid IS NOT NULL
-            THEN c.oid IN (
-                WITH RECURSIVE up(rel) AS (
-                    SELECT $5::pg_catalog.oid
-                    UNION
-                    SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
-                      JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-                SELECT d.objid FROM up
-                  JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) up.rel
-                 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-                   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-                   AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
-                UNION ALL
-                SELECT d.refobjid FROM up
-                  JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid OPERATOR(pg_catalog.=) up.rel
-                  JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) ad.oid
-                 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-                   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-                   AND d.deptype OPERATOR(pg_catalog.=) 'n')
-            ELSE n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
-             AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_toast')
-             AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-             AND ($2::pg_catalog.text[] IS NULL
-                  OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($2))
-             AND ($3::pg_catalog.text[] IS NULL
-                  OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.<>) ALL ($3))
-       END
- ORDER BY n.nspname, c.relname
 "#;
+
+/// ... and each scope's own condition, written so that an index on `pg_class.oid` serves the
+/// first two (a batch of 500 among 100,000 sequences must not scan all of `pg_class`).
+/// `$2`: the sequences named.
+const NAMED_SEQUENCES: &str = "AND c.oid OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.oid[])";
+
+/// `$2`: the table whose columns' sequences (its ancestors' included) are wanted.
+const TABLE_SEQUENCES: &str = r#"
+   AND c.oid IN (
+       WITH RECURSIVE up(rel) AS (
+           SELECT $2::pg_catalog.oid
+           UNION
+           SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
+             JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
+       SELECT d.objid FROM up
+         JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) up.rel
+        WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
+       UNION ALL
+       SELECT d.refobjid FROM up
+         JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid OPERATOR(pg_catalog.=) up.rel
+         JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) ad.oid
+        WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+          AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+          AND d.deptype OPERATOR(pg_catalog.=) 'n')
+"#;
+
+/// `$2`/`$3`: the schemas to include (all when NULL) and to exclude.
+const DATABASE_SEQUENCES: &str = r#"
+   AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+   AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_toast')
+   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+   AND ($2::pg_catalog.text[] IS NULL
+        OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($2))
+   AND ($3::pg_catalog.text[] IS NULL
+        OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.<>) ALL ($3))
+"#;
+
+const SEQUENCES_ORDER: &str = "ORDER BY n.nspname, c.relname";
 
 /// Every reference from a column to one of the sequences `$1`: OWNED BY / identity (`pg_depend`
 /// deptype a or i from the sequence to the column) and defaults (deptype n from a `pg_attrdef`
@@ -330,23 +344,30 @@ fn sequences_without_consumers(
     client: &SpiClient<'_>,
     scope: &Scope<'_>,
 ) -> spi::Result<Vec<Sequence>> {
-    let (oids, schemas, excluded, table) = match scope {
-        Scope::Sequences(oids) => (Some(oids.to_vec()), None, None, None),
+    let superuser = caller_is_superuser();
+    let (condition, args) = match scope {
+        Scope::Sequences(oids) => (
+            NAMED_SEQUENCES,
+            vec![superuser.into(), oids.to_vec().into()],
+        ),
         Scope::Database {
             schemas,
             exclude_schemas,
-        } => (None, schemas.clone(), exclude_schemas.clone(), None),
-        Scope::Table { relation, .. } => (None, None, None, Some(*relation)),
+        } => (
+            DATABASE_SEQUENCES,
+            vec![
+                superuser.into(),
+                schemas.clone().into(),
+                exclude_schemas.clone().into(),
+            ],
+        ),
+        Scope::Table { relation, .. } => {
+            (TABLE_SEQUENCES, vec![superuser.into(), (*relation).into()])
+        }
     };
-    let args = [
-        oids.into(),
-        schemas.into(),
-        excluded.into(),
-        caller_is_superuser().into(),
-        table.into(),
-    ];
+    let query = format!("{SEQUENCES} {condition} {SEQUENCES_ORDER}");
     let mut sequences = Vec::new();
-    for row in client.select(SEQUENCES, None, &args)? {
+    for row in client.select(&query, None, &args)? {
         sequences.push(Sequence {
             oid: row.get(1)?.expect("pg_class.oid is never NULL"),
             name: row.get(2)?.expect("format() is never NULL"),
