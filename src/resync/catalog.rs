@@ -15,6 +15,7 @@
 //! security) from the system caches, which a warm session already holds.
 
 use crate::pg::catalog_lookup;
+use crate::pg::guc::GucNest;
 use crate::pg::relation::FreeLock;
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
@@ -429,6 +430,19 @@ fn caller_is_superuser() -> bool {
     unsafe { pg_sys::superuser() }
 }
 
+/// Plans the keyed catalog queries (`DEPENDENCIES`, `ANCESTORS`) as index lookups, one per
+/// key, until dropped. Left to itself the planner hashes all of `pg_depend` (in parallel) for
+/// a batch of 500 sequences: 40 ms a batch with 100,000 sequences in the database, against
+/// 2 ms by index, and three times slower for 10,000 sequences too.
+fn keyed_lookups() -> GucNest {
+    let nest = GucNest::new();
+    nest.set(c"enable_hashjoin", "off");
+    nest.set(c"enable_mergejoin", "off");
+    nest.set(c"enable_seqscan", "off");
+    nest.set(c"max_parallel_workers_per_gather", "0");
+    nest
+}
+
 /// A column that may draw from a sequence: `(sequence, table, column)`.
 type Key = (pg_sys::Oid, pg_sys::Oid, i16);
 
@@ -458,6 +472,7 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
     let mut references: Vec<Reference> = Vec::new();
     let mut position: HashMap<Key, Option<usize>> = HashMap::new();
     let mut sequence_owners: HashMap<pg_sys::Oid, Option<pg_sys::Oid>> = HashMap::new();
+    let plan = keyed_lookups();
     for row in client.select(DEPENDENCIES, None, &[sequences.to_vec().into()])? {
         let key: Key = (
             row.get(1)?.expect("edge without a sequence"),
@@ -559,6 +574,7 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
         let ancestor: pg_sys::Oid = row.get(2)?.expect("pg_inherits.inhparent is never NULL");
         ancestors.entry(relation).or_default().push(ancestor);
     }
+    drop(plan);
     // Listed by table, then column, as the report names them.
     let mut columns: Vec<ColumnFacts> = keys
         .iter()
