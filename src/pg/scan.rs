@@ -30,11 +30,19 @@ unsafe fn slot_value(slot: *mut pg_sys::TupleTableSlot, attnum: i16) -> Option<p
 }
 
 /// An index scan over the non-NULL entries of an index's first key, in one direction.
+///
+/// With `key_from_index`, an entry whose heap page the visibility map marks all-visible is
+/// answered from the index entry itself, as an index-only scan does: every row on such a page
+/// is visible to every transaction, so none was written by one still in progress. Other
+/// entries are fetched from the heap under the dirty snapshot.
 pub struct IndexScan {
     scan: pg_sys::IndexScanDesc,
     slot: *mut pg_sys::TupleTableSlot,
     direction: pg_sys::ScanDirection::Type,
     snapshot: Box<pg_sys::SnapshotData>,
+    key_from_index: bool,
+    /// The visibility map page pinned by the last check (InvalidBuffer before the first).
+    vm_buffer: pg_sys::Buffer,
 }
 
 impl IndexScan {
@@ -42,8 +50,15 @@ impl IndexScan {
     ///
     /// # Safety
     /// `index` must be an index on `table`, both open and locked; the caller has checked what
-    /// they are (a heap table of this session's, an index of an access method it trusts).
-    pub unsafe fn begin(table: &OpenRelation, index: &OpenRelation, backward: bool) -> IndexScan {
+    /// they are (a heap table of this session's, an index of an access method it trusts). With
+    /// `key_from_index`, the index must return its keys (btree does) and its first key must be
+    /// stored as the column's own type.
+    pub unsafe fn begin(
+        table: &OpenRelation,
+        index: &OpenRelation,
+        backward: bool,
+        key_from_index: bool,
+    ) -> IndexScan {
         let mut snapshot = dirty_snapshot();
         // SAFETY: the caller's relations; the key only tests for NULL (no operator runs), and
         // the scan and slot are released by Drop.
@@ -60,6 +75,7 @@ impl IndexScan {
                 pg_sys::Datum::from(0),
             );
             let scan = begin_index_scan(table.raw(), index.raw(), &mut *snapshot);
+            (*scan).xs_want_itup = key_from_index;
             pg_sys::index_rescan(scan, &mut not_null, 1, std::ptr::null_mut(), 0);
             IndexScan {
                 scan,
@@ -70,6 +86,8 @@ impl IndexScan {
                     pg_sys::ScanDirection::ForwardScanDirection
                 },
                 snapshot,
+                key_from_index,
+                vm_buffer: pg_sys::InvalidBuffer as pg_sys::Buffer,
             }
         }
     }
@@ -81,14 +99,60 @@ impl IndexScan {
     ) -> Option<(Option<pg_sys::Datum>, Option<pg_sys::TransactionId>)> {
         pgrx::check_for_interrupts!();
         // SAFETY: the scan and slot are live; the slot holds a row of the scanned table, which
-        // has column `attnum` (checked by the caller against the table's descriptor).
+        // has column `attnum` (checked by the caller against the table's descriptor). This is
+        // index_getnext_slot, with the visibility map consulted before each heap visit.
         unsafe {
-            if !pg_sys::index_getnext_slot(self.scan, self.direction, self.slot) {
+            loop {
+                // A HOT chain may hold more than one row the dirty snapshot sees: finish it first.
+                if !(*self.scan).xs_heap_continue {
+                    let tid = pg_sys::index_getnext_tid(self.scan, self.direction);
+                    if tid.is_null() {
+                        return None;
+                    }
+                    if let Some(key) = self.key_if_all_visible(tid) {
+                        return Some((Some(key), None));
+                    }
+                }
+                if pg_sys::index_fetch_heap(self.scan, self.slot) {
+                    return Some((
+                        slot_value(self.slot, attnum),
+                        in_progress_writer(&self.snapshot),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The entry's first key, when its heap page is all-visible and the key can be read from
+    /// the index entry (not NULL: the scan key skips NULLs, but a tuple with any NULL is left
+    /// to the heap visit rather than decoded here).
+    ///
+    /// # Safety
+    /// `tid` is the entry the scan just returned.
+    unsafe fn key_if_all_visible(&mut self, tid: pg_sys::ItemPointer) -> Option<pg_sys::Datum> {
+        if !self.key_from_index {
+            return None;
+        }
+        // SAFETY: the scan's heap relation is open and locked; `tid` is the current entry, and
+        // xs_itup its index tuple (xs_want_itup), described by xs_itupdesc.
+        unsafe {
+            let block = pgrx::itemptr::item_pointer_get_block_number(tid);
+            let status = pg_sys::visibilitymap_get_status(
+                (*self.scan).heapRelation,
+                block,
+                &mut self.vm_buffer,
+            );
+            if u32::from(status) & pg_sys::VISIBILITYMAP_ALL_VISIBLE == 0 {
                 return None;
             }
-            Some((
-                slot_value(self.slot, attnum),
-                in_progress_writer(&self.snapshot),
+            let tuple = (*self.scan).xs_itup;
+            if tuple.is_null() || u32::from((*tuple).t_info) & pg_sys::INDEX_NULL_MASK != 0 {
+                return None;
+            }
+            Some(pg_sys::nocache_index_getattr(
+                tuple,
+                1,
+                (*self.scan).xs_itupdesc,
             ))
         }
     }
@@ -97,8 +161,12 @@ impl IndexScan {
 impl Drop for IndexScan {
     fn drop(&mut self) {
         if super::may_release() {
-            // SAFETY: drops the slot and ends the scan begun in `begin`, once.
+            // SAFETY: releases the visibility map pin, drops the slot and ends the scan begun in
+            // `begin`, once.
             unsafe {
+                if self.vm_buffer != pg_sys::InvalidBuffer as pg_sys::Buffer {
+                    pg_sys::ReleaseBuffer(self.vm_buffer);
+                }
                 pg_sys::ExecDropSingleTupleTableSlot(self.slot);
                 pg_sys::index_endscan(self.scan);
             }

@@ -1,5 +1,6 @@
 //! The bound from a btree index: the first non-NULL entry from the index's high end (low end
-//! for a descending sequence), fetched from the heap under a dirty snapshot. Only an index whose
+//! for a descending sequence), fetched from the heap under a dirty snapshot, or read from the
+//! entry itself when the visibility map says its heap page is all-visible. Only an index whose
 //! first key is the column itself, in the built-in operator family of the column's type, is
 //! used: its order is then the type's natural order, whoever created the index.
 
@@ -78,9 +79,16 @@ pub fn read(
     let descending_index =
         unsafe { (*(*index.raw()).rd_indoption & pg_sys::INDOPTION_DESC as i16) != 0 };
     let backward = (direction == Direction::Ascending) != descending_index;
+    // A btree stores a plain column's key as the column's own type; the key is read from the
+    // index entry (on all-visible pages) only when the descriptors agree on it.
+    let key_from_index = matches!(
+        (index.column_type(1), table.column_type(column.attnum)),
+        (Some((key_type, _)), Some((column_type, _))) if key_type == column_type
+    );
     // SAFETY: `index` is a btree index on `table` (checked by `is_usable`), both open and
-    // locked, and `table` a heap table of this session's (checked by the caller).
-    let mut scan = unsafe { IndexScan::begin(table, index, backward) };
+    // locked, and `table` a heap table of this session's (checked by the caller); btree
+    // returns its keys, and their type was just compared with the column's.
+    let mut scan = unsafe { IndexScan::begin(table, index, backward, key_from_index) };
     // The scan key skips NULLs, so the first row holds the value (a row whose value is NULL
     // through a concurrent update is passed over).
     while let Some((value, writer)) = scan.next(column.attnum) {
