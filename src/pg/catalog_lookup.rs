@@ -3,7 +3,10 @@
 //! `row_security_active()` and `pg_is_other_temp_schema()` compute, without running SQL.
 //!
 //! Each lookup sees the catalog as committed now, with this transaction's own changes (the
-//! system caches follow invalidations); a row that is gone answers `None`.
+//! system caches follow invalidations); a row that is gone answers `None`. Nothing here is
+//! locked, so an object may be dropped by another session between two lookups: each privilege
+//! check first makes sure its object still exists, as the SQL `has_*_privilege` functions do,
+//! since PostgreSQL's ACL checks raise an ERROR for a missing one.
 
 use super::syscache::CacheEntry;
 use pgrx::pg_sys;
@@ -95,19 +98,25 @@ pub fn quote(name: &str) -> String {
     quoted.to_string_lossy().into_owned()
 }
 
-/// A type's SQL name with its modifier (`format_type(type, typmod)`).
+/// A type's SQL name with its modifier (`format_type(type, typmod)`: `???` for a type gone).
 pub fn type_name(type_oid: pg_sys::Oid, typmod: i32) -> String {
-    // SAFETY: the type exists (it is a live column's); the result is palloc'd text.
-    let name = unsafe { pg_sys::format_type_with_typemod(type_oid, typmod) };
+    let flags = pg_sys::FORMAT_TYPE_TYPEMOD_GIVEN | pg_sys::FORMAT_TYPE_ALLOW_INVALID;
+    // SAFETY: format_type_extended with ALLOW_INVALID answers for any OID; palloc'd text.
+    let name = unsafe { pg_sys::format_type_extended(type_oid, typmod, flags as _) };
     // SAFETY: a NUL-terminated string from the line above.
     unsafe { CStr::from_ptr(name) }
         .to_string_lossy()
         .into_owned()
 }
 
-/// Whether `role` holds any of the privileges in `mode` on relation `relation` (which exists).
+/// Whether `role` holds any of the privileges in `mode` on relation `relation`; `false` for a
+/// relation that is gone.
 pub fn role_has_any(role: pg_sys::Oid, relation: pg_sys::Oid, mode: u32) -> bool {
-    // SAFETY: an ACL check on an existing relation (the caller just found its pg_class row).
+    if !class_exists(relation) {
+        return false;
+    }
+    // SAFETY: an ACL check on a relation that exists (probed just above, with no catalog
+    // access in between that could process invalidations).
     unsafe {
         pg_sys::pg_class_aclcheck(relation, role, mode as _) == pg_sys::AclResult::ACLCHECK_OK
     }
@@ -119,11 +128,18 @@ pub fn may_select_column(relation: pg_sys::Oid, attnum: i16) -> bool {
     // SAFETY: reads the current role's OID.
     let role = unsafe { pg_sys::GetUserId() };
     role_has_any(role, relation, pg_sys::ACL_SELECT)
-        // SAFETY: an ACL check on a live column (the caller just found it).
-        || unsafe {
-            pg_sys::pg_attribute_aclcheck(relation, attnum, role, pg_sys::ACL_SELECT as _)
-                == pg_sys::AclResult::ACLCHECK_OK
-        }
+        || (column(relation, attnum).is_some()
+            // SAFETY: an ACL check on a live column (probed just above, with no catalog access
+            // in between that could process invalidations).
+            && unsafe {
+                pg_sys::pg_attribute_aclcheck(relation, attnum, role, pg_sys::ACL_SELECT as _)
+                    == pg_sys::AclResult::ACLCHECK_OK
+            })
+}
+
+/// Whether `relation` has a `pg_class` row.
+fn class_exists(relation: pg_sys::Oid) -> bool {
+    CacheEntry::search(pg_sys::SysCacheIdentifier::RELOID, relation).is_some()
 }
 
 /// Whether row-level security applies to the current role's reads of `relation`
