@@ -10,6 +10,7 @@
 
 use super::syscache::CacheEntry;
 use pgrx::pg_sys;
+use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 
 /// What discovery needs of a `pg_class` row.
@@ -22,18 +23,25 @@ pub struct ClassRow {
     pub has_subclass: bool,
 }
 
+impl ClassRow {
+    pub fn of(row: &pg_sys::FormData_pg_class) -> ClassRow {
+        ClassRow {
+            kind: row.relkind as u8,
+            owner: row.relowner,
+            namespace: row.relnamespace,
+            name: name_text(&row.relname),
+            has_subclass: row.relhassubclass,
+        }
+    }
+}
+
 /// The `pg_class` row of `relation`.
 pub fn class(relation: pg_sys::Oid) -> Option<ClassRow> {
     let entry = CacheEntry::search(pg_sys::SysCacheIdentifier::RELOID, relation)?;
     // SAFETY: the RELOID cache holds pg_class rows.
-    let row = unsafe { entry.form::<pg_sys::FormData_pg_class>() };
-    Some(ClassRow {
-        kind: row.relkind as u8,
-        owner: row.relowner,
-        namespace: row.relnamespace,
-        name: name_text(&row.relname),
-        has_subclass: row.relhassubclass,
-    })
+    Some(ClassRow::of(unsafe {
+        entry.form::<pg_sys::FormData_pg_class>()
+    }))
 }
 
 /// What discovery needs of a `pg_attribute` row.
@@ -42,6 +50,16 @@ pub struct ColumnRow {
     pub name: String,
     pub type_oid: pg_sys::Oid,
     pub typmod: i32,
+}
+
+impl ColumnRow {
+    fn of(row: &pg_sys::FormData_pg_attribute) -> ColumnRow {
+        ColumnRow {
+            name: name_text(&row.attname),
+            type_oid: row.atttypid,
+            typmod: row.atttypmod,
+        }
+    }
 }
 
 /// Column `attnum` of `relation`, unless it is dropped.
@@ -60,14 +78,49 @@ pub fn column(relation: pg_sys::Oid, attnum: i16) -> Option<ColumnRow> {
     // SAFETY: the ATTNUM cache holds pg_attribute rows; the tuple is released once read.
     unsafe {
         let row = &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_attribute>(tuple);
-        let found = (!row.attisdropped).then(|| ColumnRow {
-            name: name_text(&row.attname),
-            type_oid: row.atttypid,
-            typmod: row.atttypmod,
-        });
+        let found = (!row.attisdropped).then(|| ColumnRow::of(row));
         pg_sys::ReleaseSysCache(tuple);
         found
     }
+}
+
+/// The number of `relation`'s column named `name`, unless it is dropped.
+pub fn attnum_by_name(relation: pg_sys::Oid, name: &str) -> Option<i16> {
+    let name = CString::new(name).ok()?;
+    // SAFETY: a syscache lookup by (relation, name); dropped columns are not found.
+    let attnum = unsafe { pg_sys::get_attnum(relation, name.as_ptr()) };
+    (attnum != pg_sys::InvalidAttrNumber as i16).then_some(attnum)
+}
+
+/// `FormData_pg_sequence` (catalog/pg_sequence.h), the same on every supported major.
+#[repr(C)]
+pub struct SequenceRow {
+    pub seqrelid: pg_sys::Oid,
+    pub seqtypid: pg_sys::Oid,
+    pub seqstart: i64,
+    pub seqincrement: i64,
+    pub seqmax: i64,
+    pub seqmin: i64,
+    pub seqcache: i64,
+    pub seqcycle: bool,
+}
+
+/// What discovery needs of a `pg_sequence` row.
+#[derive(Debug, Clone, Copy)]
+pub struct SequenceOptions {
+    pub increment: i64,
+    pub cycle: bool,
+}
+
+/// The `pg_sequence` row of `sequence`.
+pub fn sequence_options(sequence: pg_sys::Oid) -> Option<SequenceOptions> {
+    let entry = CacheEntry::search(pg_sys::SysCacheIdentifier::SEQRELID, sequence)?;
+    // SAFETY: the SEQRELID cache holds pg_sequence rows.
+    let row = unsafe { entry.form::<SequenceRow>() };
+    Some(SequenceOptions {
+        increment: row.seqincrement,
+        cycle: row.seqcycle,
+    })
 }
 
 /// A schema's name.
@@ -155,4 +208,37 @@ fn name_text(name: &pg_sys::NameData) -> String {
     unsafe { CStr::from_ptr(name.data.as_ptr()) }
         .to_string_lossy()
         .into_owned()
+}
+
+/// The `pg_class` and `pg_attribute` rows discovery asks for, each looked up in the system
+/// caches once however often it is asked for, and each schema's quoted name.
+#[derive(Default)]
+pub struct ColumnRows {
+    classes: HashMap<pg_sys::Oid, Option<ClassRow>>,
+    columns: HashMap<(pg_sys::Oid, i16), Option<ColumnRow>>,
+    schemas: HashMap<pg_sys::Oid, Option<String>>,
+}
+
+impl ColumnRows {
+    pub fn class(&mut self, relation: pg_sys::Oid) -> Option<ClassRow> {
+        self.classes
+            .entry(relation)
+            .or_insert_with(|| class(relation))
+            .clone()
+    }
+
+    pub fn column(&mut self, relation: pg_sys::Oid, attnum: i16) -> Option<ColumnRow> {
+        self.columns
+            .entry((relation, attnum))
+            .or_insert_with(|| column(relation, attnum))
+            .clone()
+    }
+
+    /// The schema's name, quoted as needed.
+    pub fn quoted_schema(&mut self, namespace: pg_sys::Oid) -> Option<String> {
+        self.schemas
+            .entry(namespace)
+            .or_insert_with(|| namespace_name(namespace).map(|name| quote(&name)))
+            .clone()
+    }
 }

@@ -15,7 +15,7 @@
 //! security) from the system caches, which a warm session already holds.
 
 use crate::pg::catalog_lookup;
-use crate::pg::guc::GucNest;
+use crate::pg::catalog_scan::{self, AttrdefRow, CatalogScan, DependRow, InheritsRow};
 use crate::pg::relation::FreeLock;
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
@@ -25,7 +25,7 @@ use crate::resync::views;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Which sequences a run covers.
 pub enum Scope<'a> {
@@ -54,6 +54,7 @@ pub struct Sequence {
     pub cycle: bool,
     pub can_select: bool,
     pub can_update: bool,
+    pub owner: pg_sys::Oid,
     /// Every column drawing from the sequence, partitions and inheritance children included.
     pub consumers: Vec<Consumer>,
     /// References to the sequence that are not consumers, each with the reason.
@@ -197,125 +198,12 @@ impl Sequence {
     }
 }
 
-/// The sequences of a scope: the columns every scope reads (`$1`: the caller is a superuser)...
-const SEQUENCES: &str = r#"
-SELECT c.oid,
-       pg_catalog.format('%I.%I', n.nspname, c.relname),
-       p.seqincrement,
-       p.seqcycle,
-       $1 OR pg_catalog.has_sequence_privilege(c.oid, 'SELECT'),
-       $1 OR pg_catalog.has_sequence_privilege(c.oid, 'UPDATE')
-  FROM pg_catalog.pg_class AS c
-  JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-  JOIN pg_catalog.pg_sequence AS p ON p.seqrelid OPERATOR(pg_catalog.=) c.oid
- WHERE c.relkind OPERATOR(pg_catalog.=) 'S'
-"#;
-
-/// ... and each scope's own condition, written so that an index on `pg_class.oid` serves the
-/// first two (a batch of 500 among 100,000 sequences must not scan all of `pg_class`).
-/// `$2`: the sequences named.
-const NAMED_SEQUENCES: &str = "AND c.oid OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.oid[])";
-
-/// `$2`: the table whose columns' sequences (its ancestors' included) are wanted.
-const TABLE_SEQUENCES: &str = r#"
-   AND c.oid IN (
-       WITH RECURSIVE up(rel) AS (
-           SELECT $2::pg_catalog.oid
-           UNION
-           SELECT i.inhparent FROM pg_catalog.pg_inherits AS i
-             JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-       SELECT d.objid FROM up
-         JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) up.rel
-        WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-          AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-          AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
-       UNION ALL
-       SELECT d.refobjid FROM up
-         JOIN pg_catalog.pg_attrdef AS ad ON ad.adrelid OPERATOR(pg_catalog.=) up.rel
-         JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) ad.oid
-        WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-          AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-          AND d.deptype OPERATOR(pg_catalog.=) 'n')
-"#;
-
-/// `$2`/`$3`: the schemas to include (all when NULL) and to exclude.
-const DATABASE_SEQUENCES: &str = r#"
-   AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
-   AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_toast')
-   AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-   AND ($2::pg_catalog.text[] IS NULL
-        OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.=) ANY ($2))
-   AND ($3::pg_catalog.text[] IS NULL
-        OR n.nspname::pg_catalog.text OPERATOR(pg_catalog.<>) ALL ($3))
-"#;
-
-const SEQUENCES_ORDER: &str = "ORDER BY n.nspname, c.relname";
-
-/// Every reference from a column to one of the sequences `$1`: OWNED BY / identity (`pg_depend`
-/// deptype a or i from the sequence to the column) and defaults (deptype n from a `pg_attrdef`
-/// to the sequence), on any kind of relation. A serial column appears in both branches; merged
-/// in Rust. What deciding whether a reference counts needs of the relation, its column and its
-/// owner is looked up in the system caches (`catalog_lookup`), not joined here.
-const DEPENDENCIES: &str = r#"
-SELECT d.objid, d.refobjid, d.refobjsubid::pg_catalog.int2, NULL::pg_catalog.text
-  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
-  JOIN pg_catalog.pg_depend AS d ON d.objid OPERATOR(pg_catalog.=) w.oid
- WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.refobjsubid OPERATOR(pg_catalog.>) 0
-   AND d.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog."char"[])
-UNION ALL
-SELECT d.refobjid, ad.adrelid, ad.adnum, ad.adbin::pg_catalog.text
-  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS w(oid)
-  JOIN pg_catalog.pg_depend AS d ON d.refobjid OPERATOR(pg_catalog.=) w.oid
-  JOIN pg_catalog.pg_attrdef AS ad ON ad.oid OPERATOR(pg_catalog.=) d.objid
- WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-   AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.deptype OPERATOR(pg_catalog.=) 'n'
-"#;
-
-/// Every table each of the tables `$1` inherits from or is a partition of, transitively.
-const ANCESTORS: &str = r#"
-WITH RECURSIVE up(rel, ancestor) AS (
-    SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits AS i
-     WHERE i.inhrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
-    UNION
-    SELECT up.rel, i.inhparent FROM pg_catalog.pg_inherits AS i
-      JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.ancestor)
-SELECT rel, ancestor FROM up
-"#;
-
-/// Every partition and inheritance child below the tables `$1` (column `$2` there, pairwise),
-/// detach-pending ones included, with the same column's number in each.
-const DESCENDANTS: &str = r#"
-WITH RECURSIVE down(root, rootatt, rel) AS (
-    SELECT k.rel, k.attnum, k.rel
-      FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]),
-                      pg_catalog.unnest($2::pg_catalog.int2[])) AS k(rel, attnum)
-    UNION
-    SELECT down.root, down.rootatt, i.inhrelid
-      FROM pg_catalog.pg_inherits AS i
-      JOIN down ON i.inhparent OPERATOR(pg_catalog.=) down.rel)
-SELECT down.root, down.rootatt, down.rel, la.attnum, c.relkind::pg_catalog.text,
-       pg_catalog.pg_is_other_temp_schema(c.relnamespace),
-       pg_catalog.format('%I.%I.%I', n.nspname, c.relname, la.attname)
-  FROM down
-  JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) down.rel
-  JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-  JOIN pg_catalog.pg_attribute AS ra ON ra.attrelid OPERATOR(pg_catalog.=) down.root
-                                    AND ra.attnum OPERATOR(pg_catalog.=) down.rootatt
-  JOIN pg_catalog.pg_attribute AS la ON la.attrelid OPERATOR(pg_catalog.=) down.rel
-                                    AND la.attname OPERATOR(pg_catalog.=) ra.attname
-                                    AND NOT la.attisdropped
- WHERE down.rel OPERATOR(pg_catalog.<>) down.root
- ORDER BY 1, 2, 3
-"#;
-
 /// The sequences in `scope`, ordered by schema and name, each with all of its consumers.
 pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequence>> {
     let mut sequences = sequences_without_consumers(client, scope)?;
-    let oids: Vec<pg_sys::Oid> = sequences.iter().map(|s| s.oid).collect();
-    let mut found = consumers_of(client, &oids)?;
+    let owners: Vec<(pg_sys::Oid, pg_sys::Oid)> =
+        sequences.iter().map(|s| (s.oid, s.owner)).collect();
+    let mut found = consumers_of(client, &owners)?;
     for sequence in &mut sequences {
         if let Some((consumers, ignored)) = found.remove(&sequence.oid) {
             sequence.consumers = consumers;
@@ -342,105 +230,227 @@ pub fn sequence_oids(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<V
 }
 
 fn sequences_without_consumers(
-    client: &SpiClient<'_>,
+    _client: &SpiClient<'_>,
     scope: &Scope<'_>,
 ) -> spi::Result<Vec<Sequence>> {
-    let superuser = caller_is_superuser();
-    let (condition, args) = match scope {
-        Scope::Sequences(oids) => (
-            NAMED_SEQUENCES,
-            vec![superuser.into(), oids.to_vec().into()],
-        ),
+    let (candidates, mut classes) = match scope {
+        Scope::Sequences(oids) => (oids.to_vec(), classes_of(oids)),
         Scope::Database {
             schemas,
             exclude_schemas,
-        } => (
-            DATABASE_SEQUENCES,
-            vec![
-                superuser.into(),
-                schemas.clone().into(),
-                exclude_schemas.clone().into(),
-            ],
-        ),
+        } => sequences_in_schemas(schemas.as_deref(), exclude_schemas.as_deref()),
         Scope::Table { relation, .. } => {
-            (TABLE_SEQUENCES, vec![superuser.into(), (*relation).into()])
+            let oids = sequences_of_tables(&self_and_ancestors_now(*relation));
+            let classes = classes_of(&oids);
+            (oids, classes)
         }
     };
-    let query = format!("{SEQUENCES} {condition} {SEQUENCES_ORDER}");
-    let mut sequences = Vec::new();
-    for row in client.select(&query, None, &args)? {
-        sequences.push(Sequence {
-            oid: row.get(1)?.expect("pg_class.oid is never NULL"),
-            name: row.get(2)?.expect("format() is never NULL"),
-            increment: row.get(3)?.expect("pg_sequence.seqincrement is never NULL"),
-            cycle: row.get(4)?.unwrap_or(false),
-            can_select: row.get(5)?.unwrap_or(false),
-            can_update: row.get(6)?.unwrap_or(false),
+    let superuser = caller_is_superuser();
+    // SAFETY: reads the current role's OID.
+    let role = unsafe { pg_sys::GetUserId() };
+    let mut sequences: Vec<(String, String, Sequence)> = Vec::new();
+    // Each schema's name, and quoted, looked up once.
+    let mut schema_names: HashMap<pg_sys::Oid, Option<(String, String)>> = HashMap::new();
+    for oid in candidates {
+        // A sequence named twice comes once (its row is taken the first time).
+        let Some(class) = classes.remove(&oid) else {
+            continue;
+        };
+        if class.kind != pg_sys::RELKIND_SEQUENCE {
+            continue;
+        }
+        let Some(options) = catalog_lookup::sequence_options(oid) else {
+            continue;
+        };
+        let Some((schema, quoted_schema)) = schema_names
+            .entry(class.namespace)
+            .or_insert_with(|| {
+                catalog_lookup::namespace_name(class.namespace).map(|name| {
+                    let quoted = catalog_lookup::quote(&name);
+                    (name, quoted)
+                })
+            })
+            .clone()
+        else {
+            continue;
+        };
+        let sequence = Sequence {
+            oid,
+            name: format!("{quoted_schema}.{}", catalog_lookup::quote(&class.name)),
+            increment: options.increment,
+            cycle: options.cycle,
+            can_select: superuser || catalog_lookup::role_has_any(role, oid, pg_sys::ACL_SELECT),
+            can_update: superuser || catalog_lookup::role_has_any(role, oid, pg_sys::ACL_UPDATE),
+            owner: class.owner,
             consumers: Vec::new(),
             ignored: Vec::new(),
-        });
+        };
+        sequences.push((schema, class.name, sequence));
     }
-    Ok(sequences)
+    // By schema, then name, as `name` sorts (byte order).
+    sequences
+        .sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
+    Ok(sequences.into_iter().map(|(_, _, s)| s).collect())
+}
+
+/// The `pg_class` rows of `relations` that exist.
+fn classes_of(relations: &[pg_sys::Oid]) -> HashMap<pg_sys::Oid, catalog_lookup::ClassRow> {
+    relations
+        .iter()
+        .filter_map(|&oid| catalog_lookup::class(oid).map(|class| (oid, class)))
+        .collect()
+}
+
+/// Every sequence outside the system schemas and other sessions' temporary schemas, in
+/// `schemas` (all when `None`) and not in `exclude_schemas`.
+fn sequences_in_schemas(
+    schemas: Option<&[String]>,
+    exclude_schemas: Option<&[String]>,
+) -> (
+    Vec<pg_sys::Oid>,
+    HashMap<pg_sys::Oid, catalog_lookup::ClassRow>,
+) {
+    let mut wanted: HashMap<pg_sys::Oid, bool> = HashMap::new();
+    let mut found = Vec::new();
+    let mut rows = HashMap::new();
+    catalog_scan::classes_of_kind(pg_sys::RELKIND_SEQUENCE, |row| {
+        let namespace = row.relnamespace;
+        let in_scope = *wanted.entry(namespace).or_insert_with(|| {
+            let Some(name) = catalog_lookup::namespace_name(namespace) else {
+                return false;
+            };
+            !matches!(name.as_str(), "pg_catalog" | "information_schema")
+                && !name.starts_with("pg_toast")
+                && !catalog_lookup::is_other_temp_namespace(namespace)
+                && schemas.is_none_or(|list| list.contains(&name))
+                && !exclude_schemas.is_some_and(|list| list.contains(&name))
+        });
+        if in_scope {
+            found.push(row.oid);
+            rows.insert(row.oid, catalog_lookup::ClassRow::of(row));
+        }
+    });
+    (found, rows)
+}
+
+/// The sequences that columns of `tables` own or whose defaults name them (any relation a
+/// default names is a candidate; the caller keeps the sequences).
+fn sequences_of_tables(tables: &[pg_sys::Oid]) -> Vec<pg_sys::Oid> {
+    let mut found = Vec::new();
+    let mut referenced = CatalogScan::open(&catalog_scan::DEPEND_BY_REFERENCED);
+    let mut defaults = CatalogScan::open(&catalog_scan::ATTRDEF_BY_TABLE);
+    let mut depender = CatalogScan::open(&catalog_scan::DEPEND_BY_DEPENDER);
+    for &table in tables {
+        // OWNED BY and identity: the sequence depends on the column (deptype a or i).
+        referenced.for_each(&class_key(table), |row| {
+            // SAFETY: a pg_depend row.
+            let dep = unsafe { row.form::<DependRow>() };
+            if dep.classid == pg_sys::RelationRelationId && matches!(dep.deptype as u8, b'a' | b'i')
+            {
+                found.push(dep.objid);
+            }
+        });
+        // Defaults: each pg_attrdef row of the table depends on what it names (deptype n).
+        let mut attrdefs = Vec::new();
+        defaults.for_each(&[pg_sys::Datum::from(table)], |row| {
+            // SAFETY: a pg_attrdef row.
+            attrdefs.push(unsafe { row.form::<AttrdefRow>() }.oid);
+        });
+        for attrdef in attrdefs {
+            let key = [
+                pg_sys::Datum::from(catalog_scan::PG_ATTRDEF),
+                pg_sys::Datum::from(attrdef),
+            ];
+            depender.for_each(&key, |row| {
+                // SAFETY: a pg_depend row.
+                let dep = unsafe { row.form::<DependRow>() };
+                if dep.refclassid == pg_sys::RelationRelationId && dep.deptype as u8 == b'n' {
+                    found.push(dep.refobjid);
+                }
+            });
+        }
+    }
+    found
+}
+
+/// The `(classid, objid)` or `(refclassid, refobjid)` key of relation `relation` in pg_depend.
+fn class_key(relation: pg_sys::Oid) -> [pg_sys::Datum; 2] {
+    [
+        pg_sys::Datum::from(pg_sys::RelationRelationId),
+        pg_sys::Datum::from(relation),
+    ]
 }
 
 /// `relation` and every table it inherits from or is a partition of, nearest first.
 pub fn self_and_ancestors(
-    client: &SpiClient<'_>,
+    _client: &SpiClient<'_>,
     relation: pg_sys::Oid,
 ) -> spi::Result<Vec<pg_sys::Oid>> {
-    let query = r#"
-        WITH RECURSIVE up(rel, depth) AS (
-            SELECT $1::pg_catalog.oid, 0
-            UNION
-            SELECT i.inhparent, up.depth OPERATOR(pg_catalog.+) 1
-              FROM pg_catalog.pg_inherits AS i
-              JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.rel)
-        SELECT rel FROM up ORDER BY depth"#;
+    Ok(self_and_ancestors_now(relation))
+}
+
+fn self_and_ancestors_now(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
+    let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_CHILD);
+    let mut out = vec![relation];
+    out.extend(ancestors_through(&mut scan, relation));
+    out
+}
+
+/// Every table `relation` inherits from or is a partition of, transitively, nearest first.
+fn ancestors_through(scan: &mut CatalogScan, relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
+    walk_inheritance(scan, relation, |row| row.inhparent)
+}
+
+/// Breadth-first over pg_inherits from `start` (not included), each relation once: `next`
+/// picks the parent or the child from a row the scan finds for the current relation.
+fn walk_inheritance(
+    scan: &mut CatalogScan,
+    start: pg_sys::Oid,
+    next: impl Fn(&InheritsRow) -> pg_sys::Oid,
+) -> Vec<pg_sys::Oid> {
+    let mut seen: HashSet<pg_sys::Oid> = HashSet::from([start]);
     let mut out = Vec::new();
-    for row in client.select(query, None, &[relation.into()])? {
-        out.extend(row.get::<pg_sys::Oid>(1)?);
+    let mut at = 0;
+    let mut current = start;
+    loop {
+        scan.for_each(&[pg_sys::Datum::from(current)], |row| {
+            // SAFETY: a pg_inherits row.
+            let found = next(unsafe { row.form::<InheritsRow>() });
+            if seen.insert(found) {
+                out.push(found);
+            }
+        });
+        let Some(&following) = out.get(at) else { break };
+        current = following;
+        at += 1;
     }
-    Ok(out)
+    out
 }
 
 /// `relation` and every partition or inheritance child below it that is a table.
 pub fn self_and_descendants(
-    client: &SpiClient<'_>,
+    _client: &SpiClient<'_>,
     relation: pg_sys::Oid,
 ) -> spi::Result<Vec<pg_sys::Oid>> {
-    let query = r#"
-        WITH RECURSIVE down(rel) AS (
-            SELECT $1::pg_catalog.oid
-            UNION
-            SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i
-              JOIN down ON i.inhparent OPERATOR(pg_catalog.=) down.rel)
-        SELECT down.rel FROM down
-          JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) down.rel
-         WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p}'::pg_catalog."char"[])
-         ORDER BY 1"#;
-    let mut out = Vec::new();
-    for row in client.select(query, None, &[relation.into()])? {
-        out.extend(row.get::<pg_sys::Oid>(1)?);
-    }
+    let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
+    let mut out: Vec<pg_sys::Oid> = std::iter::once(relation)
+        .chain(walk_inheritance(&mut scan, relation, |row| row.inhrelid))
+        .filter(|&rel| {
+            catalog_lookup::class(rel).is_some_and(|class| {
+                matches!(
+                    class.kind,
+                    pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+                )
+            })
+        })
+        .collect();
+    out.sort_unstable_by_key(|rel| u32::from(*rel));
     Ok(out)
 }
 
 fn caller_is_superuser() -> bool {
     // SAFETY: reads the current role's superuser flag.
     unsafe { pg_sys::superuser() }
-}
-
-/// Plans the keyed catalog queries (`DEPENDENCIES`, `ANCESTORS`) as index lookups, one per
-/// key, until dropped. Left to itself the planner hashes all of `pg_depend` (in parallel) for
-/// a batch of 500 sequences: 40 ms a batch with 100,000 sequences in the database, against
-/// 2 ms by index, and three times slower for 10,000 sequences too.
-fn keyed_lookups() -> GucNest {
-    let nest = GucNest::new();
-    nest.set(c"enable_hashjoin", "off");
-    nest.set(c"enable_mergejoin", "off");
-    nest.set(c"enable_seqscan", "off");
-    nest.set(c"max_parallel_workers_per_gather", "0");
-    nest
 }
 
 /// A column that may draw from a sequence: `(sequence, table, column)`.
@@ -462,8 +472,11 @@ type Found = HashMap<pg_sys::Oid, (Vec<Consumer>, Vec<String>)>;
 /// A sequence a column draws from, and how its default uses it.
 type SequenceUse = (pg_sys::Oid, Option<DefaultUse>);
 
-/// The consumers of `sequences` and the references ignored, by sequence.
-fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Result<Found> {
+/// The consumers of `sequences` (each with its owner) and the references ignored, by sequence.
+fn consumers_of(
+    client: &SpiClient<'_>,
+    sequences: &[(pg_sys::Oid, pg_sys::Oid)],
+) -> spi::Result<Found> {
     let mut found: Found = HashMap::new();
     if sequences.is_empty() {
         return Ok(found);
@@ -471,22 +484,18 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
     // Merge the OWNED BY row and the default row of the same column.
     let mut references: Vec<Reference> = Vec::new();
     let mut position: HashMap<Key, Option<usize>> = HashMap::new();
-    let mut sequence_owners: HashMap<pg_sys::Oid, Option<pg_sys::Oid>> = HashMap::new();
-    let plan = keyed_lookups();
-    for row in client.select(DEPENDENCIES, None, &[sequences.to_vec().into()])? {
-        let key: Key = (
-            row.get(1)?.expect("edge without a sequence"),
-            row.get(2)?.expect("edge without a table"),
-            row.get(3)?.expect("edge without a column"),
-        );
-        let adbin: Option<String> = row.get(4)?;
+    let sequence_owners: HashMap<pg_sys::Oid, pg_sys::Oid> = sequences.iter().copied().collect();
+    let oids: Vec<pg_sys::Oid> = sequences.iter().map(|(oid, _)| *oid).collect();
+    let edges = dependencies_of(&oids);
+    let mut rows = catalog_lookup::ColumnRows::default();
+    for edge in edges {
+        let key = edge.key;
+        let adbin = edge.adbin;
         let at = match position.get(&key) {
             Some(at) => *at,
             None => {
-                let owner = *sequence_owners
-                    .entry(key.0)
-                    .or_insert_with(|| catalog_lookup::class(key.0).map(|s| s.owner));
-                let reference = owner.and_then(|owner| describe_reference(key, owner));
+                let owner = sequence_owners[&key.0];
+                let reference = describe_reference(key, owner, &mut rows);
                 let at = reference.map(|reference| {
                     references.push(reference);
                     references.len() - 1
@@ -567,21 +576,22 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
     let mut keys: Vec<(pg_sys::Oid, i16)> = by_column.keys().copied().collect();
     keys.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
     let superuser = caller_is_superuser();
-    let rels: Vec<pg_sys::Oid> = keys.iter().map(|(rel, _)| *rel).collect();
+    let mut inherits = CatalogScan::open(&catalog_scan::INHERITS_BY_CHILD);
     let mut ancestors: HashMap<pg_sys::Oid, Vec<pg_sys::Oid>> = HashMap::new();
-    for row in client.select(ANCESTORS, None, &[rels.into()])? {
-        let relation: pg_sys::Oid = row.get(1)?.expect("pg_inherits.inhrelid is never NULL");
-        let ancestor: pg_sys::Oid = row.get(2)?.expect("pg_inherits.inhparent is never NULL");
-        ancestors.entry(relation).or_default().push(ancestor);
+    for &(relation, _) in &keys {
+        ancestors
+            .entry(relation)
+            .or_insert_with(|| ancestors_through(&mut inherits, relation));
     }
-    drop(plan);
+    drop(inherits);
     // Listed by table, then column, as the report names them.
     let mut columns: Vec<ColumnFacts> = keys
         .iter()
-        .filter_map(|&(relation, attnum)| column_facts(relation, attnum))
+        .filter_map(|&(relation, attnum)| column_facts(relation, attnum, &mut rows))
         .collect();
     columns.sort_by(|a, b| (&a.table_sql, &a.column_sql).cmp(&(&b.table_sql, &b.column_sql)));
     let mut consumers: Vec<(pg_sys::Oid, Consumer, bool)> = Vec::new();
+    let mut type_names: HashMap<(pg_sys::Oid, i32), String> = HashMap::new();
     for column in columns {
         let ColumnFacts {
             relation,
@@ -628,11 +638,14 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
             column_sql,
             base_type,
             base_typmod,
-            type_name: catalog_lookup::type_name(row.type_oid, row.typmod),
+            type_name: type_names
+                .entry((row.type_oid, row.typmod))
+                .or_insert_with(|| catalog_lookup::type_name(row.type_oid, row.typmod))
+                .clone(),
             default_use: None,
             can_select: superuser || catalog_lookup::may_select_column(relation, attnum),
             row_security_active: !superuser && catalog_lookup::row_security_active(relation),
-            ancestors: ancestors.remove(&relation).unwrap_or_default(),
+            ancestors: ancestors.get(&relation).cloned().unwrap_or_default(),
             leaves: Vec::new(),
             may_have_children: class.has_subclass
                 || class.kind == pg_sys::RELKIND_PARTITIONED_TABLE,
@@ -660,20 +673,125 @@ fn consumers_of(client: &SpiClient<'_>, sequences: &[pg_sys::Oid]) -> spi::Resul
         }
     }
 
-    add_descendants(client, &mut consumers, &mut found)?;
+    add_descendants(&mut consumers, &mut found);
     for (sequence, consumer, _) in consumers {
         found.entry(sequence).or_default().0.push(consumer);
     }
     Ok(found)
 }
 
+/// One reference from a column to a sequence, as pg_depend records it: OWNED BY or identity
+/// (the sequence depends on the column, deptype a or i), or a default naming the sequence (the
+/// column's pg_attrdef row depends on it, deptype n), with that default's expression.
+struct Edge {
+    key: Key,
+    adbin: Option<String>,
+}
+
+/// Every reference from a column of any relation to one of `sequences`, sequence by sequence:
+/// its OWNED BY edge first, then its defaults. A serial column has both; merged by the caller.
+fn dependencies_of(sequences: &[pg_sys::Oid]) -> Vec<Edge> {
+    let mut owned: HashMap<pg_sys::Oid, Vec<Edge>> = HashMap::new();
+    let mut defaults: HashMap<pg_sys::Oid, Vec<pg_sys::Oid>> = HashMap::new();
+    // The sequence depends on the column it is OWNED BY (deptype a, or i for identity).
+    let mut take_owned = |sequence: pg_sys::Oid, dep: &DependRow| {
+        if dep.refclassid == pg_sys::RelationRelationId
+            && dep.refobjsubid > 0
+            && matches!(dep.deptype as u8, b'a' | b'i')
+        {
+            owned.entry(sequence).or_default().push(Edge {
+                key: (sequence, dep.refobjid, dep.refobjsubid as i16),
+                adbin: None,
+            });
+        }
+    };
+    // A column default (its pg_attrdef row) depends on each sequence it names (deptype n).
+    let mut take_default = |sequence: pg_sys::Oid, dep: &DependRow| {
+        if dep.classid == catalog_scan::PG_ATTRDEF && dep.deptype as u8 == b'n' {
+            defaults.entry(sequence).or_default().push(dep.objid);
+        }
+    };
+    let keys: Vec<(pg_sys::Oid, pg_sys::Oid)> = sequences
+        .iter()
+        .map(|s| (pg_sys::RelationRelationId, *s))
+        .collect();
+    if catalog_scan::sequential_is_cheaper(&catalog_scan::DEPEND_BY_DEPENDER, 2 * keys.len()) {
+        // One pass over pg_depend for both kinds of rows.
+        let wanted: HashSet<pg_sys::Oid> = sequences.iter().copied().collect();
+        catalog_scan::all_rows(&catalog_scan::DEPEND_BY_DEPENDER, |row| {
+            // SAFETY: rows of pg_depend.
+            let dep = unsafe { row.form::<DependRow>() };
+            if dep.classid == pg_sys::RelationRelationId && wanted.contains(&dep.objid) {
+                take_owned(dep.objid, dep);
+            }
+            if dep.refclassid == pg_sys::RelationRelationId && wanted.contains(&dep.refobjid) {
+                take_default(dep.refobjid, dep);
+            }
+        });
+    } else {
+        let datums = |(class, oid): (pg_sys::Oid, pg_sys::Oid)| {
+            vec![pg_sys::Datum::from(class), pg_sys::Datum::from(oid)]
+        };
+        catalog_scan::rows_for_keys(
+            &catalog_scan::DEPEND_BY_DEPENDER,
+            &keys,
+            datums,
+            // SAFETY: rows of pg_depend.
+            |row| unsafe { row.form::<DependRow>() }.depender(),
+            // SAFETY: as above.
+            |(_, sequence), row| take_owned(sequence, unsafe { row.form::<DependRow>() }),
+        );
+        catalog_scan::rows_for_keys(
+            &catalog_scan::DEPEND_BY_REFERENCED,
+            &keys,
+            datums,
+            // SAFETY: rows of pg_depend.
+            |row| unsafe { row.form::<DependRow>() }.referenced(),
+            // SAFETY: as above.
+            |(_, sequence), row| take_default(sequence, unsafe { row.form::<DependRow>() }),
+        );
+    }
+    let attrdef_oids: Vec<pg_sys::Oid> = defaults.values().flatten().copied().collect();
+    let mut attrdefs: HashMap<pg_sys::Oid, (pg_sys::Oid, i16, String)> = HashMap::new();
+    catalog_scan::rows_for_keys(
+        &catalog_scan::ATTRDEF_BY_OID,
+        &attrdef_oids,
+        |oid| vec![pg_sys::Datum::from(oid)],
+        // SAFETY: rows of pg_attrdef.
+        |row| unsafe { row.form::<AttrdefRow>() }.oid,
+        |oid, row| {
+            // SAFETY: as above.
+            let (form, adbin) = unsafe { (row.form::<AttrdefRow>(), row.attrdef_adbin()) };
+            attrdefs.insert(oid, (form.adrelid, form.adnum, adbin.unwrap_or_default()));
+        },
+    );
+    let mut edges = Vec::new();
+    for sequence in sequences {
+        edges.extend(owned.remove(sequence).unwrap_or_default());
+        for attrdef in defaults.remove(sequence).unwrap_or_default() {
+            // One default may name several sequences: each gets its own copy.
+            if let Some((relation, attnum, adbin)) = attrdefs.get(&attrdef) {
+                edges.push(Edge {
+                    key: (*sequence, *relation, *attnum),
+                    adbin: Some(adbin.clone()),
+                });
+            }
+        }
+    }
+    edges
+}
+
 /// What the system caches say about the relation and column of a reference to a sequence
 /// owned by `sequence_owner`; `None` if either is gone (or the column dropped).
-fn describe_reference(key: Key, sequence_owner: pg_sys::Oid) -> Option<Reference> {
+fn describe_reference(
+    key: Key,
+    sequence_owner: pg_sys::Oid,
+    rows: &mut catalog_lookup::ColumnRows,
+) -> Option<Reference> {
     let (sequence, relation, attnum) = key;
-    let class = catalog_lookup::class(relation)?;
-    let column = catalog_lookup::column(relation, attnum)?;
-    let schema = catalog_lookup::namespace_name(class.namespace)?;
+    let class = rows.class(relation)?;
+    let column = rows.column(relation, attnum)?;
+    let schema = rows.quoted_schema(class.namespace)?;
     Some(Reference {
         key,
         owned: false,
@@ -687,8 +805,7 @@ fn describe_reference(key: Key, sequence_owner: pg_sys::Oid) -> Option<Reference
             ),
         other_session_temp: catalog_lookup::is_other_temp_namespace(class.namespace),
         display: format!(
-            "{}.{}.{}",
-            catalog_lookup::quote(&schema),
+            "{schema}.{}.{}",
             catalog_lookup::quote(&class.name),
             catalog_lookup::quote(&column.name)
         ),
@@ -708,18 +825,18 @@ struct ColumnFacts {
 }
 
 /// Column `attnum` of `relation`; `None` if the table or column is gone.
-fn column_facts(relation: pg_sys::Oid, attnum: i16) -> Option<ColumnFacts> {
-    let class = catalog_lookup::class(relation)?;
-    let row = catalog_lookup::column(relation, attnum)?;
-    let schema = catalog_lookup::namespace_name(class.namespace)?;
+fn column_facts(
+    relation: pg_sys::Oid,
+    attnum: i16,
+    rows: &mut catalog_lookup::ColumnRows,
+) -> Option<ColumnFacts> {
+    let class = rows.class(relation)?;
+    let row = rows.column(relation, attnum)?;
+    let schema = rows.quoted_schema(class.namespace)?;
     Some(ColumnFacts {
         relation,
         attnum,
-        table_sql: format!(
-            "{}.{}",
-            catalog_lookup::quote(&schema),
-            catalog_lookup::quote(&class.name)
-        ),
+        table_sql: format!("{schema}.{}", catalog_lookup::quote(&class.name)),
         column_sql: catalog_lookup::quote(&row.name),
         class,
         row,
@@ -747,73 +864,66 @@ pub fn leaves_now(consumer: &Consumer) -> spi::Result<Vec<Leaf>> {
         attnum: consumer.attnum,
         display: consumer.display.clone(),
     }];
-    read_latest(|| {
-        Spi::connect(|client| {
-            let args = [vec![consumer.relation].into(), vec![consumer.attnum].into()];
-            for row in client.select(DESCENDANTS, None, &args)? {
-                let relkind: String = row.get(5)?.unwrap_or_default();
-                let other_session_temp: bool = row.get(6)?.unwrap_or(false);
-                if relkind == "r" && !other_session_temp {
-                    leaves.push(Leaf {
-                        relation: row.get(3)?.expect("descendant without an OID"),
-                        attnum: row.get(4)?.expect("descendant without a column"),
-                        display: row.get(7)?.unwrap_or_default(),
-                    });
-                }
-            }
-            Ok::<(), spi::Error>(())
-        })
-    })?;
+    let below = read_latest(|| {
+        let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
+        descendants_of(&mut scan, consumer.relation, consumer.attnum)
+    });
+    leaves.extend(
+        below
+            .into_iter()
+            .filter(|d| d.kind == pg_sys::RELKIND_RELATION && !d.other_session_temp)
+            .map(|d| Leaf {
+                relation: d.relation,
+                attnum: d.attnum,
+                display: d.display,
+            }),
+    );
     Ok(leaves)
 }
 
 /// Fills in the leaves of the consumers that may have partitions or children (the third field),
 /// and lists the foreign partitions and other sessions' temporary children as ignored.
-fn add_descendants(
-    client: &SpiClient<'_>,
-    consumers: &mut [(pg_sys::Oid, Consumer, bool)],
-    found: &mut Found,
-) -> spi::Result<()> {
+fn add_descendants(consumers: &mut [(pg_sys::Oid, Consumer, bool)], found: &mut Found) {
     let mut roots: Vec<(pg_sys::Oid, i16)> = consumers
         .iter()
         .filter(|(_, _, has_children)| *has_children)
         .map(|(_, c, _)| (c.relation, c.attnum))
         .collect();
     if roots.is_empty() {
-        return Ok(());
+        return;
     }
     roots.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
     roots.dedup();
-    let rels: Vec<pg_sys::Oid> = roots.iter().map(|(rel, _)| *rel).collect();
-    let atts: Vec<i16> = roots.iter().map(|(_, att)| *att).collect();
     let mut leaves: HashMap<(pg_sys::Oid, i16), Vec<Leaf>> = HashMap::new();
     let mut skipped: HashMap<(pg_sys::Oid, i16), Vec<String>> = HashMap::new();
-    for row in client.select(DESCENDANTS, None, &[rels.into(), atts.into()])? {
-        let root: (pg_sys::Oid, i16) = (
-            row.get(1)?.expect("descendant without a root"),
-            row.get(2)?.expect("descendant without a root column"),
-        );
-        let relation: pg_sys::Oid = row.get(3)?.expect("descendant without an OID");
-        let attnum: i16 = row.get(4)?.expect("descendant without a column");
-        let relkind: String = row.get(5)?.unwrap_or_default();
-        let other_session_temp: bool = row.get(6)?.unwrap_or(false);
-        let display: String = row.get(7)?.unwrap_or_default();
-        match (relkind.as_str(), other_session_temp) {
-            (_, true) => skipped
-                .entry(root)
-                .or_default()
-                .push(format!("{display} (another session's temporary table)")),
-            ("r", false) => leaves.entry(root).or_default().push(Leaf {
+    let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
+    for &root in &roots {
+        for below in descendants_of(&mut scan, root.0, root.1) {
+            let Descendant {
                 relation,
                 attnum,
+                kind,
+                other_session_temp,
                 display,
-            }),
-            ("f", false) => skipped.entry(root).or_default().push(format!(
-                "{display} (a foreign partition: its rows are not read)"
-            )),
-            _ => {} // a partitioned table stores nothing; its own partitions are listed
+            } = below;
+            match (kind, other_session_temp) {
+                (_, true) => skipped
+                    .entry(root)
+                    .or_default()
+                    .push(format!("{display} (another session's temporary table)")),
+                (pg_sys::RELKIND_RELATION, false) => leaves.entry(root).or_default().push(Leaf {
+                    relation,
+                    attnum,
+                    display,
+                }),
+                (pg_sys::RELKIND_FOREIGN_TABLE, false) => skipped.entry(root).or_default().push(
+                    format!("{display} (a foreign partition: its rows are not read)"),
+                ),
+                _ => {} // a partitioned table stores nothing; its own partitions are listed
+            }
         }
     }
+    drop(scan);
     for (sequence, consumer, has_children) in consumers.iter_mut() {
         if !*has_children {
             continue;
@@ -836,5 +946,45 @@ fn add_descendants(
                 .extend(notes.iter().cloned());
         }
     }
-    Ok(())
+}
+
+/// A partition or inheritance child below a consumer table.
+struct Descendant {
+    relation: pg_sys::Oid,
+    /// The consumer column's number in this table (matched by name).
+    attnum: i16,
+    kind: u8,
+    other_session_temp: bool,
+    /// `schema.table.column`, quoted as needed.
+    display: String,
+}
+
+/// Every partition and inheritance child below `root` (detach-pending ones included) that has
+/// the column `attnum` of `root` (by name), in OID order; `scan` reads pg_inherits by parent.
+fn descendants_of(scan: &mut CatalogScan, root: pg_sys::Oid, attnum: i16) -> Vec<Descendant> {
+    let Some(column) = catalog_lookup::column(root, attnum) else {
+        return Vec::new();
+    };
+    let mut below = walk_inheritance(scan, root, |row| row.inhrelid);
+    below.sort_unstable_by_key(|rel| u32::from(*rel));
+    below
+        .into_iter()
+        .filter_map(|relation| {
+            let class = catalog_lookup::class(relation)?;
+            let schema = catalog_lookup::namespace_name(class.namespace)?;
+            let attnum = catalog_lookup::attnum_by_name(relation, &column.name)?;
+            Some(Descendant {
+                relation,
+                attnum,
+                kind: class.kind,
+                other_session_temp: catalog_lookup::is_other_temp_namespace(class.namespace),
+                display: format!(
+                    "{}.{}.{}",
+                    catalog_lookup::quote(&schema),
+                    catalog_lookup::quote(&class.name),
+                    catalog_lookup::quote(&column.name)
+                ),
+            })
+        })
+        .collect()
 }

@@ -3,6 +3,7 @@
 //! that keeps nextval() and ALTER SEQUENCE out when the answer must stay true.
 
 use crate::pg::buffer::SharedPage;
+use crate::pg::catalog_lookup::SequenceRow;
 use crate::pg::relation::OpenRelation;
 use crate::pg::syscache::CacheEntry;
 use pgrx::pg_sys;
@@ -58,19 +59,6 @@ impl SequenceState {
     }
 }
 
-/// `FormData_pg_sequence` (catalog/pg_sequence.h), the same on PostgreSQL 10 and later.
-#[repr(C)]
-struct PgSequenceRow {
-    seqrelid: pg_sys::Oid,
-    seqtypid: pg_sys::Oid,
-    seqstart: i64,
-    seqincrement: i64,
-    seqmax: i64,
-    seqmin: i64,
-    seqcache: i64,
-    seqcycle: bool,
-}
-
 /// `FormData_pg_sequence_data` (commands/sequence.h): the one tuple on a sequence's page.
 #[repr(C)]
 struct SequenceData {
@@ -107,7 +95,7 @@ pub fn read(sequence: pg_sys::Oid) -> SequenceState {
         gone(sequence, "has no pg_sequence row");
     };
     // SAFETY: the SEQRELID cache holds pg_sequence rows.
-    let row = unsafe { options.form::<PgSequenceRow>() };
+    let row = unsafe { options.form::<SequenceRow>() };
     let page = SharedPage::read(&relation, 0);
     // SAFETY: the page of an open, locked sequence, pinned and share-locked.
     let magic = unsafe { *pg_sys::PageGetSpecialPointer(page.page()).cast::<u32>() };
