@@ -20,6 +20,8 @@ pub struct ClassRow {
     pub owner: pg_sys::Oid,
     pub namespace: pg_sys::Oid,
     pub name: String,
+    /// The name as stored (in the database's encoding), for sorting as `name` sorts.
+    pub raw_name: Vec<u8>,
     pub has_subclass: bool,
 }
 
@@ -30,6 +32,7 @@ impl ClassRow {
             owner: row.relowner,
             namespace: row.relnamespace,
             name: name_text(&row.relname),
+            raw_name: name_bytes(&row.relname).to_bytes().to_vec(),
             has_subclass: row.relhassubclass,
         }
     }
@@ -48,6 +51,8 @@ pub fn class(relation: pg_sys::Oid) -> Option<ClassRow> {
 #[derive(Debug, Clone)]
 pub struct ColumnRow {
     pub name: String,
+    /// The name as stored (in the database's encoding), to find the same column elsewhere.
+    pub raw_name: CString,
     pub type_oid: pg_sys::Oid,
     pub typmod: i32,
 }
@@ -56,6 +61,7 @@ impl ColumnRow {
     fn of(row: &pg_sys::FormData_pg_attribute) -> ColumnRow {
         ColumnRow {
             name: name_text(&row.attname),
+            raw_name: CString::from(name_bytes(&row.attname)),
             type_oid: row.atttypid,
             typmod: row.atttypmod,
         }
@@ -84,9 +90,8 @@ pub fn column(relation: pg_sys::Oid, attnum: i16) -> Option<ColumnRow> {
     }
 }
 
-/// The number of `relation`'s column named `name`, unless it is dropped.
-pub fn attnum_by_name(relation: pg_sys::Oid, name: &str) -> Option<i16> {
-    let name = CString::new(name).ok()?;
+/// The number of `relation`'s column named `name` (as stored), unless it is dropped.
+pub fn attnum_by_name(relation: pg_sys::Oid, name: &CStr) -> Option<i16> {
     // SAFETY: a syscache lookup by (relation, name); dropped columns are not found.
     let attnum = unsafe { pg_sys::get_attnum(relation, name.as_ptr()) };
     (attnum != pg_sys::InvalidAttrNumber as i16).then_some(attnum)
@@ -125,14 +130,22 @@ pub fn sequence_options(sequence: pg_sys::Oid) -> Option<SequenceOptions> {
 
 /// A schema's name.
 pub fn namespace_name(namespace: pg_sys::Oid) -> Option<String> {
+    namespace_raw_name(namespace).map(|name| name.to_string_lossy().into_owned())
+}
+
+/// A schema's name as stored (in the database's encoding).
+pub fn namespace_raw_name(namespace: pg_sys::Oid) -> Option<CString> {
     // SAFETY: a syscache lookup; the result is palloc'd (or NULL for a schema that is gone).
     let name = unsafe { pg_sys::get_namespace_name(namespace) };
     if name.is_null() {
         return None;
     }
-    // SAFETY: a NUL-terminated string from the line above.
-    let name = unsafe { CStr::from_ptr(name) };
-    Some(name.to_string_lossy().into_owned())
+    // SAFETY: a NUL-terminated string from the line above, copied and then freed.
+    unsafe {
+        let copy = CStr::from_ptr(name).to_owned();
+        pg_sys::pfree(name.cast());
+        Some(copy)
+    }
 }
 
 /// Whether `namespace` is another session's temporary schema (`pg_is_other_temp_schema`).
@@ -201,6 +214,11 @@ pub fn row_security_active(relation: pg_sys::Oid) -> bool {
     // SAFETY: check_enable_rls reads the catalog; with noError it does not raise.
     let status = unsafe { pg_sys::check_enable_rls(relation, pg_sys::Oid::INVALID, true) };
     status == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int
+}
+
+fn name_bytes(name: &pg_sys::NameData) -> &CStr {
+    // SAFETY: a NameData is a NUL-terminated string of at most NAMEDATALEN bytes.
+    unsafe { CStr::from_ptr(name.data.as_ptr()) }
 }
 
 fn name_text(name: &pg_sys::NameData) -> String {

@@ -110,10 +110,23 @@ pub struct InheritsRow {
     pub inhseqno: i32,
 }
 
-/// One catalog index scan, rescanned for each key; closed when dropped.
+/// Whether `which`'s index may be read: not while `ignore_system_indexes` is on (the way around
+/// a damaged catalog index) or the index is being rebuilt, as `systable_beginscan` decides.
+fn index_usable(which: &CatalogIndex) -> bool {
+    // SAFETY: reads a setting and this backend's reindex state.
+    unsafe {
+        !pg_sys::IgnoreSystemIndexes
+            && !pg_sys::ReindexIsProcessingIndex(pg_sys::Oid::from(which.index))
+    }
+}
+
+/// One catalog index scan, rescanned for each key; closed when dropped. Where the index may
+/// not be read (`index_usable`), each key is looked up by `systable_beginscan`, which then
+/// reads the catalog sequentially.
 pub struct CatalogScan {
     heap: pg_sys::Relation,
     index: pg_sys::Relation,
+    /// NULL where the index may not be read.
     scan: pg_sys::IndexScanDesc,
     slot: *mut pg_sys::TupleTableSlot,
     keys: Vec<pg_sys::ScanKeyData>,
@@ -145,7 +158,11 @@ impl CatalogScan {
                 );
                 keys.push(key);
             }
-            let scan = begin_index_scan(heap, index, snapshot, keys.len() as i32);
+            let scan = if index_usable(which) {
+                begin_index_scan(heap, index, snapshot, keys.len() as i32)
+            } else {
+                std::ptr::null_mut()
+            };
             CatalogScan {
                 heap,
                 index,
@@ -163,6 +180,10 @@ impl CatalogScan {
         assert_eq!(key.len(), self.keys.len(), "one value per key column");
         for (scan_key, value) in self.keys.iter_mut().zip(key) {
             scan_key.sk_argument = *value;
+        }
+        if self.scan.is_null() {
+            self.for_each_without_index(&mut each);
+            return;
         }
         // SAFETY: the scan, its keys and slot are live; each tuple is read while the slot
         // still holds it (until the next index_getnext_slot).
@@ -194,6 +215,44 @@ impl CatalogScan {
     }
 }
 
+impl CatalogScan {
+    /// `for_each` through `systable_beginscan`, whose keys name the catalog's own columns.
+    fn for_each_without_index(&mut self, each: &mut impl FnMut(CatalogRow<'_>)) {
+        // SAFETY: the index's key columns are columns of the catalog (indkey); the scan is
+        // begun and ended here, each tuple read before the next systable_getnext.
+        unsafe {
+            let columns = (*(*self.index).rd_index)
+                .indkey
+                .values
+                .as_slice(self.keys.len());
+            let mut keys = self.keys.clone();
+            for (key, column) in keys.iter_mut().zip(columns) {
+                key.sk_attno = *column;
+            }
+            let scan = pg_sys::systable_beginscan(
+                self.heap,
+                (*self.index).rd_id,
+                true,
+                self.snapshot,
+                keys.len() as i32,
+                keys.as_mut_ptr(),
+            );
+            loop {
+                let tuple = pg_sys::systable_getnext(scan);
+                if tuple.is_null() {
+                    break;
+                }
+                each(CatalogRow {
+                    tuple,
+                    descriptor: (*self.heap).rd_att,
+                    _scan: std::marker::PhantomData,
+                });
+            }
+            pg_sys::systable_endscan(scan);
+        }
+    }
+}
+
 impl Drop for CatalogScan {
     fn drop(&mut self) {
         if super::may_release() {
@@ -202,7 +261,9 @@ impl Drop for CatalogScan {
             // `open`, once.
             unsafe {
                 pg_sys::ExecDropSingleTupleTableSlot(self.slot);
-                pg_sys::index_endscan(self.scan);
+                if !self.scan.is_null() {
+                    pg_sys::index_endscan(self.scan);
+                }
                 pg_sys::UnregisterSnapshot(self.snapshot);
                 pg_sys::index_close(self.index, lock);
                 pg_sys::table_close(self.heap, lock);
@@ -282,14 +343,36 @@ unsafe fn begin_index_scan(
     unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), nkeys, 0) }
 }
 
+/// How a catalog is read for a set of keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Each key looked up through the index.
+    ByIndex,
+    /// The whole catalog read once, each row tested against the keys.
+    Sequential,
+}
+
+impl Access {
+    /// The cheaper way to make `lookups` index lookups in `which`: few keys through the index;
+    /// so many that reading the whole catalog once costs less (a sweep of a whole database),
+    /// sequentially.
+    pub fn for_lookups(which: &CatalogIndex, lookups: usize) -> Access {
+        if !index_usable(which) || sequential_is_cheaper(which, lookups) {
+            Access::Sequential
+        } else {
+            Access::ByIndex
+        }
+    }
+}
+
 /// Calls `each` with every row of `which`'s catalog whose leading index columns equal one of
 /// `keys`, and that key. `datums` gives a key's values for the index columns; `key_of` reads
-/// the same columns from a row. With few keys each is looked up through the index; with so
-/// many that reading the whole catalog once costs less (a sweep of a whole database), the
-/// catalog is read sequentially and each row tested against the keys. Within one key, rows
-/// come in the same order either way (the index orders equal keys by heap position).
+/// the same columns from a row. Where the index's later columns are the same for all rows of a
+/// key (as for a sequence's rows in `pg_depend`), rows come in the same order either way: the
+/// index orders equal keys by heap position.
 pub fn rows_for_keys<K: Copy + Eq + std::hash::Hash>(
     which: &CatalogIndex,
+    access: Access,
     keys: &[K],
     datums: impl Fn(K) -> Vec<pg_sys::Datum>,
     key_of: impl Fn(&CatalogRow<'_>) -> K,
@@ -298,7 +381,7 @@ pub fn rows_for_keys<K: Copy + Eq + std::hash::Hash>(
     if keys.is_empty() {
         return;
     }
-    if !sequential_is_cheaper(which, keys.len()) {
+    if access == Access::ByIndex {
         let mut scan = CatalogScan::open(which);
         for &key in keys {
             scan.for_each(&datums(key), |row| each(key, row));
@@ -349,7 +432,7 @@ pub fn all_rows(which: &CatalogIndex, mut each: impl FnMut(CatalogRow<'_>)) {
 /// Whether reading all of `which`'s catalog once costs less than `keys` index lookups. Measured
 /// on a 10,000-table database: a lookup (descending the index, visiting the heap) costs about
 /// as much as reading six rows sequentially and testing each against the keys.
-pub fn sequential_is_cheaper(which: &CatalogIndex, keys: usize) -> bool {
+fn sequential_is_cheaper(which: &CatalogIndex, keys: usize) -> bool {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
     // SAFETY: opens a system catalog to read its size and row estimate; closed at once.
     let (pages, rows) = unsafe {

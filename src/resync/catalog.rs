@@ -15,7 +15,7 @@
 //! security) from the system caches, which a warm session already holds.
 
 use crate::pg::catalog_lookup;
-use crate::pg::catalog_scan::{self, AttrdefRow, CatalogScan, DependRow, InheritsRow};
+use crate::pg::catalog_scan::{self, Access, AttrdefRow, CatalogScan, DependRow, InheritsRow};
 use crate::pg::relation::FreeLock;
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
@@ -26,6 +26,7 @@ use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use std::collections::{HashMap, HashSet};
+use std::ffi::CString;
 
 /// Which sequences a run covers.
 pub enum Scope<'a> {
@@ -222,17 +223,21 @@ pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequen
 }
 
 /// Just the OIDs of the sequences in `scope`, in the order `load` returns them.
-pub fn sequence_oids(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<pg_sys::Oid>> {
-    Ok(sequences_without_consumers(client, scope)?
-        .into_iter()
-        .map(|s| s.oid)
-        .collect())
+pub fn sequence_oids(_client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<pg_sys::Oid>> {
+    Ok(sequences_listed(scope).into_iter().map(|s| s.oid).collect())
 }
 
-fn sequences_without_consumers(
-    _client: &SpiClient<'_>,
-    scope: &Scope<'_>,
-) -> spi::Result<Vec<Sequence>> {
+/// A sequence in scope, before anything but its `pg_class` row and schema is looked up.
+struct Listed {
+    oid: pg_sys::Oid,
+    class: catalog_lookup::ClassRow,
+    /// The schema's name, quoted as needed.
+    quoted_schema: String,
+}
+
+/// The sequences in `scope`, each once, ordered by schema and name as `name` sorts (the bytes
+/// as stored).
+fn sequences_listed(scope: &Scope<'_>) -> Vec<Listed> {
     let (candidates, mut classes) = match scope {
         Scope::Sequences(oids) => (oids.to_vec(), classes_of(oids)),
         Scope::Database {
@@ -245,12 +250,9 @@ fn sequences_without_consumers(
             (oids, classes)
         }
     };
-    let superuser = caller_is_superuser();
-    // SAFETY: reads the current role's OID.
-    let role = unsafe { pg_sys::GetUserId() };
-    let mut sequences: Vec<(String, String, Sequence)> = Vec::new();
-    // Each schema's name, and quoted, looked up once.
-    let mut schema_names: HashMap<pg_sys::Oid, Option<(String, String)>> = HashMap::new();
+    // Each schema's name, as stored and quoted, looked up once.
+    let mut schema_names: HashMap<pg_sys::Oid, Option<(CString, String)>> = HashMap::new();
+    let mut listed: Vec<(CString, Listed)> = Vec::new();
     for oid in candidates {
         // A sequence named twice comes once (its row is taken the first time).
         let Some(class) = classes.remove(&oid) else {
@@ -259,14 +261,11 @@ fn sequences_without_consumers(
         if class.kind != pg_sys::RELKIND_SEQUENCE {
             continue;
         }
-        let Some(options) = catalog_lookup::sequence_options(oid) else {
-            continue;
-        };
         let Some((schema, quoted_schema)) = schema_names
             .entry(class.namespace)
             .or_insert_with(|| {
-                catalog_lookup::namespace_name(class.namespace).map(|name| {
-                    let quoted = catalog_lookup::quote(&name);
+                catalog_lookup::namespace_raw_name(class.namespace).map(|name| {
+                    let quoted = catalog_lookup::quote(&name.to_string_lossy());
                     (name, quoted)
                 })
             })
@@ -274,7 +273,39 @@ fn sequences_without_consumers(
         else {
             continue;
         };
-        let sequence = Sequence {
+        listed.push((
+            schema,
+            Listed {
+                oid,
+                class,
+                quoted_schema,
+            },
+        ));
+    }
+    listed.sort_by(|(a_schema, a), (b_schema, b)| {
+        (a_schema.as_bytes(), &a.class.raw_name).cmp(&(b_schema.as_bytes(), &b.class.raw_name))
+    });
+    listed.into_iter().map(|(_, listed)| listed).collect()
+}
+
+fn sequences_without_consumers(
+    _client: &SpiClient<'_>,
+    scope: &Scope<'_>,
+) -> spi::Result<Vec<Sequence>> {
+    let superuser = caller_is_superuser();
+    // SAFETY: reads the current role's OID.
+    let role = unsafe { pg_sys::GetUserId() };
+    let mut sequences = Vec::new();
+    for Listed {
+        oid,
+        class,
+        quoted_schema,
+    } in sequences_listed(scope)
+    {
+        let Some(options) = catalog_lookup::sequence_options(oid) else {
+            continue;
+        };
+        sequences.push(Sequence {
             oid,
             name: format!("{quoted_schema}.{}", catalog_lookup::quote(&class.name)),
             increment: options.increment,
@@ -284,13 +315,9 @@ fn sequences_without_consumers(
             owner: class.owner,
             consumers: Vec::new(),
             ignored: Vec::new(),
-        };
-        sequences.push((schema, class.name, sequence));
+        });
     }
-    // By schema, then name, as `name` sorts (byte order).
-    sequences
-        .sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
-    Ok(sequences.into_iter().map(|(_, _, s)| s).collect())
+    Ok(sequences)
 }
 
 /// The `pg_class` rows of `relations` that exist.
@@ -683,6 +710,7 @@ fn consumers_of(
 /// One reference from a column to a sequence, as pg_depend records it: OWNED BY or identity
 /// (the sequence depends on the column, deptype a or i), or a default naming the sequence (the
 /// column's pg_attrdef row depends on it, deptype n), with that default's expression.
+#[derive(Debug, PartialEq, Eq)]
 struct Edge {
     key: Key,
     adbin: Option<String>,
@@ -691,6 +719,12 @@ struct Edge {
 /// Every reference from a column of any relation to one of `sequences`, sequence by sequence:
 /// its OWNED BY edge first, then its defaults. A serial column has both; merged by the caller.
 fn dependencies_of(sequences: &[pg_sys::Oid]) -> Vec<Edge> {
+    let access = Access::for_lookups(&catalog_scan::DEPEND_BY_DEPENDER, 2 * sequences.len());
+    dependencies_read(sequences, access)
+}
+
+/// `dependencies_of`, reading `pg_depend` and `pg_attrdef` the given way.
+fn dependencies_read(sequences: &[pg_sys::Oid], access: Access) -> Vec<Edge> {
     let mut owned: HashMap<pg_sys::Oid, Vec<Edge>> = HashMap::new();
     let mut defaults: HashMap<pg_sys::Oid, Vec<pg_sys::Oid>> = HashMap::new();
     // The sequence depends on the column it is OWNED BY (deptype a, or i for identity).
@@ -715,7 +749,7 @@ fn dependencies_of(sequences: &[pg_sys::Oid]) -> Vec<Edge> {
         .iter()
         .map(|s| (pg_sys::RelationRelationId, *s))
         .collect();
-    if catalog_scan::sequential_is_cheaper(&catalog_scan::DEPEND_BY_DEPENDER, 2 * keys.len()) {
+    if access == Access::Sequential {
         // One pass over pg_depend for both kinds of rows.
         let wanted: HashSet<pg_sys::Oid> = sequences.iter().copied().collect();
         catalog_scan::all_rows(&catalog_scan::DEPEND_BY_DEPENDER, |row| {
@@ -734,6 +768,7 @@ fn dependencies_of(sequences: &[pg_sys::Oid]) -> Vec<Edge> {
         };
         catalog_scan::rows_for_keys(
             &catalog_scan::DEPEND_BY_DEPENDER,
+            access,
             &keys,
             datums,
             // SAFETY: rows of pg_depend.
@@ -743,6 +778,7 @@ fn dependencies_of(sequences: &[pg_sys::Oid]) -> Vec<Edge> {
         );
         catalog_scan::rows_for_keys(
             &catalog_scan::DEPEND_BY_REFERENCED,
+            access,
             &keys,
             datums,
             // SAFETY: rows of pg_depend.
@@ -755,6 +791,7 @@ fn dependencies_of(sequences: &[pg_sys::Oid]) -> Vec<Edge> {
     let mut attrdefs: HashMap<pg_sys::Oid, (pg_sys::Oid, i16, String)> = HashMap::new();
     catalog_scan::rows_for_keys(
         &catalog_scan::ATTRDEF_BY_OID,
+        access,
         &attrdef_oids,
         |oid| vec![pg_sys::Datum::from(oid)],
         // SAFETY: rows of pg_attrdef.
@@ -972,7 +1009,7 @@ fn descendants_of(scan: &mut CatalogScan, root: pg_sys::Oid, attnum: i16) -> Vec
         .filter_map(|relation| {
             let class = catalog_lookup::class(relation)?;
             let schema = catalog_lookup::namespace_name(class.namespace)?;
-            let attnum = catalog_lookup::attnum_by_name(relation, &column.name)?;
+            let attnum = catalog_lookup::attnum_by_name(relation, &column.raw_name)?;
             Some(Descendant {
                 relation,
                 attnum,
@@ -987,4 +1024,55 @@ fn descendants_of(scan: &mut CatalogScan, root: pg_sys::Oid, attnum: i16) -> Vec
             })
         })
         .collect()
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::{dependencies_read, Access};
+    use pgrx::prelude::*;
+
+    fn oid(name: &str) -> pg_sys::Oid {
+        Spi::get_one::<pg_sys::Oid>(&format!("SELECT '{name}'::pg_catalog.regclass::oid"))
+            .unwrap()
+            .unwrap()
+    }
+
+    #[pg_test]
+    fn the_index_and_a_sequential_read_find_the_same_references() {
+        Spi::run(
+            "CREATE SEQUENCE both_shared;
+             CREATE TABLE both_a (id serial, s bigint DEFAULT nextval('both_shared'));
+             CREATE TABLE both_b (s bigint DEFAULT nextval('both_shared') + nextval('both_a_id_seq'));
+             CREATE TABLE both_c (id int GENERATED ALWAYS AS IDENTITY, v int);
+             ALTER SEQUENCE both_shared OWNED BY both_b.s;",
+        )
+        .unwrap();
+        let (a, b, c) = (oid("both_a"), oid("both_b"), oid("both_c"));
+        let sequences = [
+            oid("both_shared"),
+            oid("both_a_id_seq"),
+            oid("both_c_id_seq"),
+        ];
+        let by_index = dependencies_read(&sequences, Access::ByIndex);
+        let sequential = dependencies_read(&sequences, Access::Sequential);
+        assert_eq!(by_index, sequential);
+        // Sequence by sequence: its OWNED BY edge, then its defaults in the order they were made.
+        let found: Vec<_> = by_index
+            .iter()
+            .map(|edge| (edge.key, edge.adbin.is_some()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ((sequences[0], b, 1), false),
+                ((sequences[0], a, 2), true),
+                ((sequences[0], b, 1), true),
+                ((sequences[1], a, 1), false),
+                ((sequences[1], a, 1), true),
+                ((sequences[1], b, 1), true),
+                ((sequences[2], c, 1), false),
+            ]
+        );
+    }
 }
