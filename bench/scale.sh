@@ -152,11 +152,32 @@ row "drifted, fresh sessions" "$DIR/floor" "$DIR/pages" "$DIR/base_drifted" "$DI
 row "in sync, fresh sessions" "$DIR/floor" "$DIR/pages" "$DIR/base_synced" "$DIR/ours_synced" "ours <= 1.3x floor"
 row "drifted, one warm session" "$DIR/warm_1" "$DIR/warm_2" "$DIR/warm_3" "$DIR/warm_5" "ours >= 3x faster than loop"
 row "in sync, one warm session" "$DIR/warm_1" "$DIR/warm_2" "$DIR/warm_4" "$DIR/warm_0" "ours >= 3x faster than loop"
+
+# Discovery alone: with every sequence CYCLE, a call finds every consumer as usual, then skips
+# each sequence before reading any data (a wrapped-around CYCLE sequence cannot be bounded).
+cycle() { # cycle "CYCLE" | "NO CYCLE": on every bench sequence
+  sql -c "DO \$\$ DECLARE s regclass; BEGIN
+    FOR s IN SELECT c.oid FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = 'bench'::regnamespace LOOP
+      EXECUTE format('ALTER SEQUENCE %s $1', s);
+    END LOOP; END \$\$"
+}
+cycle "CYCLE"
+: > "$DIR/discovery_fresh"
+for _ in $(seq "$ROUNDS"); do timed "$OURS" >> "$DIR/discovery_fresh"; done
+{
+  echo "SET client_min_messages = warning;"; echo "$OURS;"; echo "\\timing on"
+  for _ in $(seq "$ROUNDS"); do echo "$OURS;"; done
+} > "$DIR/discovery.sql"
+sql -At -f "$DIR/discovery.sql" | awk '/^Time:/ {print $2}' > "$DIR/discovery_warm"
+cycle "NO CYCLE"
+printf 'discovery alone (every sequence CYCLE, so none is read), medians: fresh session %.1f ms, warm session %.1f ms\n' \
+  "$(median < "$DIR/discovery_fresh")" "$(median < "$DIR/discovery_warm")"
 done
 
 ((${#BATCHED[@]})) || exit 0
 # Cost growth: the batched procedure over N sequences (tables of 100 sequence-backed columns,
-# no index, 10 rows each), every setting at its default, in a fresh session per size.
+# no index, 10 rows each), every setting at its default, in a fresh session per run, the median
+# of three runs per size.
 echo
 echo "batched procedure, every setting at its default (server restarted without the comparison's settings):"
 cluster_stop "$DIR"; start_server
@@ -187,12 +208,23 @@ for n in "${BATCHED[@]}"; do
     echo "\\setenv BACKEND_PID :pid"
     echo "\\! grep VmHWM /proc/\$BACKEND_PID/status"
   } > "$DIR/batched.sql"
-  out=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -f "$DIR/batched.sql" 2>&1)
+  # Three runs, each in a fresh session after every sequence is set back to its start (in
+  # transactions of 1,000: one lock per sequence); the median time, the last run's memory.
+  : > "$DIR/batched_ms"
+  for _ in 1 2 3; do
+    sql -c "DO \$\$ DECLARE s regclass; i int := 0; BEGIN
+      FOR s IN SELECT c.oid FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = '$big'::regnamespace LOOP
+        PERFORM setval(s, 1, false); i := i + 1;
+        IF i % 1000 = 0 THEN COMMIT; END IF;
+      END LOOP; END \$\$"
+    out=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -f "$DIR/batched.sql" 2>&1)
+    awk '/^Time:/ {print $2}' <<<"$out" >> "$DIR/batched_ms"
+  done
   # The floor at this size: a fresh session opening each of these tables and sequences once.
   floor_ms=$(timed "SELECT count(pg_catalog.pg_relation_size(c.oid)) FROM pg_catalog.pg_class AS c
                      WHERE c.relnamespace = '$big'::regnamespace AND c.relkind IN ('r', 'S')")
   summary=$(grep -o '"batches": [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo "?")
-  ms=$(awk '/^Time:/ {print $2}' <<<"$out")
+  ms=$(median < "$DIR/batched_ms")
   printf '| %s | %s | %.2f s | %.1f µs | %.1f µs | %s | %s |\n' "$n" "$summary" "$(echo "$ms" | awk '{print $1 / 1000}')" \
     "$(echo "$ms $n" | awk '{print $1 * 1000 / $2}')" "$(echo "$floor_ms $n" | awk '{print $1 * 1000 / $2}')" \
     "$(sed -n 's/^memory: //p' <<<"$out")" \
