@@ -229,34 +229,54 @@ fn name_text(name: &pg_sys::NameData) -> String {
 }
 
 /// The `pg_class` and `pg_attribute` rows discovery asks for, each looked up in the system
-/// caches once however often it is asked for, and each schema's quoted name.
+/// caches once however often it is asked for, and each table's quoted name made once.
 #[derive(Default)]
 pub struct ColumnRows {
     classes: HashMap<pg_sys::Oid, Option<ClassRow>>,
     columns: HashMap<(pg_sys::Oid, i16), Option<ColumnRow>>,
     schemas: HashMap<pg_sys::Oid, Option<String>>,
+    tables: HashMap<pg_sys::Oid, Option<String>>,
 }
 
 impl ColumnRows {
-    pub fn class(&mut self, relation: pg_sys::Oid) -> Option<ClassRow> {
+    pub fn class(&mut self, relation: pg_sys::Oid) -> Option<&ClassRow> {
         self.classes
             .entry(relation)
             .or_insert_with(|| class(relation))
-            .clone()
+            .as_ref()
     }
 
-    pub fn column(&mut self, relation: pg_sys::Oid, attnum: i16) -> Option<ColumnRow> {
+    pub fn column(&mut self, relation: pg_sys::Oid, attnum: i16) -> Option<&ColumnRow> {
         self.columns
             .entry((relation, attnum))
             .or_insert_with(|| column(relation, attnum))
-            .clone()
+            .as_ref()
     }
 
-    /// The schema's name, quoted as needed.
-    pub fn quoted_schema(&mut self, namespace: pg_sys::Oid) -> Option<String> {
-        self.schemas
-            .entry(namespace)
-            .or_insert_with(|| namespace_name(namespace).map(|name| quote(&name)))
-            .clone()
+    /// `schema.table`, quoted as needed.
+    pub fn table_sql(&mut self, relation: pg_sys::Oid) -> Option<String> {
+        if let Some(known) = self.tables.get(&relation) {
+            return known.clone();
+        }
+        let quoted = self.class(relation).map(|c| (c.namespace, quote(&c.name)));
+        let sql = quoted.and_then(|(namespace, table)| {
+            let schema = self
+                .schemas
+                .entry(namespace)
+                .or_insert_with(|| namespace_name(namespace).map(|name| quote(&name)))
+                .as_ref()?;
+            Some(format!("{schema}.{table}"))
+        });
+        self.tables.insert(relation, sql.clone());
+        sql
+    }
+
+    /// `schema.table.column`, quoted as needed (empty for a relation or column gone).
+    pub fn column_display(&mut self, relation: pg_sys::Oid, attnum: i16) -> String {
+        let column = self.column(relation, attnum).map(|c| quote(&c.name));
+        match (self.table_sql(relation), column) {
+            (Some(table), Some(column)) => format!("{table}.{column}"),
+            _ => String::new(),
+        }
     }
 }

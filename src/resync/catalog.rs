@@ -491,7 +491,6 @@ struct Reference {
     relkind: u8,
     owner_may_draw: bool,
     other_session_temp: bool,
-    display: String,
 }
 
 type Found = HashMap<pg_sys::Oid, (Vec<Consumer>, Vec<String>)>;
@@ -552,12 +551,14 @@ fn consumers_of(
                 default_use,
                 Some(DefaultUse::Plain | DefaultUse::Wrapped | DefaultUse::Rounded)
             );
-        let ignore = |found: &mut Found, why: &str| {
+        // The reference's name is made only for what is ignored.
+        let mut ignore = |found: &mut Found, why: &str| {
+            let display = rows.column_display(relation, attnum);
             found
                 .entry(sequence)
                 .or_default()
                 .1
-                .push(format!("{} ({why})", reference.display));
+                .push(format!("{display} ({why})"));
         };
         let default_use = default_use.filter(|u| *u != DefaultUse::NotDrawing);
         if !draws {
@@ -679,25 +680,25 @@ fn consumers_of(
             column_name: row.name,
         };
         let may_have_children = template.may_have_children;
+        let mut template = template;
         if !may_have_children {
-            let mut consumer = template.clone();
-            consumer.leaves.push(Leaf {
+            template.leaves.push(Leaf {
                 relation,
                 attnum,
-                display: consumer.display.clone(),
+                display: template.display.clone(),
             });
-            for (sequence, default_use) in &uses {
-                let mut consumer = consumer.clone();
-                consumer.default_use = *default_use;
-                consumers.push((*sequence, consumer, false));
-            }
+        }
+        // One consumer per sequence the column draws from (most draw from one: no copy).
+        let Some(((last_sequence, last_use), others)) = uses.split_last() else {
             continue;
-        }
-        for (sequence, default_use) in uses {
+        };
+        for (sequence, default_use) in others {
             let mut consumer = template.clone();
-            consumer.default_use = default_use;
-            consumers.push((sequence, consumer, true));
+            consumer.default_use = *default_use;
+            consumers.push((*sequence, consumer, may_have_children));
         }
+        template.default_use = *last_use;
+        consumers.push((*last_sequence, template, may_have_children));
     }
 
     add_descendants(&mut consumers, &mut found);
@@ -826,26 +827,23 @@ fn describe_reference(
     rows: &mut catalog_lookup::ColumnRows,
 ) -> Option<Reference> {
     let (sequence, relation, attnum) = key;
-    let class = rows.class(relation)?;
-    let column = rows.column(relation, attnum)?;
-    let schema = rows.quoted_schema(class.namespace)?;
+    let (kind, owner, namespace) = rows
+        .class(relation)
+        .map(|class| (class.kind, class.owner, class.namespace))?;
+    rows.column(relation, attnum)?;
+    rows.table_sql(relation)?; // its schema is gone: no reference
     Some(Reference {
         key,
         owned: false,
         adbin: None,
-        relkind: class.kind,
-        owner_may_draw: class.owner == sequence_owner
+        relkind: kind,
+        owner_may_draw: owner == sequence_owner
             || catalog_lookup::role_has_any(
-                class.owner,
+                owner,
                 sequence,
                 pg_sys::ACL_USAGE | pg_sys::ACL_UPDATE,
             ),
-        other_session_temp: catalog_lookup::is_other_temp_namespace(class.namespace),
-        display: format!(
-            "{schema}.{}.{}",
-            catalog_lookup::quote(&class.name),
-            catalog_lookup::quote(&column.name)
-        ),
+        other_session_temp: catalog_lookup::is_other_temp_namespace(namespace),
     })
 }
 
@@ -867,13 +865,12 @@ fn column_facts(
     attnum: i16,
     rows: &mut catalog_lookup::ColumnRows,
 ) -> Option<ColumnFacts> {
-    let class = rows.class(relation)?;
-    let row = rows.column(relation, attnum)?;
-    let schema = rows.quoted_schema(class.namespace)?;
+    let class = rows.class(relation)?.clone();
+    let row = rows.column(relation, attnum)?.clone();
     Some(ColumnFacts {
         relation,
         attnum,
-        table_sql: format!("{schema}.{}", catalog_lookup::quote(&class.name)),
+        table_sql: rows.table_sql(relation)?,
         column_sql: catalog_lookup::quote(&row.name),
         class,
         row,
