@@ -630,10 +630,7 @@ fn consumers_of(
             column_sql,
         } = column;
         let display = format!("{table_sql}.{column_sql}");
-        let uses = by_column
-            .get(&(relation, attnum))
-            .cloned()
-            .unwrap_or_default();
+        let uses = by_column.remove(&(relation, attnum)).unwrap_or_default();
         // A view's base table may be anything the view reads from.
         let unusable = if catalog_lookup::is_other_temp_namespace(class.namespace) {
             Some("another session's temporary table")
@@ -1053,23 +1050,47 @@ mod tests {
         ];
         let by_index = dependencies_read(&sequences, Access::ByIndex);
         let sequential = dependencies_read(&sequences, Access::Sequential);
+        // The same edges in the same order (both follow pg_depend's heap order within a key).
         assert_eq!(by_index, sequential);
-        // Sequence by sequence: its OWNED BY edge, then its defaults in the order they were made.
+        // Sequence by sequence, its OWNED BY edge first, then its defaults (in heap order, which
+        // need not be the order they were made in: compared sorted).
         let found: Vec<_> = by_index
             .iter()
             .map(|edge| (edge.key, edge.adbin.is_some()))
             .collect();
-        assert_eq!(
-            found,
-            vec![
-                ((sequences[0], b, 1), false),
-                ((sequences[0], a, 2), true),
-                ((sequences[0], b, 1), true),
-                ((sequences[1], a, 1), false),
-                ((sequences[1], a, 1), true),
-                ((sequences[1], b, 1), true),
-                ((sequences[2], c, 1), false),
-            ]
-        );
+        let owned_first = found
+            .iter()
+            .enumerate()
+            .all(|(at, ((sequence, ..), is_default))| {
+                *is_default || at == 0 || found[at - 1].0 .0 != *sequence
+            });
+        assert!(owned_first, "{found:?}");
+        let mut sorted = found.clone();
+        sorted.sort_by_key(|((sequence, relation, attnum), is_default)| {
+            (
+                u32::from(*sequence),
+                *is_default,
+                u32::from(*relation),
+                *attnum,
+            )
+        });
+        let mut expected = vec![
+            ((sequences[0], b, 1), false),
+            ((sequences[0], a, 2), true),
+            ((sequences[0], b, 1), true),
+            ((sequences[1], a, 1), false),
+            ((sequences[1], a, 1), true),
+            ((sequences[1], b, 1), true),
+            ((sequences[2], c, 1), false),
+        ];
+        expected.sort_by_key(|((sequence, relation, attnum), is_default)| {
+            (
+                u32::from(*sequence),
+                *is_default,
+                u32::from(*relation),
+                *attnum,
+            )
+        });
+        assert_eq!(sorted, expected);
     }
 }
