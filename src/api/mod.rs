@@ -7,6 +7,7 @@ pub mod health;
 pub mod resync;
 
 use crate::error;
+use crate::resync::apply::Waiting;
 use crate::resync::engine::{Mode, Request};
 use crate::resync::plan::Options;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -31,5 +32,6 @@ pub fn request(
             margin,
         },
         mode,
+        waiting: Waiting::Bounded,
     })
 }

@@ -12,6 +12,7 @@ mod trigger;
 
 use crate::pg::owner;
 use crate::pg::subxact;
+use crate::resync::apply::Waiting;
 use crate::resync::catalog::{self, Scope};
 use crate::resync::engine::{self, Mode, Request};
 use crate::resync::plan::Options;
@@ -28,6 +29,7 @@ const AUTOMATIC: Request = Request {
         margin: 0,
     },
     mode: Mode::Sweep,
+    waiting: Waiting::Never,
 };
 
 /// After rows were written into `relation`: advance every sequence behind its columns that the

@@ -14,6 +14,7 @@ pub mod owner;
 pub mod relation;
 pub mod scan;
 pub mod sequence_lock;
+pub mod sequence_page;
 pub mod snapshot;
 pub mod subxact;
 pub mod syscache;

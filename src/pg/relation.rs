@@ -12,6 +12,9 @@ use pgrx::prelude::*;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 use std::cell::Cell;
 
+/// InvalidSubTransactionId (c.h).
+const INVALID_SUBTRANSACTION_ID: pg_sys::SubTransactionId = 0;
+
 thread_local! {
     /// The relation the current bounded wait is for; cleared once the lock is granted.
     static WAITING_FOR: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) };
@@ -30,19 +33,11 @@ pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) {
     if unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) } {
         return;
     }
-    WAITING_FOR.set(Some(relation));
     let timeout_ms = LOCK_TIMEOUT.get();
     if timeout_ms == 0 {
-        ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
-            format!(
-                "pg_seqsync: relation {} is locked by another transaction",
-                u32::from(relation)
-            ),
-            "pg_seqsync",
-        )
-        .report(PgLogLevel::ERROR);
+        not_available(relation);
     }
+    WAITING_FOR.set(Some(relation));
     // The caller's lock_timeout comes back when the nest level is dropped (or, if the wait times
     // out, with the (sub)transaction abort).
     let nest = GucNest::new();
@@ -51,6 +46,69 @@ pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) {
     unsafe { pg_sys::LockRelationOid(relation, mode) };
     drop(nest);
     WAITING_FOR.set(None);
+}
+
+/// The lock tag of a relation of this database (SET_LOCKTAG_RELATION).
+fn relation_tag(relation: pg_sys::Oid) -> pg_sys::LOCKTAG {
+    pg_sys::LOCKTAG {
+        // SAFETY: a plain read of this backend's database OID.
+        locktag_field1: u32::from(unsafe { pg_sys::MyDatabaseId }),
+        locktag_field2: u32::from(relation),
+        locktag_field3: 0,
+        locktag_field4: 0,
+        locktag_type: pg_sys::LockTagType::LOCKTAG_RELATION as u8,
+        locktag_lockmethodid: pg_sys::DEFAULT_LOCKMETHOD as u8,
+    }
+}
+
+/// Whether this transaction holds `mode` itself on `relation` (a relation of this database).
+pub fn held_by_me(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> bool {
+    let tag = relation_tag(relation);
+    // SAFETY: looks the tag up in this backend's own lock table.
+    #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
+    let held = unsafe { pg_sys::LockHeldByMe(&tag, mode) };
+    // SAFETY: as above; PostgreSQL 17 added "or a stronger mode".
+    #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16")))]
+    let held = unsafe { pg_sys::LockHeldByMe(&tag, mode, false) };
+    held
+}
+
+/// Whether another transaction holds a lock on `table` that writing rows takes (any mode that
+/// conflicts with SHARE: an INSERT's ROW EXCLUSIVE, and also VACUUM's SHARE UPDATE EXCLUSIVE).
+/// A writer's heap tuple can be in the table before its index entry is in the index, so an
+/// index is complete only when this is false. Never waits.
+pub fn others_may_be_writing(table: pg_sys::Oid) -> bool {
+    // SAFETY: a read of the lock table. In recovery no transaction writes (and the result
+    // would be a static array); elsewhere GetLockConflicts pallocs the array freed here.
+    unsafe {
+        if pg_sys::RecoveryInProgress() {
+            return false;
+        }
+        let tag = relation_tag(table);
+        let mut count = 0;
+        let holders =
+            pg_sys::GetLockConflicts(&tag, pg_sys::ShareLock as pg_sys::LOCKMODE, &mut count);
+        if !holders.is_null() {
+            pg_sys::pfree(holders.cast());
+        }
+        count > 0
+    }
+}
+
+/// Raises 55P03 for `relation`, as a bounded wait that timed out does (`lock_wait_relation`
+/// names it afterwards): for a lock that must not be waited for at all.
+pub fn not_available(relation: pg_sys::Oid) -> ! {
+    WAITING_FOR.set(Some(relation));
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
+        format!(
+            "pg_seqsync: relation {} is locked by another transaction",
+            u32::from(relation)
+        ),
+        "pg_seqsync",
+    )
+    .report(PgLogLevel::ERROR);
+    unreachable!("an ERROR does not return")
 }
 
 /// A relation locked with a bounded wait and open. Dropping it closes the relation and releases
@@ -85,6 +143,16 @@ impl OpenRelation {
         Some(opened)
     }
 
+    /// Closes the relation but keeps its lock until the transaction ends, as `setval()` keeps
+    /// the lock it takes on a sequence.
+    pub fn close_keeping_lock(self) {
+        let relation = self.relation;
+        std::mem::forget(self);
+        // SAFETY: closes the relation opened by `open`, once (Drop will not run); NoLock leaves
+        // the lock to the transaction.
+        unsafe { pg_sys::relation_close(relation, pg_sys::NoLock as pg_sys::LOCKMODE) };
+    }
+
     pub fn raw(&self) -> pg_sys::Relation {
         self.relation
     }
@@ -116,6 +184,47 @@ impl OpenRelation {
             let mut typmod = attribute.atttypmod;
             let base = pg_sys::getBaseTypeAndTypmod(attribute.atttypid, &mut typmod);
             Some((base, typmod))
+        }
+    }
+
+    /// Whether this transaction gave the relation new storage (TRUNCATE, or a rewrite) after it
+    /// existed: the rows it had before are then not in the storage read, but come back if the
+    /// transaction rolls back.
+    pub fn storage_replaced_in_this_transaction(&self) -> bool {
+        // SAFETY: flags of the open relation.
+        unsafe {
+            #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+            let new_storage = (*self.relation).rd_newRelfilenodeSubid;
+            #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+            let new_storage = (*self.relation).rd_newRelfilelocatorSubid;
+            new_storage != INVALID_SUBTRANSACTION_ID
+                && (*self.relation).rd_createSubid == INVALID_SUBTRANSACTION_ID
+        }
+    }
+
+    /// Whether this transaction may have deleted rows of the relation or changed their key: it
+    /// has an xid, and the relation's statistics counters (when kept) count an update or a
+    /// delete at some open level of it.
+    pub fn may_have_own_deletes(&self) -> bool {
+        // SAFETY: reads the transaction's xid and the relation's pending statistics, a chain
+        // of per-level counters owned by this backend.
+        unsafe {
+            if pg_sys::GetCurrentTransactionIdIfAny() == pg_sys::InvalidTransactionId {
+                return false;
+            }
+            let stats = (*self.relation).pgstat_info;
+            if stats.is_null() {
+                // Nothing counted for it in this backend; with counting off, assume the worst.
+                return !pg_sys::pgstat_track_counts;
+            }
+            let mut level = (*stats).trans;
+            while !level.is_null() {
+                if (*level).tuples_updated > 0 || (*level).tuples_deleted > 0 {
+                    return true;
+                }
+                level = (*level).upper;
+            }
+            false
         }
     }
 
@@ -159,7 +268,7 @@ impl FreeLock {
     pub fn take(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> Option<FreeLock> {
         // SAFETY: a conditional lock on a relation OID, released by Drop.
         unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) }
-            .then_some(FreeLock { relation, mode })
+            .then(|| FreeLock { relation, mode })
     }
 }
 

@@ -1,21 +1,81 @@
-//! Scans under a dirty snapshot (committed rows, and rows of transactions still in progress),
-//! each with its tuple slot: ended and dropped when the guard is dropped.
+//! Scans that count every row whose value may be in use, each with its tuple slot and snapshot:
+//! ended, dropped and released when the guard is dropped.
+//!
+//! Two views of a table (`Rows`): the rows a dirty snapshot sees (committed, and inserted by
+//! transactions still in progress), and the rows as they stood before this transaction changed
+//! them (its own deletes and key updates may still be rolled back, and `setval()` is not).
 
 use super::relation::OpenRelation;
 use pgrx::pg_sys;
 
-/// PostgreSQL's InitDirtySnapshot, boxed so that its address stays put while a scan uses it.
-fn dirty_snapshot() -> Box<pg_sys::SnapshotData> {
-    // SAFETY: an all-zero SnapshotData is what InitDirtySnapshot starts from.
-    let mut snapshot: Box<pg_sys::SnapshotData> = Box::new(unsafe { std::mem::zeroed() });
-    snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
-    snapshot
+/// Which rows a scan returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Committed rows and rows of transactions still in progress (this one's included), less a
+    /// row that the one transaction still in progress inserted and deleted again.
+    InUse,
+    /// Committed rows as of now, as this transaction found them before its first command: rows
+    /// it deleted or whose key it updated are still there; rows it inserted are not.
+    BeforeOwnChanges,
 }
 
-/// After a dirty snapshot let a row through: the other transaction, still in progress, that
-/// inserted it (HeapTupleSatisfiesDirty leaves it in `xmin`), if any.
-fn in_progress_writer(snapshot: &pg_sys::SnapshotData) -> Option<pg_sys::TransactionId> {
-    (snapshot.xmin != pg_sys::InvalidTransactionId).then_some(snapshot.xmin)
+/// The snapshot a scan reads under: PostgreSQL's InitDirtySnapshot (boxed, so that its address
+/// stays put while the scan uses it), or a registered copy of the latest MVCC snapshot.
+enum ScanSnapshot {
+    Dirty(Box<pg_sys::SnapshotData>),
+    Registered(pg_sys::Snapshot),
+}
+
+impl ScanSnapshot {
+    fn new(rows: Rows) -> ScanSnapshot {
+        match rows {
+            Rows::InUse => {
+                // SAFETY: an all-zero SnapshotData is what InitDirtySnapshot starts from.
+                let mut snapshot: Box<pg_sys::SnapshotData> =
+                    Box::new(unsafe { std::mem::zeroed() });
+                snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
+                ScanSnapshot::Dirty(snapshot)
+            }
+            // SAFETY: RegisterSnapshot copies the latest snapshot (it is not marked copied), so
+            // the copy is ours to change; unregistered by Drop. Command id 0 makes every change
+            // of this transaction's invisible: its inserts, and its deletes of committed rows.
+            Rows::BeforeOwnChanges => unsafe {
+                let snapshot = pg_sys::RegisterSnapshot(pg_sys::GetLatestSnapshot());
+                (*snapshot).curcid = pg_sys::FirstCommandId;
+                ScanSnapshot::Registered(snapshot)
+            },
+        }
+    }
+
+    fn as_ptr(&mut self) -> pg_sys::Snapshot {
+        match self {
+            ScanSnapshot::Dirty(snapshot) => &mut **snapshot,
+            ScanSnapshot::Registered(snapshot) => *snapshot,
+        }
+    }
+
+    /// After a dirty snapshot let a row through: the other transaction, still in progress, that
+    /// inserted it (HeapTupleSatisfiesDirty leaves it in `xmin`), if any.
+    fn in_progress_writer(&self) -> Option<pg_sys::TransactionId> {
+        match self {
+            ScanSnapshot::Dirty(snapshot) => {
+                (snapshot.xmin != pg_sys::InvalidTransactionId).then_some(snapshot.xmin)
+            }
+            ScanSnapshot::Registered(_) => None,
+        }
+    }
+}
+
+impl Drop for ScanSnapshot {
+    fn drop(&mut self) {
+        if let ScanSnapshot::Registered(snapshot) = self {
+            if super::may_release() {
+                // SAFETY: unregisters the snapshot registered in `new`, once, after the scan
+                // that used it has ended (fields drop after their owner's Drop).
+                unsafe { pg_sys::UnregisterSnapshot(*snapshot) };
+            }
+        }
+    }
 }
 
 /// The value of column `attnum` in the slot's current row; `None` for NULL.
@@ -29,6 +89,37 @@ unsafe fn slot_value(slot: *mut pg_sys::TupleTableSlot, attnum: i16) -> Option<p
     (!is_null).then_some(datum)
 }
 
+/// Whether the slot's row was deleted by the same transaction, still in progress, that
+/// inserted it (`writer`): it can never be seen committed, whatever that transaction does, so
+/// its value is in use by no one. A dirty snapshot lets such a row through. A delete in a
+/// subtransaction of the inserter (another xid) may roll back, and is not matched.
+///
+/// # Safety
+/// The slot must hold a heap tuple from a buffer (a heap table's slot after a fetch).
+unsafe fn deleted_by_its_inserter(
+    slot: *mut pg_sys::TupleTableSlot,
+    writer: pg_sys::TransactionId,
+) -> bool {
+    // SAFETY: a heap table's slot is a BufferHeapTupleTableSlot, whose first member is the
+    // HeapTupleTableSlot holding the tuple it points into the pinned buffer. The header's xmax
+    // may be set concurrently; an aligned 32-bit read sees the old or the new value, and the
+    // old one (not deleted) only makes the row count.
+    unsafe {
+        let tuple = (*slot.cast::<pg_sys::HeapTupleTableSlot>()).tuple;
+        if tuple.is_null() || (*tuple).t_data.is_null() {
+            return false;
+        }
+        let header = &*(*tuple).t_data;
+        let mask = u32::from(header.t_infomask);
+        let lock_only = mask & pg_sys::HEAP_XMAX_LOCK_ONLY != 0
+            || mask & (pg_sys::HEAP_XMAX_IS_MULTI | pg_sys::HEAP_LOCK_MASK)
+                == pg_sys::HEAP_XMAX_EXCL_LOCK;
+        mask & (pg_sys::HEAP_XMAX_INVALID | pg_sys::HEAP_XMAX_IS_MULTI) == 0
+            && !lock_only
+            && header.t_choice.t_heap.t_xmax == writer
+    }
+}
+
 /// An index scan over the non-NULL entries of an index's first key, in one direction.
 ///
 /// With `key_from_index`, an entry whose heap page the visibility map marks all-visible is
@@ -39,10 +130,11 @@ pub struct IndexScan {
     scan: pg_sys::IndexScanDesc,
     slot: *mut pg_sys::TupleTableSlot,
     direction: pg_sys::ScanDirection::Type,
-    snapshot: Box<pg_sys::SnapshotData>,
     key_from_index: bool,
     /// The visibility map page pinned by the last check (InvalidBuffer before the first).
     vm_buffer: pg_sys::Buffer,
+    /// Dropped after the scan (fields drop after `Drop::drop` has ended the scan).
+    snapshot: ScanSnapshot,
 }
 
 impl IndexScan {
@@ -56,10 +148,11 @@ impl IndexScan {
     pub unsafe fn begin(
         table: &OpenRelation,
         index: &OpenRelation,
+        rows: Rows,
         backward: bool,
         key_from_index: bool,
     ) -> IndexScan {
-        let mut snapshot = dirty_snapshot();
+        let mut snapshot = ScanSnapshot::new(rows);
         // SAFETY: the caller's relations; the key only tests for NULL (no operator runs), and
         // the scan and slot are released by Drop.
         unsafe {
@@ -74,7 +167,7 @@ impl IndexScan {
                 pg_sys::Oid::INVALID,
                 pg_sys::Datum::from(0),
             );
-            let scan = begin_index_scan(table.raw(), index.raw(), &mut *snapshot);
+            let scan = begin_index_scan(table.raw(), index.raw(), snapshot.as_ptr());
             (*scan).xs_want_itup = key_from_index;
             pg_sys::index_rescan(scan, &mut not_null, 1, std::ptr::null_mut(), 0);
             IndexScan {
@@ -114,10 +207,11 @@ impl IndexScan {
                     }
                 }
                 if pg_sys::index_fetch_heap(self.scan, self.slot) {
-                    return Some((
-                        slot_value(self.slot, attnum),
-                        in_progress_writer(&self.snapshot),
-                    ));
+                    let writer = self.snapshot.in_progress_writer();
+                    if writer.is_some_and(|w| deleted_by_its_inserter(self.slot, w)) {
+                        continue;
+                    }
+                    return Some((slot_value(self.slot, attnum), writer));
                 }
             }
         }
@@ -204,7 +298,8 @@ unsafe fn begin_index_scan(
 pub struct HeapScan {
     scan: pg_sys::TableScanDesc,
     slot: *mut pg_sys::TupleTableSlot,
-    snapshot: Box<pg_sys::SnapshotData>,
+    /// Dropped after the scan (fields drop after `Drop::drop` has ended the scan).
+    snapshot: ScanSnapshot,
 }
 
 impl HeapScan {
@@ -212,8 +307,8 @@ impl HeapScan {
     ///
     /// # Safety
     /// `table` must be open, locked, and checked to be a heap table of this session's.
-    pub unsafe fn begin(table: &OpenRelation) -> HeapScan {
-        let mut snapshot = dirty_snapshot();
+    pub unsafe fn begin(table: &OpenRelation, rows: Rows) -> HeapScan {
+        let mut snapshot = ScanSnapshot::new(rows);
         let flags = pg_sys::ScanOptions::SO_TYPE_SEQSCAN
             | pg_sys::ScanOptions::SO_ALLOW_STRAT
             | pg_sys::ScanOptions::SO_ALLOW_SYNC;
@@ -222,7 +317,7 @@ impl HeapScan {
             HeapScan {
                 scan: pg_sys::heap_beginscan(
                     table.raw(),
-                    &mut *snapshot,
+                    snapshot.as_ptr(),
                     0,
                     std::ptr::null_mut(),
                     std::ptr::null_mut(),
@@ -243,17 +338,20 @@ impl HeapScan {
         // SAFETY: the scan and slot are live; the slot holds a row of the scanned table, which
         // has column `attnum` (checked by the caller against the table's descriptor).
         unsafe {
-            if !pg_sys::heap_getnextslot(
-                self.scan,
-                pg_sys::ScanDirection::ForwardScanDirection,
-                self.slot,
-            ) {
-                return None;
+            loop {
+                if !pg_sys::heap_getnextslot(
+                    self.scan,
+                    pg_sys::ScanDirection::ForwardScanDirection,
+                    self.slot,
+                ) {
+                    return None;
+                }
+                let writer = self.snapshot.in_progress_writer();
+                if writer.is_some_and(|w| deleted_by_its_inserter(self.slot, w)) {
+                    continue;
+                }
+                return Some((slot_value(self.slot, attnum), writer));
             }
-            Some((
-                slot_value(self.slot, attnum),
-                in_progress_writer(&self.snapshot),
-            ))
         }
     }
 }

@@ -35,6 +35,21 @@ pub fn lock(sequence: pg_sys::Oid) -> SequenceLock {
     SequenceLock { oid: sequence }
 }
 
+/// Locks `sequence` against `nextval()` only if no other transaction holds or awaits a lock
+/// that conflicts: no wait at all.
+pub fn try_lock(sequence: pg_sys::Oid) -> Option<SequenceLock> {
+    // SAFETY: a conditional lock on a relation OID; released by the guard's Drop.
+    unsafe { pg_sys::ConditionalLockRelationOid(sequence, RESYNC_LOCK) }
+        .then(|| SequenceLock { oid: sequence })
+}
+
+/// Whether this transaction holds the lock `nextval()` and `setval()` take on `sequence` (it
+/// drew from it): waiting for the resync lock then would wait for every other transaction that
+/// drew from it, each of which may be waiting for the same.
+pub fn drawn_from_in_this_transaction(sequence: pg_sys::Oid) -> bool {
+    relation::held_by_me(sequence, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE)
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]
 mod tests {

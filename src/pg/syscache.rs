@@ -11,7 +11,7 @@ impl CacheEntry {
     pub fn search(cache: pg_sys::SysCacheIdentifier::Type, key: pg_sys::Oid) -> Option<CacheEntry> {
         // SAFETY: a syscache lookup by OID; a non-NULL result is released by Drop.
         let tuple = unsafe { pg_sys::SearchSysCache1(cache as _, pg_sys::Datum::from(key)) };
-        (!tuple.is_null()).then_some(CacheEntry { tuple })
+        (!tuple.is_null()).then(|| CacheEntry { tuple })
     }
 
     /// The catalog row, as the catalog's `FormData_*` struct `T`.

@@ -14,10 +14,18 @@
 //! transaction still in progress, the read waits (at most `pg_seqsync.lock_timeout`) for that
 //! transaction to end and reads again: a load still writing its batch is then counted whole,
 //! not half-way (moving the sequence into the middle of a batch being written would hand out
-//! the ids its next rows carry).
+//! the ids its next rows carry). Rows the calling transaction deleted, or whose key it updated,
+//! still count while it is open: it may roll back, and `setval()` is not undone. An index is
+//! trusted only when no other transaction is writing the table (a writer's heap tuple is in
+//! the table before its index entry is in the index); otherwise the heap is read.
+//!
+//! Automatic resync reads differently (`read_own`): rows of another transaction still in
+//! progress are that transaction's to move (its own trigger or hook runs when its statement
+//! ends), so nothing is waited for, and the index is complete for every other row.
 
 use crate::pg::owner;
-use crate::pg::relation::OpenRelation;
+use crate::pg::relation::{self, OpenRelation};
+use crate::pg::scan::Rows;
 use crate::resync::catalog::{self, Consumer, Leaf};
 pub use crate::resync::column_type::ValueKind;
 use crate::resync::{heap_bound, index_bound};
@@ -104,7 +112,7 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
     // Past the deadline, one more pass is made only if the writer has ended by then.
     let mut last_pass_made = false;
     loop {
-        let found = read_once(consumers, direction, Leaves::Relisted)?;
+        let found = read_once(consumers, direction, Leaves::Relisted, Reader::Caller)?;
         let Some(writer) = found.and_then(|f| f.writer) else {
             return Ok(found.map(|f| f.value));
         };
@@ -139,11 +147,30 @@ fn wait_for(writer: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> boo
     }
 }
 
-/// The bound as it stands, without waiting for writers in progress (their rows count): the
-/// cheap check after a write, which only decides whether the full, waiting read must run.
-/// Partitions as discovery listed them: the check's cache is rebuilt after an ATTACH anyway.
-pub fn read_now(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
-    Ok(read_once(consumers, direction, Leaves::AsDiscovered)?.map(|f| f.value))
+/// The bound for automatic resync after a write: the best row committed or written by this
+/// transaction, unless the best row of all belongs to another transaction still in progress
+/// (`writer` set): that transaction moves the sequence past its own rows when its statement
+/// ends, so there is nothing to do here and nothing to wait for. Partitions as discovery
+/// listed them: the check's cache is rebuilt after an ATTACH anyway.
+pub fn read_own(
+    consumers: &[&Consumer],
+    direction: Direction,
+) -> Result<Option<Found>, BoundError> {
+    read_once(
+        consumers,
+        direction,
+        Leaves::AsDiscovered,
+        Reader::AfterOwnWrite,
+    )
+}
+
+/// Who reads the bound, which decides which rows count.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// An explicit call or `sequence_health()`: every value that may be in use counts.
+    Caller,
+    /// Automatic resync after this transaction wrote: its rows and committed rows count.
+    AfterOwnWrite,
 }
 
 /// Which tables a pass reads for a consumer with partitions or children.
@@ -166,6 +193,7 @@ fn read_once(
     consumers: &[&Consumer],
     direction: Direction,
     which: Leaves,
+    reader: Reader,
 ) -> Result<Option<Found>, BoundError> {
     let mut bound: Option<Found> = None;
     for consumer in consumers {
@@ -191,7 +219,7 @@ fn read_once(
                     attnum: leaf.attnum,
                     kind,
                 };
-                if let Some(found) = read_leaf(leaf, consumer, column, direction)? {
+                if let Some(found) = read_leaf(leaf, consumer, column, direction, reader)? {
                     bound = Some(bound.map_or(found, |b| b.further(found, direction)));
                 }
             }
@@ -215,6 +243,7 @@ fn read_leaf(
     consumer: &Consumer,
     column: Column,
     direction: Direction,
+    reader: Reader,
 ) -> Result<Option<Found>, BoundError> {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
     let Some(table) = OpenRelation::open(leaf.relation, lock) else {
@@ -249,16 +278,55 @@ fn read_leaf(
             leaf.display
         )));
     }
+    // Automatic resync only moves forward, which a rollback can never make wrong; a caller's
+    // answer must hold either way, and the rows before a TRUNCATE are out of reach.
+    if reader == Reader::Caller && table.storage_replaced_in_this_transaction() {
+        return Err(BoundError::Unreadable(format!(
+            "{} was truncated or rewritten in this transaction, and its rows from before then \
+             come back if it rolls back: resync after it ends",
+            leaf.display
+        )));
+    }
     let value = owner::run_as(table.owner(), || {
-        match index_bound::usable_index(&table, column) {
-            Some(index) => index_bound::read(&table, &index, column, direction),
-            None => heap_bound::read(&table, column, direction),
+        let in_use = match reader {
+            Reader::AfterOwnWrite => read_rows(&table, column, direction, Rows::InUse, true),
+            Reader::Caller => {
+                let index_complete = !relation::others_may_be_writing(leaf.relation);
+                read_rows(&table, column, direction, Rows::InUse, index_complete)
+            }
+        }?;
+        if reader == Reader::AfterOwnWrite || !table.may_have_own_deletes() {
+            return Ok(in_use);
         }
+        // Deleted rows keep their index entries: the index serves this pass.
+        let before = read_rows(&table, column, direction, Rows::BeforeOwnChanges, true)?;
+        Ok(match (in_use, before) {
+            (Some(a), Some(b)) => Some(a.further(b, direction)),
+            (a, b) => a.or(b),
+        })
     });
     value.map_err(|value| BoundError::OutOfRange {
         table: leaf.display.clone(),
         value,
     })
+}
+
+/// The bound of `rows` in `table`, from a usable btree index when `index_allowed`, else from
+/// the heap.
+fn read_rows(
+    table: &OpenRelation,
+    column: Column,
+    direction: Direction,
+    rows: Rows,
+    index_allowed: bool,
+) -> Result<Option<Found>, String> {
+    match index_allowed
+        .then(|| index_bound::usable_index(table, column))
+        .flatten()
+    {
+        Some(index) => index_bound::read(table, &index, column, direction, rows),
+        None => heap_bound::read(table, column, direction, rows),
+    }
 }
 
 /// A numeric bound as text (`numeric_out`), rounded to a whole number on the safe side: up for

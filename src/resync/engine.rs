@@ -6,7 +6,7 @@ use crate::error;
 use crate::pg::owner;
 use crate::pg::relation;
 use crate::pg::subxact;
-use crate::resync::apply;
+use crate::resync::apply::{self, Waiting};
 use crate::resync::bound::{self, BoundError, Direction};
 use crate::resync::catalog::{self, Consumer, Sequence};
 use crate::resync::column_type;
@@ -33,6 +33,10 @@ pub struct Request {
     pub dry_run: bool,
     pub options: Options,
     pub mode: Mode,
+    /// `Never` for automatic resync: the bound counts committed rows and this transaction's
+    /// (another's rows in progress are its own to move), and no lock on the sequence is waited
+    /// for (`apply`).
+    pub waiting: Waiting,
 }
 
 /// Why a sequence is not compared with its data at all.
@@ -213,7 +217,28 @@ impl PlanRow {
 fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> PlanRow {
     let direction = Direction::of_increment(sequence.increment);
     // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
-    let data_bound = match bound::read(roots, direction) {
+    let read = match request.waiting {
+        Waiting::Bounded => bound::read(roots, direction),
+        Waiting::Never => match bound::read_own(roots, direction) {
+            Ok(Some(found)) if found.writer.is_some() => {
+                return PlanRow {
+                    data_bound: Some(found.value),
+                    plan: plan::Plan {
+                        old_next: None,
+                        new_next: None,
+                        action: Action::None,
+                        detail: Some(
+                            "the data's best row belongs to another transaction still in progress, \
+                             whose own resync moves the sequence past it"
+                                .into(),
+                        ),
+                    },
+                };
+            }
+            other => other.map(|found| found.map(|f| f.value)),
+        },
+    };
+    let data_bound = match read {
         Ok(bound) => bound,
         Err(problem) => {
             let action = match problem {
@@ -250,7 +275,13 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
         }
     }
 
-    let plan = apply::check_and_set(sequence.oid, direction, data_bound, &request.options);
+    let plan = apply::check_and_set(
+        sequence.oid,
+        direction,
+        data_bound,
+        &request.options,
+        request.waiting,
+    );
     PlanRow { data_bound, plan }
 }
 

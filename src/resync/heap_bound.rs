@@ -2,20 +2,21 @@
 //! compared with built-in comparisons only (Rust's for integers, `numeric_cmp` for numeric).
 
 use crate::pg::relation::OpenRelation;
-use crate::pg::scan::HeapScan;
+use crate::pg::scan::{HeapScan, Rows};
 use crate::resync::bound::{self, Column, Direction, Found, ValueKind};
 use pgrx::prelude::*;
 
-/// MAX (MIN when descending) of `column` over `table`, with the transaction in progress that
-/// wrote it, if any; `Err` carries a numeric value no bigint can follow.
+/// MAX (MIN when descending) of `column` over the `rows` of `table`, with the transaction in
+/// progress that wrote it, if any; `Err` carries a numeric value no bigint can follow.
 pub fn read(
     table: &OpenRelation,
     column: Column,
     direction: Direction,
+    rows: Rows,
 ) -> Result<Option<Found>, String> {
     // SAFETY: `table` is open, locked, and checked by the caller to be a heap table of this
     // session's whose column `column.attnum` has the type `column.kind` reads.
-    let mut scan = unsafe { HeapScan::begin(table) };
+    let mut scan = unsafe { HeapScan::begin(table, rows) };
     if column.kind != ValueKind::Numeric {
         let mut best: Option<Found> = None;
         while let Some((value, writer)) = scan.next(column.attnum) {

@@ -5,7 +5,7 @@
 //! used: its order is then the type's natural order, whoever created the index.
 
 use crate::pg::relation::OpenRelation;
-use crate::pg::scan::IndexScan;
+use crate::pg::scan::{IndexScan, Rows};
 use crate::resync::bound::{self, Column, Direction, Found};
 use pgrx::list::PgList;
 use pgrx::prelude::*;
@@ -66,14 +66,14 @@ fn is_usable(index: &OpenRelation, column: Column) -> bool {
     }
 }
 
-/// The first non-NULL value from the end of `index` that `direction` asks for, among rows a
-/// dirty snapshot sees, with the transaction in progress that wrote it, if any. `Err` carries a
+/// The first non-NULL value from the end of `index` that `direction` asks for, among `rows`, with the transaction in progress that wrote it, if any. `Err` carries a
 /// numeric value no bigint can follow.
 pub fn read(
     table: &OpenRelation,
     index: &OpenRelation,
     column: Column,
     direction: Direction,
+    rows: Rows,
 ) -> Result<Option<Found>, String> {
     // SAFETY: reads the option flags of an open btree index's first key.
     let descending_index =
@@ -88,7 +88,7 @@ pub fn read(
     // SAFETY: `index` is a btree index on `table` (checked by `is_usable`), both open and
     // locked, and `table` a heap table of this session's (checked by the caller); btree
     // returns its keys, and their type was just compared with the column's.
-    let mut scan = unsafe { IndexScan::begin(table, index, backward, key_from_index) };
+    let mut scan = unsafe { IndexScan::begin(table, index, rows, backward, key_from_index) };
     // The scan key skips NULLs, so the first row holds the value (a row whose value is NULL
     // through a concurrent update is passed over).
     while let Some((value, writer)) = scan.next(column.attnum) {

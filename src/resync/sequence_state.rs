@@ -67,7 +67,8 @@ struct SequenceData {
     is_called: bool,
 }
 
-fn gone(sequence: pg_sys::Oid, what: &str) -> ! {
+/// Raises the error for a sequence that is gone, or no longer what discovery found.
+pub fn gone(sequence: pg_sys::Oid, what: &str) -> ! {
     ErrorReport::new(
         PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
         format!(
