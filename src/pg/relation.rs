@@ -6,6 +6,7 @@
 //! subtransaction turns into a `skip` row naming the relation (`lock_wait_relation`).
 
 use super::guc::GucNest;
+use super::syscache::CacheEntry;
 use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -209,7 +210,7 @@ impl OpenRelation {
         // SAFETY: reads the transaction's xid and the relation's pending statistics, a chain
         // of per-level counters owned by this backend.
         unsafe {
-            if pg_sys::GetCurrentTransactionIdIfAny() == pg_sys::InvalidTransactionId {
+            if pg_sys::GetTopTransactionIdIfAny() == pg_sys::InvalidTransactionId {
                 return false;
             }
             let stats = (*self.relation).pgstat_info;
@@ -226,6 +227,33 @@ impl OpenRelation {
             }
             false
         }
+    }
+
+    /// Whether an enabled AFTER INSERT FOR EACH STATEMENT trigger of the relation calls the C
+    /// function `symbol` (only a superuser can create a C function, so no one can fake it).
+    pub fn has_statement_trigger_calling(&self, symbol: &str) -> bool {
+        // SAFETY: the trigger descriptor of the open relation (NULL when it has none), with
+        // `numtriggers` entries.
+        let triggers = unsafe {
+            let description = (*self.relation).trigdesc;
+            if description.is_null() {
+                return false;
+            }
+            std::slice::from_raw_parts(
+                (*description).triggers,
+                usize::try_from((*description).numtriggers).unwrap_or(0),
+            )
+        };
+        let after_statement_insert = |kind: i16| {
+            let kind = kind as u32;
+            kind & (pg_sys::TRIGGER_TYPE_ROW | pg_sys::TRIGGER_TYPE_BEFORE | pg_sys::TRIGGER_TYPE_INSTEAD) == 0
+                && kind & pg_sys::TRIGGER_TYPE_INSERT != 0
+        };
+        triggers.iter().any(|trigger| {
+            trigger.tgenabled as u8 != pg_sys::TRIGGER_DISABLED
+                && after_statement_insert(trigger.tgtype)
+                && calls_c_function(trigger.tgfoid, symbol)
+        })
     }
 
     pub fn owner(&self) -> pg_sys::Oid {
@@ -255,6 +283,22 @@ impl Drop for OpenRelation {
             // SAFETY: the relation was opened by `open` and is closed once, releasing our lock.
             unsafe { pg_sys::relation_close(self.relation, self.mode) };
         }
+    }
+}
+
+/// ClanguageId (pg_language_d.h): the pinned OID of language C.
+const C_LANGUAGE: pg_sys::Oid = pg_sys::Oid::from_u32(13);
+
+/// Whether function `function` is written in C with the link symbol `symbol`.
+fn calls_c_function(function: pg_sys::Oid, symbol: &str) -> bool {
+    let cache = pg_sys::SysCacheIdentifier::PROCOID;
+    let Some(entry) = CacheEntry::search(cache, function) else {
+        return false;
+    };
+    // SAFETY: a pg_proc row from the PROCOID cache; prosrc is its text column.
+    unsafe {
+        entry.form::<pg_sys::FormData_pg_proc>().prolang == C_LANGUAGE
+            && entry.text(cache, pg_sys::Anum_pg_proc_prosrc as i16).as_deref() == Some(symbol)
     }
 }
 

@@ -289,7 +289,8 @@ fn read_leaf(
     }
     let value = owner::run_as(table.owner(), || {
         let in_use = match reader {
-            Reader::AfterOwnWrite => read_rows(&table, column, direction, Rows::InUse, true),
+            Reader::AfterOwnWrite => read_rows(&table, column, direction, Rows::InUse, true)
+                .map(|found| found.map(|f| leave_to_writer_if_it_resyncs(&table, f))),
             Reader::Caller => {
                 let index_complete = !relation::others_may_be_writing(leaf.relation);
                 read_rows(&table, column, direction, Rows::InUse, index_complete)
@@ -310,6 +311,22 @@ fn read_leaf(
         value,
     })
 }
+
+/// Automatic resync leaves a row in progress to the transaction writing it only when that
+/// transaction's own automatic resync will run (the table's trigger fires at its statement's
+/// end); otherwise the row counts here and now, unwaited for, as any value in use.
+fn leave_to_writer_if_it_resyncs(table: &OpenRelation, found: Found) -> Found {
+    if found.writer.is_some() && !table.has_statement_trigger_calling(AUTO_RESYNC_TRIGGER_SYMBOL) {
+        return Found {
+            writer: None,
+            ..found
+        };
+    }
+    found
+}
+
+/// The C symbol of the automatic-resync trigger function (`auto::trigger`).
+const AUTO_RESYNC_TRIGGER_SYMBOL: &str = "auto_resync_trigger";
 
 /// The bound of `rows` in `table`, from a usable btree index when `index_allowed`, else from
 /// the heap.
