@@ -343,6 +343,71 @@ unsafe fn begin_index_scan(
     unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), nkeys, 0) }
 }
 
+/// The transactions still in progress (other than this one) that inserted a row of `which`'s
+/// catalog whose leading index columns equal one of `keys`: uncommitted DDL (a default, an
+/// `OWNED BY`, a partition or inheritance child) that this transaction's catalog snapshot does
+/// not show yet. Read under a dirty snapshot, which reports such a row's inserter.
+pub fn uncommitted_inserters(
+    which: &CatalogIndex,
+    keys: &[Vec<pg_sys::Datum>],
+) -> Vec<pg_sys::TransactionId> {
+    let mut inserters = Vec::new();
+    if keys.is_empty() {
+        return inserters;
+    }
+    let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
+    // SAFETY: a system catalog and its own index, scanned by systable_beginscan (which falls
+    // back to a heap scan where the index may not be read) under a dirty snapshot boxed so
+    // that its address stays put; each scan ends before the next, and the relation is closed
+    // below (on an error the abort does it). Each key compares a leading index column with a
+    // built-in equality procedure.
+    unsafe {
+        let heap = pg_sys::table_open(pg_sys::Oid::from(which.catalog), lock);
+        let index = pg_sys::index_open(pg_sys::Oid::from(which.index), lock);
+        // systable_beginscan takes keys on the catalog's own columns (the index's indkey).
+        let columns: Vec<pg_sys::AttrNumber> = (*(*index).rd_index)
+            .indkey
+            .values
+            .as_slice(which.key_procs.len())
+            .to_vec();
+        pg_sys::index_close(index, lock);
+        let mut snapshot: Box<pg_sys::SnapshotData> = Box::new(std::mem::zeroed());
+        snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
+        for key in keys {
+            let mut scan_keys: Vec<pg_sys::ScanKeyData> = Vec::with_capacity(key.len());
+            for ((column, proc), value) in columns.iter().zip(which.key_procs).zip(key) {
+                let mut scan_key: pg_sys::ScanKeyData = std::mem::zeroed();
+                pg_sys::ScanKeyInit(
+                    &mut scan_key,
+                    *column,
+                    pg_sys::BTEqualStrategyNumber as pg_sys::StrategyNumber,
+                    pg_sys::Oid::from(*proc),
+                    *value,
+                );
+                scan_keys.push(scan_key);
+            }
+            let scan = pg_sys::systable_beginscan(
+                heap,
+                pg_sys::Oid::from(which.index),
+                index_usable(which),
+                &mut *snapshot,
+                scan_keys.len() as i32,
+                scan_keys.as_mut_ptr(),
+            );
+            while !pg_sys::systable_getnext(scan).is_null() {
+                if snapshot.xmin != pg_sys::InvalidTransactionId {
+                    inserters.push(snapshot.xmin);
+                }
+            }
+            pg_sys::systable_endscan(scan);
+        }
+        pg_sys::table_close(heap, lock);
+    }
+    inserters.sort_unstable_by_key(|xid| u32::from(*xid));
+    inserters.dedup();
+    inserters
+}
+
 /// How a catalog is read for a set of keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -18,6 +18,7 @@ pub mod sequence_page;
 pub mod snapshot;
 pub mod subxact;
 pub mod syscache;
+pub mod transaction_wait;
 
 /// Whether a guard's `Drop` may release its resource: not while an error unwinds.
 fn may_release() -> bool {

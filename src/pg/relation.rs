@@ -246,7 +246,10 @@ impl OpenRelation {
         };
         let after_statement_insert = |kind: i16| {
             let kind = kind as u32;
-            kind & (pg_sys::TRIGGER_TYPE_ROW | pg_sys::TRIGGER_TYPE_BEFORE | pg_sys::TRIGGER_TYPE_INSTEAD) == 0
+            kind & (pg_sys::TRIGGER_TYPE_ROW
+                | pg_sys::TRIGGER_TYPE_BEFORE
+                | pg_sys::TRIGGER_TYPE_INSTEAD)
+                == 0
                 && kind & pg_sys::TRIGGER_TYPE_INSERT != 0
         };
         triggers.iter().any(|trigger| {
@@ -298,7 +301,10 @@ fn calls_c_function(function: pg_sys::Oid, symbol: &str) -> bool {
     // SAFETY: a pg_proc row from the PROCOID cache; prosrc is its text column.
     unsafe {
         entry.form::<pg_sys::FormData_pg_proc>().prolang == C_LANGUAGE
-            && entry.text(cache, pg_sys::Anum_pg_proc_prosrc as i16).as_deref() == Some(symbol)
+            && entry
+                .text(cache, pg_sys::Anum_pg_proc_prosrc as i16)
+                .as_deref()
+                == Some(symbol)
     }
 }
 

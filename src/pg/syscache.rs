@@ -29,16 +29,23 @@ impl CacheEntry {
     ///
     /// # Safety
     /// `cache` must be the cache the entry came from, and `attnum` a text column of its catalog.
-    pub unsafe fn text(&self, cache: pg_sys::SysCacheIdentifier::Type, attnum: i16) -> Option<String> {
+    pub unsafe fn text(
+        &self,
+        cache: pg_sys::SysCacheIdentifier::Type,
+        attnum: i16,
+    ) -> Option<String> {
         let mut is_null = false;
         // SAFETY: the caller's cache and column; text_to_cstring returns a palloc'd copy.
         unsafe {
-            let datum = pg_sys::SysCacheGetAttr(cache as _, self.tuple, attnum.into(), &mut is_null);
+            let datum =
+                pg_sys::SysCacheGetAttr(cache as _, self.tuple, attnum.into(), &mut is_null);
             if is_null {
                 return None;
             }
             let text = pg_sys::text_to_cstring(datum.cast_mut_ptr());
-            let value = std::ffi::CStr::from_ptr(text).to_string_lossy().into_owned();
+            let value = std::ffi::CStr::from_ptr(text)
+                .to_string_lossy()
+                .into_owned();
             pg_sys::pfree(text.cast());
             Some(value)
         }

@@ -26,6 +26,7 @@
 use crate::pg::owner;
 use crate::pg::relation::{self, OpenRelation};
 use crate::pg::scan::Rows;
+use crate::pg::transaction_wait;
 use crate::resync::catalog::{self, Consumer, Leaf};
 pub use crate::resync::column_type::ValueKind;
 use crate::resync::{heap_bound, index_bound};
@@ -106,9 +107,7 @@ impl Found {
 
 /// The bound over `consumers`, or `None` when they hold no non-NULL value.
 pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
-    let timeout_us = i64::from(LOCK_TIMEOUT.get()) * 1000;
-    // SAFETY: reads the clock.
-    let deadline = unsafe { pg_sys::GetCurrentTimestamp() } + timeout_us;
+    let deadline = transaction_wait::deadline_in(LOCK_TIMEOUT.get());
     // Past the deadline, one more pass is made only if the writer has ended by then.
     let mut last_pass_made = false;
     loop {
@@ -116,34 +115,13 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
         let Some(writer) = found.and_then(|f| f.writer) else {
             return Ok(found.map(|f| f.value));
         };
-        if wait_for(writer, deadline) {
+        if transaction_wait::wait_for(writer, deadline) {
             continue;
         }
-        // SAFETY: a read of the proc array.
-        if last_pass_made || unsafe { pg_sys::TransactionIdIsInProgress(writer) } {
+        if last_pass_made || transaction_wait::in_progress(writer) {
             return Ok(found.map(|f| f.value));
         }
         last_pass_made = true;
-    }
-}
-
-/// Waits until transaction `writer` has ended, or `deadline` has passed (`false` then). A poll,
-/// not a lock wait: the writer may itself be about to wait for the sequence this caller drew
-/// from, and neither must then be chosen as a deadlock victim.
-fn wait_for(writer: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> bool {
-    loop {
-        // SAFETY: plain reads of the clock and the proc array; pg_usleep only sleeps.
-        unsafe {
-            // The deadline first: a pass that ended past it starts no other.
-            if pg_sys::GetCurrentTimestamp() >= deadline {
-                return false;
-            }
-            if !pg_sys::TransactionIdIsInProgress(writer) {
-                return true;
-            }
-            pgrx::check_for_interrupts!();
-            pg_sys::pg_usleep(1000);
-        }
     }
 }
 

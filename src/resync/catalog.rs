@@ -117,6 +117,45 @@ pub fn in_latest_snapshot<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError>
     subxact::run(work)
 }
 
+/// The other transactions still in progress whose uncommitted DDL may add consumers of
+/// `sequence`: a default or `OWNED BY` naming it (`pg_depend` rows on either side of it), a
+/// partition or inheritance child attached to or created under a table holding its consumers
+/// (`pg_inherits` rows). Their rows, once committed, bound the sequence as well.
+pub fn uncommitted_consumer_ddl(sequence: &Sequence) -> Vec<pg_sys::TransactionId> {
+    let as_class = |oid: pg_sys::Oid| {
+        vec![
+            pg_sys::Datum::from(pg_sys::RelationRelationId),
+            pg_sys::Datum::from(oid),
+        ]
+    };
+    let mut inserters = catalog_scan::uncommitted_inserters(
+        &catalog_scan::DEPEND_BY_REFERENCED,
+        &[as_class(sequence.oid)],
+    );
+    inserters.extend(catalog_scan::uncommitted_inserters(
+        &catalog_scan::DEPEND_BY_DEPENDER,
+        &[as_class(sequence.oid)],
+    ));
+    let mut tables: Vec<pg_sys::Oid> = sequence
+        .consumers
+        .iter()
+        .flat_map(|c| std::iter::once(c.relation).chain(c.leaves.iter().map(|l| l.relation)))
+        .collect();
+    tables.sort_unstable_by_key(|oid| u32::from(*oid));
+    tables.dedup();
+    let parents: Vec<Vec<pg_sys::Datum>> = tables
+        .into_iter()
+        .map(|table| vec![pg_sys::Datum::from(table)])
+        .collect();
+    inserters.extend(catalog_scan::uncommitted_inserters(
+        &catalog_scan::INHERITS_BY_PARENT,
+        &parents,
+    ));
+    inserters.sort_unstable_by_key(|xid| u32::from(*xid));
+    inserters.dedup();
+    inserters
+}
+
 /// A relation's schema-qualified name, for messages (its OID if it is gone).
 pub fn relation_name(relation: pg_sys::Oid) -> String {
     catalog_text(

@@ -6,6 +6,7 @@ use crate::error;
 use crate::pg::owner;
 use crate::pg::relation;
 use crate::pg::subxact;
+use crate::pg::transaction_wait;
 use crate::resync::apply::{self, Waiting};
 use crate::resync::bound::{self, BoundError, Direction};
 use crate::resync::catalog::{self, Consumer, Sequence};
@@ -48,7 +49,19 @@ enum Precheck {
 /// Resyncs every sequence in order and returns one row per sequence.
 pub fn resync(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow>, ErrorReport> {
     let mut rows = Vec::with_capacity(sequences.len());
-    for sequence in sequences {
+    for listed in sequences {
+        let rediscovered;
+        let sequence = match settle_uncommitted_ddl(listed, request) {
+            Settled::AsListed => listed,
+            Settled::Rediscovered(fresh) => {
+                rediscovered = fresh;
+                &rediscovered
+            }
+            Settled::Unsettled(row) => {
+                rows.push(row);
+                continue;
+            }
+        };
         let roots = sequence.root_consumers();
         let mut consumers: Vec<String> = roots.iter().map(|c| c.display.clone()).collect();
         consumers.sort();
@@ -71,6 +84,73 @@ pub fn resync(sequences: &[Sequence], request: &Request) -> Result<Vec<ReportRow
         rows.push(row.with_note(sequence.ignored_note()));
     }
     Ok(rows)
+}
+
+/// What became of a sequence whose consumers uncommitted DDL may be changing.
+enum Settled {
+    /// No such DDL: discovery's answer stands.
+    AsListed,
+    /// The DDL ended within the wait: the sequence as the catalog shows it now.
+    Rediscovered(Sequence),
+    /// Still in progress after `pg_seqsync.lock_timeout` (or the sequence is gone): its row.
+    Unsettled(ReportRow),
+}
+
+/// An explicit call waits (at most `pg_seqsync.lock_timeout`, polling) for other transactions
+/// whose uncommitted DDL may add consumers of the sequence (`catalog::uncommitted_consumer_ddl`),
+/// then discovers it again: a value that may still commit is a value in use, and so is a table
+/// that may still become a consumer. Automatic resync waits for no one: the DDL's own
+/// transaction resyncs after it (database-wide mode) or its next write does.
+fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
+    if request.waiting == Waiting::Never {
+        return Settled::AsListed;
+    }
+    let pending = catalog::uncommitted_consumer_ddl(sequence);
+    if pending.is_empty() {
+        return Settled::AsListed;
+    }
+    let consumers = || {
+        let mut names: Vec<String> = sequence
+            .root_consumers()
+            .iter()
+            .map(|c| c.display.clone())
+            .collect();
+        names.sort();
+        names
+    };
+    let deadline = transaction_wait::deadline_in(LOCK_TIMEOUT.get());
+    if !transaction_wait::wait_for_all(&pending, deadline) {
+        return Settled::Unsettled(ReportRow::unchecked(
+            sequence.oid,
+            consumers(),
+            Action::Skip,
+            format!(
+                "lock not available: uncommitted DDL of another transaction (xid {}) may add \
+                 consumers of the sequence (waited {} ms, pg_seqsync.lock_timeout)",
+                u32::from(pending[0]),
+                LOCK_TIMEOUT.get()
+            ),
+        ));
+    }
+    let scope = catalog::Scope::Sequences(std::slice::from_ref(&sequence.oid));
+    match catalog::in_latest_snapshot(|| Spi::connect(|client| catalog::load(client, &scope))) {
+        Ok(Ok(mut fresh)) if fresh.len() == 1 => Settled::Rediscovered(fresh.remove(0)),
+        Ok(Ok(_)) => Settled::Unsettled(ReportRow::unchecked(
+            sequence.oid,
+            consumers(),
+            Action::Skip,
+            "the sequence was dropped during the resync".into(),
+        )),
+        Ok(Err(e)) => Settled::Unsettled(ReportRow::unchecked(
+            sequence.oid,
+            consumers(),
+            Action::Error,
+            format!("the sequence's consumers could not be listed again: {e}"),
+        )),
+        Err(caught) => {
+            Settled::Unsettled(row_for_error(sequence, consumers(), caught, request.mode))
+        }
+    }
 }
 
 /// Why `sequence` would not be compared with its data at all, if it would not: no consumers,
