@@ -24,6 +24,48 @@ mod resync;
 /// How long a resync waits for a sequence that other transactions are using (milliseconds).
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 
+/// How long an automatic resync (trigger, COPY hook, DDL hook) waits for a lock. Superuser-only:
+/// those paths run as the table's owner inside other roles' writes, and a writer must not
+/// choose how long the owner's sequence and tables are queued for.
+pub static AUTOMATIC_LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+
+thread_local! {
+    /// Set while an automatic resync runs: the wait it may make instead of `LOCK_TIMEOUT`.
+    static AUTOMATIC_WAIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The longest this backend's current resync may wait for a lock or a writer (milliseconds):
+/// `pg_seqsync.automatic_lock_timeout` inside an automatic resync, else `pg_seqsync.lock_timeout`.
+pub fn lock_timeout_ms() -> i32 {
+    if AUTOMATIC_WAIT.get() {
+        AUTOMATIC_LOCK_TIMEOUT.get()
+    } else {
+        LOCK_TIMEOUT.get()
+    }
+}
+
+/// The setting that bounds the current resync's waits, for messages.
+pub fn lock_timeout_setting() -> &'static str {
+    if AUTOMATIC_WAIT.get() {
+        "pg_seqsync.automatic_lock_timeout"
+    } else {
+        "pg_seqsync.lock_timeout"
+    }
+}
+
+/// Runs `work` as an automatic resync: its waits are bounded by the superuser's
+/// `pg_seqsync.automatic_lock_timeout`, whatever the writing session set.
+pub fn with_automatic_waits<R>(work: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            AUTOMATIC_WAIT.set(self.0);
+        }
+    }
+    let _restore = Restore(AUTOMATIC_WAIT.replace(true));
+    work()
+}
+
 /// With the library in shared_preload_libraries: resync a table's sequences after every COPY
 /// FROM into it. Superuser-only (`ALTER DATABASE/ROLE ... SET` by a superuser): it moves
 /// sequences as their tables' owners, which a loader must not switch on for them.
@@ -39,6 +81,16 @@ pub extern "C-unwind" fn _PG_init() {
         0,
         i32::MAX,
         GucContext::Userset,
+        GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_int_guc(
+        c"pg_seqsync.automatic_lock_timeout",
+        c"How long an automatic resync (trigger, COPY hook, DDL hook) waits for a lock.",
+        c"Only superusers can change it: automatic resync runs as the table's owner inside other roles' writes. 0 means do not wait at all.",
+        &AUTOMATIC_LOCK_TIMEOUT,
+        0,
+        i32::MAX,
+        GucContext::Suset,
         GucFlags::UNIT_MS,
     );
     GucRegistry::define_bool_guc(

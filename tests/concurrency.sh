@@ -105,9 +105,10 @@ fi
 
 # Phase 2: automatic resync on, nextval() inserters in single-INSERT and two-INSERT
 # transactions (each holds the sequence's nextval() lock until it commits, then its own trigger
-# runs), a loader writing explicit ids ahead in turns (an INSERT batch of 200 ids 1,000 past the
-# data, then a COPY batch 100,000 past it: one loader, so that no batch is written where a move
-# for another batch has just put nextval(), which no resync could prevent), a last_value
+# runs), a loader writing explicit ids ahead in turns (an INSERT batch of 200 ids 20,000 past
+# the data, then a COPY batch 100,000 past it: one loader, and gaps no burst of nextval() can
+# cross while a batch is written, so that no batch lands where nextval() is about to hand out
+# values, which no resync could prevent), a last_value
 # sampler, and no explicit resync at all: the triggers alone must keep every insert
 # collision-free, and no trigger may fail (a deadlock, 40P01, or a timed-out lock would leave a
 # loader's rows ahead of the sequence). Any WARNING from a trigger fails the test.
@@ -125,7 +126,7 @@ loader() { # INSERT and COPY batches of explicit ids ahead of the sequence, unti
   local end=$((SECONDS + SECONDS_TO_RUN)) base
   while ((SECONDS < end)); do
     psql -d $DB -c "INSERT INTO auto_hot (id, src)
-                    SELECT d.top + 1000 + g, 'explicit'
+                    SELECT d.top + 20000 + g, 'explicit'
                       FROM (SELECT COALESCE(max(id), 0) AS top FROM auto_hot) AS d,
                            generate_series(1, 200) AS g" || return 1
     base=$(psql -d $DB -At -c "SELECT COALESCE(max(id), 0) + 100000 FROM auto_hot")
@@ -144,7 +145,17 @@ for n in auto_insert auto_insert2 auto_sample loader; do
     echo "$n reported errors or warnings:"; cat "$work/$n.log"; status=1
   fi
 done
-((status == 0)) || { echo "FAIL: a session failed or warned under load with auto-resync"; exit 1; }
+if ((status != 0)); then
+  # What stood around the first duplicate key, for the record.
+  key=$(grep -ohE 'Key \(id\)=\([0-9]+\)' "$work"/auto_*.log "$work/loader.log" | head -1 | tr -dc '0-9')
+  if [[ -n $key ]]; then
+    psql -d $DB -c "SELECT id, src, xmin FROM auto_hot WHERE id BETWEEN $key - 3 AND $key + 3 ORDER BY id" \
+         -c "SELECT src, count(*), min(id), max(id) FROM auto_hot WHERE id > $key - 2000 GROUP BY src" \
+         -c "SELECT last_value, is_called FROM auto_hot_id_seq"
+  fi
+  echo "FAIL: a session failed or warned under load with auto-resync"
+  exit 1
+fi
 psql -d $DB -At <<'SQL' >"$work/checks2"
 SELECT 'auto_rows_nextval ' || count(*) FROM auto_hot WHERE src = 'nextval';
 SELECT 'auto_rows_explicit ' || count(*) FROM auto_hot WHERE src = 'explicit';

@@ -55,7 +55,9 @@ q -U postgres -c "ALTER ROLE loader RESET pg_seqsync.resync_after_copy" \
 printf '50\te\n' | q -U loader -c "COPY loaded (id, v) FROM stdin"
 expect "ALTER DATABASE ... SET by a superuser" "$(position loaded_id_seq)" "51 false"
 
-# 4. A lock on another consumer of the same sequence bounds the wait; the COPY goes on.
+# 4. A lock on another consumer of the same sequence bounds the wait; the COPY goes on. The
+#    bound is the superuser's pg_seqsync.automatic_lock_timeout (1 s by default): the loader
+#    raising pg_seqsync.lock_timeout to an hour changes nothing.
 q -U postgres -c "CREATE TABLE other_user (id integer DEFAULT nextval('loaded_id_seq'))"
 q -U postgres -c "BEGIN" -c "LOCK TABLE other_user IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
 locker=$!
@@ -64,7 +66,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 start=$(date +%s%N)
-out=$(printf '60\tf\n' | q -U loader -c "SET statement_timeout = '20s'" -c "SET pg_seqsync.lock_timeout = 200" -c "COPY loaded (id, v) FROM stdin" 2>&1 || echo "COPY FAILED")
+out=$(printf '60\tf\n' | q -U loader -c "SET statement_timeout = '20s'" -c "SET pg_seqsync.lock_timeout = '1h'" -c "COPY loaded (id, v) FROM stdin" 2>&1 || echo "COPY FAILED")
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 q -U postgres -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'other_user'::regclass AND mode = 'AccessExclusiveLock' AND granted" >/dev/null
 wait "$locker" 2>/dev/null || true

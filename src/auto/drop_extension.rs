@@ -41,7 +41,10 @@ pub unsafe extern "C-unwind" fn before_drop_extension(
     // SAFETY: checked above to be the EventTriggerData fmgr passes to an event trigger.
     let parsetree = unsafe { (*context.cast::<pg_sys::EventTriggerData>()).parsetree };
     // SAFETY: the parse tree of the statement that fired the event trigger, or NULL.
-    if unsafe { drops_this_extension(parsetree) } {
+    // Only for a role that may drop the extension: anyone else gets PostgreSQL's own "must be
+    // owner of extension" once this returns, having locked nothing.
+    // SAFETY: as above.
+    if unsafe { drops_this_extension(parsetree) } && may_drop_extension() {
         if let Err(e) = remove_what_auto_resync_placed() {
             e.report(PgLogLevel::ERROR);
         }
@@ -97,6 +100,18 @@ const EXTENSION_FUNCTIONS: &str = "
 /// functions; tolerating one already gone: a partition's trigger clone goes with its parent's),
 /// and resets
 /// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
+/// Whether the current role owns the extension (is a member of its owner role; superusers own
+/// all), which DROP EXTENSION requires.
+fn may_drop_extension() -> bool {
+    Spi::get_one::<bool>(
+        "SELECT pg_catalog.pg_has_role(e.extowner, 'USAGE') FROM pg_catalog.pg_extension AS e
+          WHERE e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'",
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(false)
+}
+
 fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
     let statements = format!(
         "SELECT pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass),

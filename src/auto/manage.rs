@@ -98,6 +98,11 @@ pub fn disable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
                 continue;
             }
             let drop = |client: &mut SpiClient<'_>| -> Result<i32, ErrorReport> {
+                // Ownership before any lock, as DROP TRIGGER checks it: a role that may not
+                // drop the trigger must not queue ACCESS EXCLUSIVE ahead of the owner's reads.
+                if !owns(client, relation)? {
+                    return Err(must_be_owner(relation));
+                }
                 // DROP TRIGGER's own lock, taken first with a bounded wait.
                 relation::lock_bounded(relation, pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE);
                 client
@@ -273,6 +278,18 @@ fn require_table(
         ('r' | 'p', _, _) => Ok(()),
         (kind, name, _) => Err(error::not_a_table(&name, target::kind_name(kind), function)),
     }
+}
+
+/// PostgreSQL's own error for a role that does not own `relation` (aclcheck_error's wording).
+fn must_be_owner(relation: pg_sys::Oid) -> ErrorReport {
+    ErrorReport::new(
+        pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        format!(
+            "must be owner of table {}",
+            catalog::relation_name(relation)
+        ),
+        "pg_seqsync",
+    )
 }
 
 /// Whether the current role owns `relation` (is a member of its owner role; superusers own all).

@@ -36,9 +36,15 @@ const AUTOMATIC: Request = Request {
 /// rows may have left behind. Runs as the table's owner, so a loader that may insert but not
 /// move the sequence still gets it advanced, and gains nothing else.
 /// Everything happens in a subtransaction: any error (a lock wait past
-/// `pg_seqsync.lock_timeout`, a table dropped meanwhile, ...) becomes a WARNING and the user's
+/// `pg_seqsync.automatic_lock_timeout`, which the writer cannot change, a table dropped
+/// meanwhile, ...) becomes a WARNING and the user's
 /// statement goes on; only a cancel, a termination or running out of memory ends it.
 pub fn resync_after_write(relation: pg_sys::Oid, owner: pg_sys::Oid) {
+    crate::with_automatic_waits(|| resync_after_write_bounded(relation, owner));
+}
+
+/// `resync_after_write`, with waits bounded by `pg_seqsync.automatic_lock_timeout`.
+fn resync_after_write_bounded(relation: pg_sys::Oid, owner: pg_sys::Oid) {
     let outcome = subxact::run(|| {
         owner::run_as(owner, || {
             owner::with_pinned_search_path(|| {

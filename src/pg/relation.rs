@@ -7,7 +7,6 @@
 
 use super::guc::GucNest;
 use super::syscache::CacheEntry;
-use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
@@ -34,7 +33,7 @@ pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) {
     if unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) } {
         return;
     }
-    let timeout_ms = LOCK_TIMEOUT.get();
+    let timeout_ms = crate::lock_timeout_ms();
     if timeout_ms == 0 {
         not_available(relation);
     }

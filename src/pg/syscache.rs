@@ -37,8 +37,7 @@ impl CacheEntry {
         let mut is_null = false;
         // SAFETY: the caller's cache and column; text_to_cstring returns a palloc'd copy.
         unsafe {
-            let datum =
-                pg_sys::SysCacheGetAttr(cache as _, self.tuple, attnum.into(), &mut is_null);
+            let datum = pg_sys::SysCacheGetAttr(cache as _, self.tuple, attnum as _, &mut is_null);
             if is_null {
                 return None;
             }

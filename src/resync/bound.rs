@@ -30,7 +30,6 @@ use crate::pg::transaction_wait;
 use crate::resync::catalog::{self, Consumer, Leaf};
 pub use crate::resync::column_type::ValueKind;
 use crate::resync::{heap_bound, index_bound};
-use crate::LOCK_TIMEOUT;
 use pgrx::prelude::*;
 use std::collections::HashSet;
 
@@ -107,7 +106,7 @@ impl Found {
 
 /// The bound over `consumers`, or `None` when they hold no non-NULL value.
 pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
-    let deadline = transaction_wait::deadline_in(LOCK_TIMEOUT.get());
+    let deadline = transaction_wait::deadline_in(crate::lock_timeout_ms());
     // Past the deadline, one more pass is made only if the writer has ended by then.
     let mut last_pass_made = false;
     loop {

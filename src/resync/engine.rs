@@ -15,7 +15,6 @@ use crate::resync::default_expr::DefaultUse;
 use crate::resync::plan::{self, Options};
 use crate::resync::report::{Action, ReportRow};
 use crate::resync::sequence_state;
-use crate::LOCK_TIMEOUT;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
@@ -118,7 +117,7 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
         names.sort();
         names
     };
-    let deadline = transaction_wait::deadline_in(LOCK_TIMEOUT.get());
+    let deadline = transaction_wait::deadline_in(crate::lock_timeout_ms());
     if !transaction_wait::wait_for_all(&pending, deadline) {
         return Settled::Unsettled(ReportRow::unchecked(
             sequence.oid,
@@ -126,9 +125,10 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
             Action::Skip,
             format!(
                 "lock not available: uncommitted DDL of another transaction (xid {}) may add \
-                 consumers of the sequence (waited {} ms, pg_seqsync.lock_timeout)",
+                 consumers of the sequence (waited {} ms, {})",
                 u32::from(pending[0]),
-                LOCK_TIMEOUT.get()
+                crate::lock_timeout_ms(),
+                crate::lock_timeout_setting()
             ),
         ));
     }
@@ -374,8 +374,9 @@ pub fn lock_not_available(sequence: Option<pg_sys::Oid>) -> String {
         Some(oid) => catalog::relation_name(oid),
     };
     format!(
-        "lock not available: {what} is in use by another transaction (waited {} ms, pg_seqsync.lock_timeout)",
-        LOCK_TIMEOUT.get()
+        "lock not available: {what} is in use by another transaction (waited {} ms, {})",
+        crate::lock_timeout_ms(),
+        crate::lock_timeout_setting()
     )
 }
 
