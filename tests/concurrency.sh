@@ -126,7 +126,7 @@ loader() { # INSERT and COPY batches of explicit ids ahead of the sequence, unti
   local end=$((SECONDS + SECONDS_TO_RUN)) base
   while ((SECONDS < end)); do
     psql -d $DB -c "INSERT INTO auto_hot (id, src)
-                    SELECT d.top + 20000 + g, 'explicit'
+                    SELECT d.top + ${LOADER_GAP:-20000} + g, 'explicit'
                       FROM (SELECT COALESCE(max(id), 0) AS top FROM auto_hot) AS d,
                            generate_series(1, 200) AS g" || return 1
     base=$(psql -d $DB -At -c "SELECT COALESCE(max(id), 0) + 100000 FROM auto_hot")

@@ -44,26 +44,52 @@ unsafe fn copy_from_target(statement: *mut pg_sys::PlannedStmt) -> Option<pg_sys
     }
 }
 
-/// What both hook signatures do around the statement: note a COPY FROM's table before it runs
-/// (the statement tree may be scribbled on), run it, then resync that table's sequences.
+/// The table to resync after `statement`, when it is a `COPY ... FROM` and
+/// `pg_seqsync.resync_after_copy` is on (read before the statement runs: its tree may be
+/// scribbled on); InvalidOid otherwise. Guarded: an error here is raised as PostgreSQL's own.
 ///
 /// # Safety
 /// `statement` must be the planned statement ProcessUtility was handed.
-unsafe fn around_statement(statement: *mut pg_sys::PlannedStmt, run: impl FnOnce()) {
-    let target = if crate::RESYNC_AFTER_COPY.get() {
-        // SAFETY: the caller's statement.
-        unsafe { copy_from_target(statement) }
-    } else {
-        None
-    };
-    run();
-    if let Some(relation) = target {
-        super::resync_after_write_to(relation);
+#[pg_guard]
+unsafe extern "C-unwind" fn copy_target(statement: *mut pg_sys::PlannedStmt) -> pg_sys::Oid {
+    if !crate::RESYNC_AFTER_COPY.get() {
+        return pg_sys::Oid::INVALID;
     }
+    // SAFETY: the caller's statement.
+    unsafe { copy_from_target(statement) }.unwrap_or(pg_sys::Oid::INVALID)
+}
+
+/// The resync after a COPY FROM into `relation`, guarded like `copy_target`.
+#[pg_guard]
+extern "C-unwind" fn resync_after_copy(relation: pg_sys::Oid) {
+    super::resync_after_write_to(relation);
+}
+
+// The statement itself runs through the previous hook or the standard implementation called
+// directly, not through pgrx's guarded bindings: an error it raises (a unique violation, a
+// failed DDL, ...) then reaches PostgreSQL's own handler unchanged, with every field it was
+// raised with (SQLSTATE, CONTEXT, cursor position, schema, table and constraint names), rather
+// than being caught, turned into a Rust panic and raised again with fewer fields (and a Rust
+// backtrace in its DETAIL when the server runs with RUST_BACKTRACE). The hook's own frame holds
+// nothing to drop, so the error's longjmp passes through it as through a C frame; everything
+// of ours runs in the guarded functions above, before and after.
+
+#[cfg(not(feature = "pg13"))]
+extern "C-unwind" {
+    #[link_name = "standard_ProcessUtility"]
+    fn standard_process_utility(
+        statement: *mut pg_sys::PlannedStmt,
+        query: *const std::ffi::c_char,
+        read_only_tree: bool,
+        context: pg_sys::ProcessUtilityContext::Type,
+        params: pg_sys::ParamListInfo,
+        environment: *mut pg_sys::QueryEnvironment,
+        destination: *mut pg_sys::DestReceiver,
+        completion: *mut pg_sys::QueryCompletion,
+    );
 }
 
 #[cfg(not(feature = "pg13"))]
-#[pg_guard]
 #[allow(clippy::too_many_arguments)]
 unsafe extern "C-unwind" fn process_utility(
     statement: *mut pg_sys::PlannedStmt,
@@ -77,8 +103,10 @@ unsafe extern "C-unwind" fn process_utility(
 ) {
     // SAFETY: PostgreSQL calls the hook with valid arguments, passed on unchanged to the
     // previous hook or the standard implementation; PREVIOUS_HOOK is only written in _PG_init.
+    // No value with a destructor lives in this frame (see above).
     unsafe {
-        around_statement(statement, || match PREVIOUS_HOOK {
+        let target = copy_target(statement);
+        match PREVIOUS_HOOK {
             Some(previous) => previous(
                 statement,
                 query,
@@ -89,7 +117,7 @@ unsafe extern "C-unwind" fn process_utility(
                 destination,
                 completion,
             ),
-            None => pg_sys::standard_ProcessUtility(
+            None => standard_process_utility(
                 statement,
                 query,
                 read_only_tree,
@@ -99,13 +127,29 @@ unsafe extern "C-unwind" fn process_utility(
                 destination,
                 completion,
             ),
-        })
+        }
+        if target != pg_sys::Oid::INVALID {
+            resync_after_copy(target);
+        }
     }
+}
+
+#[cfg(feature = "pg13")]
+extern "C-unwind" {
+    #[link_name = "standard_ProcessUtility"]
+    fn standard_process_utility(
+        statement: *mut pg_sys::PlannedStmt,
+        query: *const std::ffi::c_char,
+        context: pg_sys::ProcessUtilityContext::Type,
+        params: pg_sys::ParamListInfo,
+        environment: *mut pg_sys::QueryEnvironment,
+        destination: *mut pg_sys::DestReceiver,
+        completion: *mut pg_sys::QueryCompletion,
+    );
 }
 
 /// PostgreSQL 13's hook has no `read_only_tree`.
 #[cfg(feature = "pg13")]
-#[pg_guard]
 unsafe extern "C-unwind" fn process_utility(
     statement: *mut pg_sys::PlannedStmt,
     query: *const std::ffi::c_char,
@@ -117,7 +161,8 @@ unsafe extern "C-unwind" fn process_utility(
 ) {
     // SAFETY: as above.
     unsafe {
-        around_statement(statement, || match PREVIOUS_HOOK {
+        let target = copy_target(statement);
+        match PREVIOUS_HOOK {
             Some(previous) => previous(
                 statement,
                 query,
@@ -127,7 +172,7 @@ unsafe extern "C-unwind" fn process_utility(
                 destination,
                 completion,
             ),
-            None => pg_sys::standard_ProcessUtility(
+            None => standard_process_utility(
                 statement,
                 query,
                 context,
@@ -136,6 +181,9 @@ unsafe extern "C-unwind" fn process_utility(
                 destination,
                 completion,
             ),
-        })
+        }
+        if target != pg_sys::Oid::INVALID {
+            resync_after_copy(target);
+        }
     }
 }
