@@ -5,7 +5,11 @@
 //! query is read from its stored rule (`pg_rewrite`) and inspected, never planned or run. The
 //! view's owner must be able to both read and insert into that column: without INSERT no row
 //! can get there through the view, and without SELECT the resync would tell the owner (through
-//! its own sequence) how far data it may not read goes.
+//! its own sequence) how far data it may not read goes. For the same reason nothing between the
+//! view and the table may hide rows from the view's owner: a view further down that filters
+//! (a WHERE, or `security_barrier`), or row-level security on the table that applies to the
+//! owner of the view reading it. Its own WHERE hides nothing from its owner, who may read the
+//! column below it.
 
 use pgrx::list::PgList;
 use pgrx::prelude::*;
@@ -22,25 +26,51 @@ pub fn base_column(
     attnum: i16,
 ) -> spi::Result<Result<(pg_sys::Oid, i16), String>> {
     let (mut relation, mut column) = (view, attnum);
-    for _ in 0..MAX_DEPTH {
+    for depth in 0..MAX_DEPTH {
         let rule = client
             .select(
-                "SELECT r.ev_action::pg_catalog.text, c.relowner
+                "SELECT r.ev_action::pg_catalog.text, c.relowner,
+                        pg_catalog.format('%I.%I', n.nspname, c.relname),
+                        EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) AS o
+                                 WHERE o.option_name OPERATOR(pg_catalog.=) 'security_barrier'
+                                   AND o.option_value::pg_catalog.bool)
                    FROM pg_catalog.pg_rewrite AS r
                    JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) r.ev_class
+                   JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
                   WHERE r.ev_class OPERATOR(pg_catalog.=) $1
                     AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'",
                 Some(1),
                 &[relation.into()],
             )?
             .first();
-        let (Some(action), Some(owner)) = (rule.get::<String>(1)?, rule.get::<pg_sys::Oid>(2)?)
-        else {
+        let (Some(action), Some(owner), Some(name), Some(barrier)) = (
+            rule.get::<String>(1)?,
+            rule.get::<pg_sys::Oid>(2)?,
+            rule.get::<String>(3)?,
+            rule.get::<bool>(4)?,
+        ) else {
             return Ok(Err("a view without a query".into()));
         };
-        let Some((base, base_column, kind)) = written_column(&action, column) else {
+        let Some(WrittenColumn {
+            relation: base,
+            attnum: base_column,
+            relkind: kind,
+            filters,
+        }) = written_column(&action, column)
+        else {
             return Ok(Err("a view that is not simply updatable".into()));
         };
+        if depth > 0 && (barrier || filters) {
+            return Ok(Err(format!(
+                "it reads through {name}, a view that hides rows{}, so rows its owner may not \
+                 see would bound the sequence",
+                if barrier {
+                    " (security_barrier)"
+                } else {
+                    " (WHERE)"
+                }
+            )));
+        }
         if !may_read_and_insert(client, owner, base, base_column)? {
             return Ok(Err(
                 "a view whose owner may not both read and insert into the column it writes to"
@@ -48,6 +78,15 @@ pub fn base_column(
             ));
         }
         if kind != pg_sys::RELKIND_VIEW {
+            // SAFETY: check_enable_rls reads the catalog; with noError it does not raise.
+            let rls = unsafe { pg_sys::check_enable_rls(base, owner, true) };
+            if rls == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
+                return Ok(Err(format!(
+                    "row-level security on {} applies to the owner of {name}, so rows it may \
+                     not see would bound the sequence",
+                    crate::resync::catalog::relation_name(base)
+                )));
+            }
             return Ok(Ok((base, base_column)));
         }
         (relation, column) = (base, base_column);
@@ -74,9 +113,17 @@ fn may_read_and_insert(
         .unwrap_or(false))
 }
 
+/// Where a view column writes to, and whether the view's query filters rows.
+struct WrittenColumn {
+    relation: pg_sys::Oid,
+    attnum: i16,
+    relkind: u8,
+    filters: bool,
+}
+
 /// For a view's stored query (`ev_action`), the base relation, column and relkind that view
 /// column `attnum` writes to, if the query is a simple one-relation SELECT of plain columns.
-fn written_column(action: &str, attnum: i16) -> Option<(pg_sys::Oid, i16, u8)> {
+fn written_column(action: &str, attnum: i16) -> Option<WrittenColumn> {
     let text = CString::new(action).ok()?;
     // SAFETY: ev_action is a nodeToString list of Query nodes from the catalog; stringToNode
     // parses it into palloc'd nodes that are only read here, each checked by tag before use.
@@ -127,6 +174,11 @@ fn written_column(action: &str, attnum: i16) -> Option<(pg_sys::Oid, i16, u8)> {
         }
         let var = &*expr.cast::<pg_sys::Var>();
         let same_relation = var.varlevelsup == 0 && i64::from(var.varno) == i64::from(rtindex);
-        (same_relation && var.varattno > 0).then_some((rte.relid, var.varattno, rte.relkind as u8))
+        (same_relation && var.varattno > 0).then(|| WrittenColumn {
+            relation: rte.relid,
+            attnum: var.varattno,
+            relkind: rte.relkind as u8,
+            filters: !(*query.jointree).quals.is_null(),
+        })
     }
 }
