@@ -577,19 +577,12 @@ fn consumers_of(
         }
     }
 
-    // Judge each reference: a consumer column (perhaps a view's base column), or ignored.
+    // Judge each reference: a consumer column (perhaps a view's base column), or ignored. Who
+    // may draw from the sequence comes first: nothing else is done with the reference of a
+    // table whose owner may not (its default is not even parsed).
     let mut columns: Vec<(Key, Option<DefaultUse>)> = Vec::new();
     for reference in references {
         let (sequence, relation, attnum) = reference.key;
-        let default_use = reference
-            .adbin
-            .as_deref()
-            .map(|adbin| default_expr::classify(adbin, sequence));
-        let draws = reference.owned
-            || matches!(
-                default_use,
-                Some(DefaultUse::Plain | DefaultUse::Wrapped | DefaultUse::Rounded)
-            );
         // The reference's name is made only for what is ignored.
         let mut ignore = |found: &mut Found, why: &str| {
             let display = rows.column_display(relation, attnum);
@@ -599,14 +592,30 @@ fn consumers_of(
                 .1
                 .push(format!("{display} ({why})"));
         };
-        let default_use = default_use.filter(|u| *u != DefaultUse::NotDrawing);
-        if !draws {
-            ignore(&mut found, "its default does not call nextval() on it");
-        } else if !reference.owner_may_draw {
+        if !reference.owner_may_draw {
             ignore(
                 &mut found,
                 "its owner has no right to draw from the sequence",
             );
+            continue;
+        }
+        let default_use = reference
+            .adbin
+            .as_deref()
+            .map(|adbin| default_expr::classify(adbin, sequence));
+        let draws = reference.owned
+            || matches!(
+                default_use,
+                Some(
+                    DefaultUse::Plain
+                        | DefaultUse::Wrapped
+                        | DefaultUse::Rounded
+                        | DefaultUse::TooDeep
+                )
+            );
+        let default_use = default_use.filter(|u| *u != DefaultUse::NotDrawing);
+        if !draws {
+            ignore(&mut found, "its default does not call nextval() on it");
         } else if reference.other_session_temp {
             ignore(&mut found, "another session's temporary table");
         } else {

@@ -26,10 +26,39 @@ pub enum DefaultUse {
     /// The default names the sequence without calling nextval() on it (`currval`, a regclass
     /// constant): the column draws nothing from it.
     NotDrawing,
+    /// The default's expression nests deeper than `MAX_NESTING`: it is not parsed (PostgreSQL's
+    /// own reader recurses once per level), so how it uses the sequence is not known.
+    TooDeep,
+}
+
+/// How deep a default's expression may nest for it to be read. A plain `nextval()` behind
+/// PostgreSQL's casts is a handful of levels; anything far deeper is no plain default.
+pub const MAX_NESTING: usize = 64;
+
+/// The deepest nesting of nodes in `adbin` (nodeToString form, where each node is `{...}` and
+/// a brace inside a name is escaped with a backslash), counted without parsing it.
+fn nesting(adbin: &str) -> usize {
+    let (mut depth, mut deepest, mut escaped) = (0usize, 0usize, false);
+    for byte in adbin.bytes() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Classifies how the default expression `adbin` (nodeToString form) uses `sequence`.
 pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
+    if nesting(adbin) > MAX_NESTING {
+        return DefaultUse::TooDeep;
+    }
     let Ok(text) = CString::new(adbin) else {
         return DefaultUse::Wrapped;
     };
@@ -321,5 +350,20 @@ mod tests {
             classify_default("bigint", "my_id(nextval('s'))"),
             DefaultUse::Wrapped
         );
+    }
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::nesting;
+
+    #[test]
+    fn counts_node_depth_and_skips_escaped_braces() {
+        assert_eq!(nesting(""), 0);
+        assert_eq!(nesting("{FUNCEXPR :args ({CONST} {VAR})}"), 2);
+        assert_eq!(nesting("{A {B {C {D}}} {E}}"), 4);
+        assert_eq!(nesting(r"{CONST :name a\{b\}c}"), 1);
+        let deep = format!("{}{}", "{OPEXPR ".repeat(1500), "}".repeat(1500));
+        assert_eq!(nesting(&deep), 1500);
     }
 }

@@ -219,6 +219,17 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             column.display, column.type_name
         )));
     }
+    if let Some(deep) = sequence
+        .consumers
+        .iter()
+        .find(|c| c.default_use == Some(DefaultUse::TooDeep))
+    {
+        return Some(Precheck::Skip(format!(
+            "{}'s default nests deeper than {} levels, so how it uses the sequence is not read",
+            deep.display,
+            crate::resync::default_expr::MAX_NESTING
+        )));
+    }
     if let Some(wrapped) = sequence
         .consumers
         .iter()
