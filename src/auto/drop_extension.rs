@@ -96,10 +96,6 @@ const EXTENSION_FUNCTIONS: &str = "
        AND d.deptype OPERATOR(pg_catalog.=) 'e'
        AND e.extname OPERATOR(pg_catalog.=) 'pg_seqsync'";
 
-/// Drops the triggers and the event trigger automatic resync placed (by their names, calling our
-/// functions; tolerating one already gone: a partition's trigger clone goes with its parent's),
-/// and resets
-/// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
 /// Whether the current role owns the extension (is a member of its owner role; superusers own
 /// all), which DROP EXTENSION requires.
 fn may_drop_extension() -> bool {
@@ -112,6 +108,10 @@ fn may_drop_extension() -> bool {
     .unwrap_or(false)
 }
 
+/// Drops the triggers and the event trigger automatic resync placed (by their names, calling our
+/// functions; tolerating one already gone: a partition's trigger clone goes with its parent's),
+/// and resets
+/// the `pg_seqsync.*` settings of this database (ALTER DATABASE / ALTER ROLE ... IN DATABASE).
 fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
     let statements = format!(
         "SELECT pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', t.tgname, t.tgrelid::pg_catalog.regclass),

@@ -106,13 +106,13 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
 }
 
 /// The check for one sequence. A bound that cannot be read as a bigint counts as reached: the
-/// real resync then reports it. A best row written by another transaction still in progress
-/// does not: that transaction's own check runs when its statement ends.
+/// real resync then reports it. Rows another transaction is still writing into a table with
+/// automatic resync are passed over: that transaction's own check runs when its statement ends.
 fn has_reached(watch: &Watch) -> bool {
     let roots: Vec<&Consumer> = watch.roots.iter().collect();
     let bound = match bound::read_own(&roots, watch.direction()) {
-        Ok(Some(found)) if found.writer.is_none() => found.value,
-        Ok(_) => return false,
+        Ok(Some(bound)) => bound,
+        Ok(None) => return false,
         Err(_) => return true,
     };
     let state = sequence_state::read(watch.sequence);

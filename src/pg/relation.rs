@@ -191,12 +191,13 @@ impl OpenRelation {
     /// existed: the rows it had before are then not in the storage read, but come back if the
     /// transaction rolls back.
     pub fn storage_replaced_in_this_transaction(&self) -> bool {
-        // SAFETY: flags of the open relation.
+        // SAFETY: flags of the open relation. rd_first* is set by the first new storage of
+        // the transaction and kept until it ends (rd_new* can be forgotten, rel.h says).
         unsafe {
             #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-            let new_storage = (*self.relation).rd_newRelfilenodeSubid;
+            let new_storage = (*self.relation).rd_firstRelfilenodeSubid;
             #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
-            let new_storage = (*self.relation).rd_newRelfilelocatorSubid;
+            let new_storage = (*self.relation).rd_firstRelfilelocatorSubid;
             new_storage != INVALID_SUBTRANSACTION_ID
                 && (*self.relation).rd_createSubid == INVALID_SUBTRANSACTION_ID
         }

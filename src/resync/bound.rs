@@ -19,9 +19,10 @@
 //! trusted only when no other transaction is writing the table (a writer's heap tuple is in
 //! the table before its index entry is in the index); otherwise the heap is read.
 //!
-//! Automatic resync reads differently (`read_own`): rows of another transaction still in
-//! progress are that transaction's to move (its own trigger or hook runs when its statement
-//! ends), so nothing is waited for, and the index is complete for every other row.
+//! Automatic resync reads differently (`read_own`): rows another transaction is still writing
+//! into a table with automatic resync are that transaction's to move (its own trigger runs
+//! when its statement ends) and are passed over, and the index is complete for every other
+//! row; only a long run of them at the top of an index is waited for.
 
 use crate::pg::owner;
 use crate::pg::relation::{self, OpenRelation};
@@ -125,21 +126,33 @@ pub fn read(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>
 }
 
 /// The bound for automatic resync after a write: the best row committed or written by this
-/// transaction, unless the best row of all belongs to another transaction still in progress
-/// (`writer` set): that transaction moves the sequence past its own rows when its statement
-/// ends, so there is nothing to do here and nothing to wait for. Partitions as discovery
-/// listed them: the check's cache is rebuilt after an ATTACH anyway.
-pub fn read_own(
-    consumers: &[&Consumer],
-    direction: Direction,
-) -> Result<Option<Found>, BoundError> {
-    read_once(
-        consumers,
-        direction,
-        Leaves::AsDiscovered,
-        Reader::AfterOwnWrite,
-    )
+/// transaction. A row another transaction is still writing into a table with automatic resync
+/// is passed over, as that transaction's own resync moves the sequence past it when its
+/// statement ends (and its rows vanish if it fails); in a table without automatic resync it
+/// counts at once. Past `SKIPPED_AT_MOST` such rows at the top of an index, the writer of the
+/// next is waited for (polling, bounded by the timeout) and the table read again; a writer
+/// still running then has its best row counted: this transaction's own rows below it must not
+/// be left behind. Partitions as discovery listed them: the check's cache is rebuilt after an
+/// ATTACH anyway.
+pub fn read_own(consumers: &[&Consumer], direction: Direction) -> Result<Option<i64>, BoundError> {
+    let deadline = transaction_wait::deadline_in(crate::lock_timeout_ms());
+    loop {
+        let found = read_once(
+            consumers,
+            direction,
+            Leaves::AsDiscovered,
+            Reader::AfterOwnWrite,
+        )?;
+        match found.and_then(|f| f.writer) {
+            Some(writer) if transaction_wait::wait_for(writer, deadline) => continue,
+            _ => return Ok(found.map(|f| f.value)),
+        }
+    }
 }
+
+/// How many rows of other transactions in progress automatic resync passes over at the top of
+/// an index before it waits for their writer: a bounded walk, cheap while a batch is written.
+const SKIPPED_AT_MOST: usize = 1024;
 
 /// Who reads the bound, which decides which rows count.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -266,18 +279,40 @@ fn read_leaf(
     }
     let value = owner::run_as(table.owner(), || {
         let in_use = match reader {
-            Reader::AfterOwnWrite => read_rows(&table, column, direction, Rows::InUse, true)
-                .map(|found| found.map(|f| leave_to_writer_if_it_resyncs(&table, f))),
+            Reader::AfterOwnWrite => {
+                // Other writers' rows are left to them only where their own resync will run.
+                let leave = table.has_statement_trigger_calling(AUTO_RESYNC_TRIGGER_SYMBOL);
+                read_rows(&table, column, direction, Rows::InUse, true, leave).map(|found| {
+                    found.map(|f| Found {
+                        writer: f.writer.filter(|_| leave),
+                        ..f
+                    })
+                })
+            }
             Reader::Caller => {
                 let index_complete = !relation::others_may_be_writing(leaf.relation);
-                read_rows(&table, column, direction, Rows::InUse, index_complete)
+                read_rows(
+                    &table,
+                    column,
+                    direction,
+                    Rows::InUse,
+                    index_complete,
+                    false,
+                )
             }
         }?;
         if reader == Reader::AfterOwnWrite || !table.may_have_own_deletes() {
             return Ok(in_use);
         }
         // Deleted rows keep their index entries: the index serves this pass.
-        let before = read_rows(&table, column, direction, Rows::BeforeOwnChanges, true)?;
+        let before = read_rows(
+            &table,
+            column,
+            direction,
+            Rows::BeforeOwnChanges,
+            true,
+            false,
+        )?;
         Ok(match (in_use, before) {
             (Some(a), Some(b)) => Some(a.further(b, direction)),
             (a, b) => a.or(b),
@@ -289,37 +324,33 @@ fn read_leaf(
     })
 }
 
-/// Automatic resync leaves a row in progress to the transaction writing it only when that
-/// transaction's own automatic resync will run (the table's trigger fires at its statement's
-/// end); otherwise the row counts here and now, unwaited for, as any value in use.
-fn leave_to_writer_if_it_resyncs(table: &OpenRelation, found: Found) -> Found {
-    if found.writer.is_some() && !table.has_statement_trigger_calling(AUTO_RESYNC_TRIGGER_SYMBOL) {
-        return Found {
-            writer: None,
-            ..found
-        };
-    }
-    found
-}
-
 /// The C symbol of the automatic-resync trigger function (`auto::trigger`).
 const AUTO_RESYNC_TRIGGER_SYMBOL: &str = "auto_resync_trigger";
 
 /// The bound of `rows` in `table`, from a usable btree index when `index_allowed`, else from
-/// the heap.
+/// the heap; with `pass_over_writers`, rows of other transactions in progress are passed over
+/// (in an index, `SKIPPED_AT_MOST` of them; the next is returned with its writer).
 fn read_rows(
     table: &OpenRelation,
     column: Column,
     direction: Direction,
     rows: Rows,
     index_allowed: bool,
+    pass_over_writers: bool,
 ) -> Result<Option<Found>, String> {
     match index_allowed
         .then(|| index_bound::usable_index(table, column))
         .flatten()
     {
-        Some(index) => index_bound::read(table, &index, column, direction, rows),
-        None => heap_bound::read(table, column, direction, rows),
+        Some(index) => {
+            let skip = if pass_over_writers {
+                SKIPPED_AT_MOST
+            } else {
+                0
+            };
+            index_bound::read(table, &index, column, direction, rows, skip)
+        }
+        None => heap_bound::read(table, column, direction, rows, pass_over_writers),
     }
 }
 

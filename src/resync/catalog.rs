@@ -136,11 +136,19 @@ pub fn uncommitted_consumer_ddl(sequence: &Sequence) -> Vec<pg_sys::TransactionI
         &catalog_scan::DEPEND_BY_DEPENDER,
         &[as_class(sequence.oid)],
     ));
-    let mut tables: Vec<pg_sys::Oid> = sequence
-        .consumers
-        .iter()
-        .flat_map(|c| std::iter::once(c.relation).chain(c.leaves.iter().map(|l| l.relation)))
-        .collect();
+    // Every table of each consumer's hierarchy, partitioned levels included (a partition can
+    // be attached under any of them).
+    let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
+    let mut tables: Vec<pg_sys::Oid> = Vec::new();
+    for consumer in &sequence.consumers {
+        tables.push(consumer.relation);
+        if consumer.may_have_children {
+            tables.extend(walk_inheritance(&mut scan, consumer.relation, |row| {
+                row.inhrelid
+            }));
+        }
+    }
+    drop(scan);
     tables.sort_unstable_by_key(|oid| u32::from(*oid));
     tables.dedup();
     let parents: Vec<Vec<pg_sys::Datum>> = tables

@@ -310,24 +310,7 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
     // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
     let read = match request.waiting {
         Waiting::Bounded => bound::read(roots, direction),
-        Waiting::Never => match bound::read_own(roots, direction) {
-            Ok(Some(found)) if found.writer.is_some() => {
-                return PlanRow {
-                    data_bound: Some(found.value),
-                    plan: plan::Plan {
-                        old_next: None,
-                        new_next: None,
-                        action: Action::None,
-                        detail: Some(
-                            "the data's best row belongs to another transaction still in progress, \
-                             whose own resync moves the sequence past it"
-                                .into(),
-                        ),
-                    },
-                };
-            }
-            other => other.map(|found| found.map(|f| f.value)),
-        },
+        Waiting::Never => bound::read_own(roots, direction),
     };
     let data_bound = match read {
         Ok(bound) => bound,

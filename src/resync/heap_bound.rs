@@ -6,13 +6,15 @@ use crate::pg::scan::{HeapScan, Rows};
 use crate::resync::bound::{self, Column, Direction, Found, ValueKind};
 use pgrx::prelude::*;
 
-/// MAX (MIN when descending) of `column` over the `rows` of `table`, with the transaction in
-/// progress that wrote it, if any; `Err` carries a numeric value no bigint can follow.
+/// MAX (MIN when descending) of `column` over the `rows` of `table` (less the rows of other
+/// transactions in progress, with `skip_in_progress`), with the transaction in progress that
+/// wrote it, if any; `Err` carries a numeric value no bigint can follow.
 pub fn read(
     table: &OpenRelation,
     column: Column,
     direction: Direction,
     rows: Rows,
+    skip_in_progress: bool,
 ) -> Result<Option<Found>, String> {
     // SAFETY: `table` is open, locked, and checked by the caller to be a heap table of this
     // session's whose column `column.attnum` has the type `column.kind` reads.
@@ -20,6 +22,9 @@ pub fn read(
     if column.kind != ValueKind::Numeric {
         let mut best: Option<Found> = None;
         while let Some((value, writer)) = scan.next(column.attnum) {
+            if skip_in_progress && writer.is_some() {
+                continue;
+            }
             if let Some(datum) = value {
                 let value = bound::integer_value(datum, column.kind);
                 if best.is_none_or(|b| direction.further(b.value, value) != b.value) {
@@ -31,6 +36,9 @@ pub fn read(
     }
     let mut best: Option<(NumericCopy, Option<pg_sys::TransactionId>)> = None;
     while let Some((value, writer)) = scan.next(column.attnum) {
+        if skip_in_progress && writer.is_some() {
+            continue;
+        }
         let Some(datum) = value else { continue };
         let better = best.as_ref().is_none_or(|(b, _)| {
             // SAFETY: both are numeric values (the column's checked type).

@@ -66,7 +66,8 @@ fn is_usable(index: &OpenRelation, column: Column) -> bool {
     }
 }
 
-/// The first non-NULL value from the end of `index` that `direction` asks for, among `rows`, with the transaction in progress that wrote it, if any. `Err` carries a
+/// The first non-NULL value from the end of `index` that `direction` asks for, among `rows`
+/// (passing over at most `skip_in_progress` rows written by other transactions in progress), with the transaction in progress that wrote it, if any. `Err` carries a
 /// numeric value no bigint can follow.
 pub fn read(
     table: &OpenRelation,
@@ -74,6 +75,7 @@ pub fn read(
     column: Column,
     direction: Direction,
     rows: Rows,
+    skip_in_progress: usize,
 ) -> Result<Option<Found>, String> {
     // SAFETY: reads the option flags of an open btree index's first key.
     let descending_index =
@@ -90,9 +92,15 @@ pub fn read(
     // returns its keys, and their type was just compared with the column's.
     let mut scan = unsafe { IndexScan::begin(table, index, rows, backward, key_from_index) };
     // The scan key skips NULLs, so the first row holds the value (a row whose value is NULL
-    // through a concurrent update is passed over).
+    // through a concurrent update is passed over). Up to `skip_in_progress` rows of other
+    // transactions still in progress are passed over too; the next one is returned as it is.
+    let mut skipped = 0;
     while let Some((value, writer)) = scan.next(column.attnum) {
         if let Some(datum) = value {
+            if writer.is_some() && skipped < skip_in_progress {
+                skipped += 1;
+                continue;
+            }
             // SAFETY: a non-NULL value of the column's checked type.
             let value = unsafe { bound::datum_value(datum, column.kind, direction) }?;
             return Ok(Some(Found { value, writer }));

@@ -32,8 +32,8 @@ pub fn base_column(
                 "SELECT r.ev_action::pg_catalog.text, c.relowner,
                         pg_catalog.format('%I.%I', n.nspname, c.relname),
                         EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) AS o
-                                 WHERE o.option_name OPERATOR(pg_catalog.=) 'security_barrier'
-                                   AND o.option_value::pg_catalog.bool)
+                                 WHERE CASE WHEN o.option_name OPERATOR(pg_catalog.=) 'security_barrier'
+                                            THEN o.option_value::pg_catalog.bool END)
                    FROM pg_catalog.pg_rewrite AS r
                    JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) r.ev_class
                    JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
