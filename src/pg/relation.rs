@@ -97,7 +97,7 @@ pub fn others_may_be_writing(table: pg_sys::Oid) -> bool {
 
 /// Raises 55P03 for `relation`, as a bounded wait that timed out does (`lock_wait_relation`
 /// names it afterwards): for a lock that must not be waited for at all.
-pub fn not_available(relation: pg_sys::Oid) -> ! {
+fn not_available(relation: pg_sys::Oid) -> ! {
     WAITING_FOR.set(Some(relation));
     ErrorReport::new(
         PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,

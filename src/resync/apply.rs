@@ -9,7 +9,7 @@
 //! writers (automatic resync, or a transaction that drew from the sequence itself, whose
 //! nextval() lock the resync lock would wait for in every other such transaction).
 
-use crate::pg::relation::{self, OpenRelation};
+use crate::pg::relation::OpenRelation;
 use crate::pg::sequence_lock;
 use crate::pg::sequence_page;
 use crate::resync::bound::Direction;
@@ -46,8 +46,18 @@ pub fn check_and_set(
     };
     let Some(lock) = lock else {
         if options.allow_backward {
-            // Lowering needs every transaction that drew from it to have ended.
-            relation::not_available(sequence);
+            // Lowering needs every transaction that drew from it to have ended, and this one
+            // did: waiting would wait for transactions that may be waiting for this one.
+            return Plan {
+                old_next: None,
+                new_next: None,
+                action: Action::Skip,
+                detail: Some(
+                    "lock not available: the sequence is in use by another transaction, and \
+                     this transaction drew from it, so it cannot wait to lower it"
+                        .into(),
+                ),
+            };
         }
         return set_on_page(sequence, direction, data_bound, options);
     };
