@@ -371,8 +371,7 @@ pub fn uncommitted_inserters(
             .as_slice(which.key_procs.len())
             .to_vec();
         pg_sys::index_close(index, lock);
-        let mut snapshot: Box<pg_sys::SnapshotData> = Box::new(std::mem::zeroed());
-        snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
+        let mut snapshot = super::scan::dirty_snapshot();
         for key in keys {
             let mut scan_keys: Vec<pg_sys::ScanKeyData> = Vec::with_capacity(key.len());
             for ((column, proc), value) in columns.iter().zip(which.key_procs).zip(key) {

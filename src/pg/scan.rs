@@ -19,6 +19,16 @@ pub enum Rows {
     BeforeOwnChanges,
 }
 
+/// PostgreSQL's InitDirtySnapshot, boxed so that its address stays put while a scan uses it;
+/// after each row a scan returns, `xmin` holds the other transaction in progress that inserted
+/// it, if any.
+pub(super) fn dirty_snapshot() -> Box<pg_sys::SnapshotData> {
+    // SAFETY: an all-zero SnapshotData is what InitDirtySnapshot starts from.
+    let mut snapshot: Box<pg_sys::SnapshotData> = Box::new(unsafe { std::mem::zeroed() });
+    snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
+    snapshot
+}
+
 /// The snapshot a scan reads under: PostgreSQL's InitDirtySnapshot (boxed, so that its address
 /// stays put while the scan uses it), or a registered copy of the latest MVCC snapshot.
 enum ScanSnapshot {
@@ -29,13 +39,7 @@ enum ScanSnapshot {
 impl ScanSnapshot {
     fn new(rows: Rows) -> ScanSnapshot {
         match rows {
-            Rows::InUse => {
-                // SAFETY: an all-zero SnapshotData is what InitDirtySnapshot starts from.
-                let mut snapshot: Box<pg_sys::SnapshotData> =
-                    Box::new(unsafe { std::mem::zeroed() });
-                snapshot.snapshot_type = pg_sys::SnapshotType::SNAPSHOT_DIRTY;
-                ScanSnapshot::Dirty(snapshot)
-            }
+            Rows::InUse => ScanSnapshot::Dirty(dirty_snapshot()),
             // SAFETY: RegisterSnapshot copies the latest snapshot (it is not marked copied), so
             // the copy is ours to change; unregistered by Drop. Command id 0 makes every change
             // of this transaction's invisible: its inserts, and its deletes of committed rows.
