@@ -7,7 +7,9 @@ CREATE PROCEDURE resync_all_sequences_in_batches(
     batch_size      pg_catalog.int4   DEFAULT 500,
     INOUT summary   pg_catalog.jsonb  DEFAULT NULL)
 LANGUAGE plpgsql
--- No SET clause: a procedure with one cannot COMMIT. Every name below is schema-qualified.
+-- No SET clause: a procedure with one cannot COMMIT. So every name below is schema-qualified
+-- (the extension's own functions are in seqsync_internal, where nobody else may create
+-- anything) and every argument typed.
 AS $$
 DECLARE
     all_sequences pg_catalog.oid[];
@@ -21,12 +23,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Each batch is resynced and committed before the next; 500 is a good size.';
     END IF;
-    all_sequences := @extschema@._sequences_in_scope(schemas::pg_catalog.text[],
-                                                      exclude_schemas::pg_catalog.text[]);
+    all_sequences := seqsync_internal._sequences_in_scope(schemas::pg_catalog.text[],
+                                                          exclude_schemas::pg_catalog.text[]);
     total := COALESCE(pg_catalog.array_length(all_sequences, 1), 0);
     summary := NULL;
     WHILE done OPERATOR(pg_catalog.<) total LOOP
-        summary := @extschema@._resync_batch(
+        summary := seqsync_internal._resync_batch(
             all_sequences[done OPERATOR(pg_catalog.+) 1 : done OPERATOR(pg_catalog.+) batch_size],
             summary, dry_run, allow_backward, margin);
         done := LEAST(done OPERATOR(pg_catalog.+) batch_size, total);
@@ -41,9 +43,11 @@ BEGIN
         END IF;
     END LOOP;
     summary := pg_catalog.jsonb_set(
-        COALESCE(summary, @extschema@._resync_batch('{}', NULL, dry_run, allow_backward, margin)),
-        '{elapsed_seconds}',
-        pg_catalog.to_jsonb(pg_catalog.round(pg_catalog.date_part('epoch',
+        COALESCE(summary, seqsync_internal._resync_batch('{}'::pg_catalog.oid[],
+                                                         NULL::pg_catalog.jsonb,
+                                                         dry_run, allow_backward, margin)),
+        '{elapsed_seconds}'::pg_catalog.text[],
+        pg_catalog.to_jsonb(pg_catalog.round(pg_catalog.date_part('epoch'::pg_catalog.text,
             pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)::pg_catalog.numeric, 3)));
 END
 $$;

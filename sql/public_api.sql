@@ -13,7 +13,7 @@ SET row_security = off
 AS $$
     SELECT r.sequence::pg_catalog.regclass, r.consumers, r.data_bound, r.old_next, r.new_next,
            r.action, r.detail
-      FROM @extschema@._resync_sequence(target::pg_catalog.oid, column_name::pg_catalog.text,
+      FROM seqsync_internal._resync_sequence(target::pg_catalog.oid, column_name::pg_catalog.text,
                                         dry_run, allow_backward, margin) AS r
 $$;
 
@@ -35,7 +35,7 @@ SET row_security = off
 AS $$
     SELECT r.sequence::pg_catalog.regclass, r.consumers, r.data_bound, r.old_next, r.new_next,
            r.action, r.detail
-      FROM @extschema@._resync_all_sequences(schemas::pg_catalog.text[],
+      FROM seqsync_internal._resync_all_sequences(schemas::pg_catalog.text[],
                                              exclude_schemas::pg_catalog.text[],
                                              dry_run, allow_backward, margin) AS r
 $$;

@@ -11,7 +11,7 @@ AS $$
     SELECT h.sequence::pg_catalog.regclass, h.consumers, h.data_bound, h.next_value, h.behind,
            h.behind_by, h.values_left, h.fraction_used, h.narrower_than_consumer, h.detail,
            h.limited_by
-      FROM @extschema@._sequence_health(schemas::pg_catalog.text[]) AS h
+      FROM seqsync_internal._sequence_health(schemas::pg_catalog.text[]) AS h
 $$;
 COMMENT ON FUNCTION sequence_health(pg_catalog.name[]) IS
 'One row per sequence: behind its data or not, values left before the first limit (the sequence''s or the narrowest column''s, named in limited_by), fraction used, and whether a column it feeds is wider than the sequence. Changes nothing; blocks no writer.';

@@ -252,20 +252,20 @@ ALTER ROLE regress_att_evil SET pg_seqsync.resync_after_copy = on;
 SHOW pg_seqsync.resync_after_copy;
 
 -- The extension's internals, called by evil on the victim's objects.
-SELECT public._enable_auto_resync(:vic_table);
+SELECT seqsync_internal._enable_auto_resync(:vic_table);
 \echo :SQLSTATE
 \set VERBOSITY sqlstate
-SELECT public._disable_auto_resync(:vic_table);
+SELECT seqsync_internal._disable_auto_resync(:vic_table);
 SELECT disable_auto_resync('vic.t');
 \set VERBOSITY terse
 SET client_min_messages = error;  -- the WARNINGs list every ignored reference
-SELECT public._auto_resync_after_ddl(:vic_seq);
-SELECT public._auto_resync_after_ddl(:vic_table);
+SELECT seqsync_internal._auto_resync_after_ddl(:vic_seq);
+SELECT seqsync_internal._auto_resync_after_ddl(:vic_table);
 SET client_min_messages = warning;
 SELECT b -> 'checked' AS checked, b -> 'skipped' AS skipped, b -> 'advanced' AS advanced,
        b -> 'problems' -> 0 ->> 'detail' LIKE 'permission denied for sequence vic.t_id_seq:%'
          AS denied
-  FROM public._resync_batch(ARRAY[:vic_seq]::oid[], NULL, false, false, 0) AS b;
+  FROM seqsync_internal._resync_batch(ARRAY[:vic_seq]::oid[], NULL, false, false, 0) AS b;
 SELECT action FROM resync_sequence(:'vic_seq'::regclass);
 \echo :SQLSTATE
 RESET ROLE;

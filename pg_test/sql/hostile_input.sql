@@ -114,7 +114,7 @@ INSERT INTO cases (description, role, sql, expected) VALUES
 ('owns nothing: disable database-wide mode', 'regress_hostile_nobody', 'SELECT disable_auto_resync()', '42501'),
 ('owns nothing: call the trigger function', 'regress_hostile_nobody', 'SELECT _auto_resync_trigger()', '39P01'),
 ('owns nothing: trigger on another''s table', 'regress_hostile_nobody', 'CREATE TRIGGER x AFTER INSERT ON hostile.t FOR EACH STATEMENT EXECUTE FUNCTION _auto_resync_trigger()', '42501'),
-('owns nothing: the DDL hook on another''s table', 'regress_hostile_nobody', 'SELECT _auto_resync_after_ddl(''hostile.t''::regclass)', '42501');
+('owns nothing: the DDL hook on another''s table', 'regress_hostile_nobody', 'SELECT seqsync_internal._auto_resync_after_ddl(''hostile.t''::regclass)', '42501');
 
 ALTER TABLE cases ADD COLUMN got text;
 UPDATE cases SET got = pg_temp.outcome(sql, role);

@@ -31,8 +31,9 @@ DROP ROLE regress_seqsync_plain;
 -- The rest of the suite uses the default schema.
 CREATE EXTENSION pg_seqsync;
 -- No function is SECURITY DEFINER. The resync functions pin search_path and turn row_security
--- off, so a query row-level security would filter fails instead of shrinking. The trigger
--- function pins search_path itself while it runs as the table's owner (auto_resync_privileges).
+-- off, so a query row-level security would filter fails instead of shrinking. Every function
+-- pins search_path; the batched procedure cannot (it commits) and qualifies every name and
+-- types every argument instead (hostile_schema).
 SELECT p.proname, p.prosecdef AS security_definer, p.proconfig
   FROM pg_catalog.pg_proc AS p
   JOIN pg_catalog.pg_depend AS d ON d.objid = p.oid AND d.deptype = 'e'

@@ -5,27 +5,27 @@ use crate::auto::manage;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 
-#[pg_extern(name = "_enable_auto_resync")]
+#[pg_extern(name = "_enable_auto_resync", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn enable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     manage::enable(target)
 }
 
-#[pg_extern(name = "_disable_auto_resync")]
+#[pg_extern(name = "_disable_auto_resync", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     manage::disable(target)
 }
 
 /// Called by the event trigger for each table or sequence a DDL command touched.
-#[pg_extern(name = "_auto_resync_after_ddl")]
+#[pg_extern(name = "_auto_resync_after_ddl", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
     crate::with_automatic_waits(|| manage::after_ddl(object))
 }
 
 #[allow(clippy::type_complexity)] // pgrx's SQL generator needs the row type spelled out
-#[pg_extern(name = "_auto_resync_status")]
+#[pg_extern(name = "_auto_resync_status", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn auto_resync_status() -> Result<
     TableIterator<

@@ -77,7 +77,7 @@ unsafe fn reset_system_caches() {
 }
 
 /// The sequences a batched run covers, in the order it resyncs them.
-#[pg_extern(name = "_sequences_in_scope")]
+#[pg_extern(name = "_sequences_in_scope", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn sequences_in_scope(
     schemas: Option<Vec<Option<String>>>,
@@ -92,7 +92,7 @@ fn sequences_in_scope(
 }
 
 /// Resyncs one batch and returns `summary` with the batch's outcome added.
-#[pg_extern(name = "_resync_batch")]
+#[pg_extern(name = "_resync_batch", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn resync_batch(
     batch: Vec<pg_sys::Oid>,

@@ -32,7 +32,7 @@ type HealthRow = (
 );
 
 #[allow(clippy::type_complexity)]
-#[pg_extern(name = "_sequence_health")]
+#[pg_extern(name = "_sequence_health", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn sequence_health(
     schemas: Option<Vec<Option<String>>>,

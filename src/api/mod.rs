@@ -11,6 +11,17 @@ use crate::resync::apply::Waiting;
 use crate::resync::engine::{Mode, Request};
 use crate::resync::plan::Options;
 use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The schema of the functions behind the SQL surface (`sql/internal_schema.sql` says why).
+#[pg_schema]
+mod seqsync_internal {}
+
+extension_sql_file!(
+    "../../sql/internal_schema.sql",
+    name = "internal_schema",
+    requires = [seqsync_internal]
+);
 
 /// A request from the SQL functions' arguments: none may be NULL, `margin` not negative.
 pub fn request(

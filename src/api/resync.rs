@@ -23,7 +23,7 @@ type Row = (
 );
 
 #[allow(clippy::type_complexity)] // pgrx's SQL generator needs the row type spelled out
-#[pg_extern(name = "_resync_sequence")]
+#[pg_extern(name = "_resync_sequence", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn resync_sequence_internal(
     target: Option<pg_sys::Oid>,
@@ -57,7 +57,7 @@ fn resync_sequence_internal(
 }
 
 #[allow(clippy::type_complexity)]
-#[pg_extern(name = "_resync_all_sequences")]
+#[pg_extern(name = "_resync_all_sequences", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn resync_all_sequences_internal(
     schemas: Option<Vec<Option<String>>>,
