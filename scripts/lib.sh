@@ -69,7 +69,8 @@ fetch_major() {
     ln -s "$tool" "$bin/$(basename "$tool")"
   done
   for tool in psql pg_dump pg_isready; do
-    if ! ("$real/$tool" --version) >/dev/null 2>&1; then
+    # A child shell, so that a client which crashes on start says so into /dev/null too.
+    if ! bash -c '"$1" --version; status=$?; exit "$status"' probe "$real/$tool" >/dev/null 2>&1; then
       ln -sfn "$DEBIAN_PG_BIN/$tool" "$bin/$tool"
     fi
   done

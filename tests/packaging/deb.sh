@@ -61,7 +61,7 @@ q() { PGOPTIONS="-c client_min_messages=warning" "$bin/psql" -X -q -At -v ON_ERR
 extension_works
 expect "C functions name the library without a directory (found through dynamic_library_path)" \
   "$(q -c "SELECT count(*) FROM pg_proc WHERE probin = 'pg_seqsync'")" \
-  "$(q -c "SELECT count(*) FROM pg_proc WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND pronamespace = 'public'::regnamespace")"
+  "$(q -c "SELECT count(*) FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' WHERE p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c') AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_seqsync')")"
 as_postgres "$bin/pg_ctl" -D "$BASE/data" -m fast -w stop >/dev/null
 trap - EXIT
 
