@@ -1,11 +1,13 @@
 //! Errors raised to the caller, each with its SQLSTATE, the object it concerns and a hint; and
 //! which caught errors may be turned into a report row.
 
+use crate::pg::encoding;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::PgSqlErrorCode;
 
 fn report(code: PgSqlErrorCode, message: String, hint: &str) -> ErrorReport {
-    ErrorReport::new(code, message, "pg_seqsync").set_hint(hint)
+    ErrorReport::new(code, encoding::for_error(&message), "pg_seqsync")
+        .set_hint(encoding::for_error(hint))
 }
 
 pub fn null_argument(argument: &str) -> ErrorReport {
@@ -133,6 +135,9 @@ pub fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String)
         | CaughtError::ErrorReport(report)
         | CaughtError::RustPanic {
             ereport: report, ..
-        } => (report.sql_error_code(), report.message().to_string()),
+        } => (
+            report.sql_error_code(),
+            encoding::from_caught(report.message()),
+        ),
     }
 }

@@ -21,3 +21,29 @@ SELECT data_bound, new_next, action FROM resync_all_sequences() ORDER BY data_bo
 SELECT last_value FROM "été_numéro_seq";
 \c regression
 DROP DATABASE seqsync_latin1;
+
+-- Names through every way text crosses between the server and the extension, in LATIN1 and in
+-- EUC_JP (pg_test/sql/include/encoding_names.psql, read from the project directory where
+-- pg_regress runs, as --inputdir=pg_test is).
+CREATE DATABASE seqsync_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c seqsync_latin1
+\encoding UTF8
+\set sch 'schéma'
+\set tab 'été'
+\set col 'numéro'
+\set vue 'vue_distincte_é'
+\set small 'petite_é'
+\i pg_test/sql/include/encoding_names.psql
+\c regression
+DROP DATABASE seqsync_latin1;
+CREATE DATABASE seqsync_euc_jp ENCODING 'EUC_JP' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c seqsync_euc_jp
+\encoding UTF8
+\set sch '販売'
+\set tab '注文'
+\set col '番号'
+\set vue '重複なし'
+\set small '小さい表'
+\i pg_test/sql/include/encoding_names.psql
+\c regression
+DROP DATABASE seqsync_euc_jp;

@@ -3,12 +3,12 @@
 //! table never fills up, and the backend's memory stays flat. The loop and its COMMITs are
 //! PL/pgSQL (a procedure's transaction control); each batch and the running summary are Rust.
 
+use crate::pg::encoding::{ServerJsonb, ServerText};
 use crate::resync::catalog::{self, Scope};
 use crate::resync::engine::{self, Mode};
 use crate::resync::report::{Action, ReportRow, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use serde::{Deserialize, Serialize};
 
 /// What the procedure hands back in its INOUT `summary`: the counts of every batch together,
@@ -80,12 +80,12 @@ unsafe fn reset_system_caches() {
 #[pg_extern(name = "_sequences_in_scope", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn sequences_in_scope(
-    schemas: Option<Vec<Option<String>>>,
-    exclude_schemas: Option<Vec<Option<String>>>,
+    schemas: Option<Vec<Option<ServerText>>>,
+    exclude_schemas: Option<Vec<Option<ServerText>>>,
 ) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
     let scope = Scope::Database {
-        schemas: schemas.map(|s| s.into_iter().flatten().collect()),
-        exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
+        schemas: schemas.map(super::names),
+        exclude_schemas: exclude_schemas.map(super::names),
     };
     catalog::read_latest(|| Spi::connect(|client| catalog::sequence_oids(client, &scope)))
         .map_err(crate::error::catalog_query_failed)
@@ -96,14 +96,14 @@ fn sequences_in_scope(
 #[search_path(pg_catalog, pg_temp)]
 fn resync_batch(
     batch: Vec<pg_sys::Oid>,
-    summary: Option<JsonB>,
+    summary: Option<ServerJsonb>,
     dry_run: Option<bool>,
     allow_backward: Option<bool>,
     margin: Option<i64>,
-) -> Result<JsonB, ErrorReport> {
+) -> Result<ServerJsonb, ErrorReport> {
     let request = super::request(dry_run, allow_backward, margin, Mode::Sweep)?;
     let mut running: BatchSummary = summary
-        .and_then(|JsonB(value)| serde_json::from_value(value).ok())
+        .and_then(|ServerJsonb(value)| serde_json::from_value(value).ok())
         .unwrap_or_default();
     let sequences = catalog::read_latest(|| {
         Spi::connect(|client| catalog::load(client, &Scope::Sequences(&batch)))
@@ -112,7 +112,7 @@ fn resync_batch(
     let rows = engine::resync(&sequences, &request)?;
     forget_cached_catalog();
     running.add(&rows);
-    Ok(JsonB(
+    Ok(ServerJsonb(
         serde_json::to_value(&running).expect("a summary always serializes"),
     ))
 }

@@ -6,6 +6,7 @@
 //! bigint migration). It changes nothing and takes no lock that blocks writers: catalog reads,
 //! the sequence's own page, and the bound under AccessShareLock (from an index when there is one).
 
+use crate::pg::encoding::ServerText;
 use crate::pg::subxact;
 use crate::resync::bound::{self, Direction};
 use crate::resync::catalog::{self, Consumer, Scope, Sequence};
@@ -19,7 +20,7 @@ use pgrx::AnyNumeric;
 
 type HealthRow = (
     pg_sys::Oid,
-    Vec<String>,
+    Vec<ServerText>,
     Option<i64>,
     Option<i64>,
     Option<bool>,
@@ -27,21 +28,21 @@ type HealthRow = (
     Option<AnyNumeric>,
     Option<f64>,
     bool,
-    Option<String>,
-    Option<String>,
+    Option<ServerText>,
+    Option<ServerText>,
 );
 
 #[allow(clippy::type_complexity)]
 #[pg_extern(name = "_sequence_health", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn sequence_health(
-    schemas: Option<Vec<Option<String>>>,
+    schemas: Option<Vec<Option<ServerText>>>,
 ) -> Result<
     TableIterator<
         'static,
         (
             name!(sequence, pg_sys::Oid),
-            name!(consumers, Vec<String>),
+            name!(consumers, Vec<ServerText>),
             name!(data_bound, Option<i64>),
             name!(next_value, Option<i64>),
             name!(behind, Option<bool>),
@@ -49,14 +50,14 @@ fn sequence_health(
             name!(values_left, Option<AnyNumeric>),
             name!(fraction_used, Option<f64>),
             name!(narrower_than_consumer, bool),
-            name!(detail, Option<String>),
-            name!(limited_by, Option<String>),
+            name!(detail, Option<ServerText>),
+            name!(limited_by, Option<ServerText>),
         ),
     >,
     ErrorReport,
 > {
     let scope = Scope::Database {
-        schemas: schemas.map(|s| s.into_iter().flatten().collect()),
+        schemas: schemas.map(super::names),
         exclude_schemas: None,
     };
     let sequences = catalog::read_latest(|| Spi::connect(|client| catalog::load(client, &scope)))
@@ -127,7 +128,7 @@ fn health_of(sequence: &Sequence) -> HealthRow {
     };
     (
         sequence.oid,
-        consumers,
+        consumers.into_iter().map(ServerText).collect(),
         bound,
         next,
         behind,
@@ -135,8 +136,8 @@ fn health_of(sequence: &Sequence) -> HealthRow {
         values_left,
         fraction_used,
         narrow.is_some(),
-        detail,
-        Some(limit.name),
+        detail.map(ServerText),
+        Some(ServerText(limit.name)),
     )
 }
 
@@ -145,7 +146,7 @@ fn unread(sequence: &Sequence, consumers: Vec<String>, detail: String) -> Health
     let nothing = None;
     (
         sequence.oid,
-        consumers,
+        consumers.into_iter().map(ServerText).collect(),
         nothing,
         nothing,
         None,
@@ -153,7 +154,7 @@ fn unread(sequence: &Sequence, consumers: Vec<String>, detail: String) -> Health
         None,
         None,
         false,
-        Some(detail),
+        Some(ServerText(detail)),
         None,
     )
 }

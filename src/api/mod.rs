@@ -7,6 +7,7 @@ pub mod health;
 pub mod resync;
 
 use crate::error;
+use crate::pg::encoding::ServerText;
 use crate::resync::apply::Waiting;
 use crate::resync::engine::{Mode, Request};
 use crate::resync::plan::Options;
@@ -22,6 +23,11 @@ extension_sql_file!(
     name = "internal_schema",
     requires = [seqsync_internal]
 );
+
+/// The names in a `name[]`/`text[]` argument (NULL elements left out).
+pub fn names(names: Vec<Option<ServerText>>) -> Vec<String> {
+    names.into_iter().flatten().map(|name| name.0).collect()
+}
 
 /// A request from the SQL functions' arguments: none may be NULL, `margin` not negative.
 pub fn request(

@@ -3,6 +3,7 @@
 //! `name`, `name[]`, a `regclass` result column), pinned `search_path` and `row_security = off`.
 
 use crate::error;
+use crate::pg::encoding::{self, ServerText};
 use crate::resync::catalog::{self, Scope};
 use crate::resync::engine::{self, Mode};
 use crate::resync::report::{ReportRow, Summary};
@@ -14,12 +15,12 @@ use pgrx::prelude::*;
 /// (pgrx's SQL generator needs the `name!` tuple spelled out in each signature.)
 type Row = (
     pg_sys::Oid,
-    Vec<String>,
+    Vec<ServerText>,
     Option<i64>,
     Option<i64>,
     Option<i64>,
     String,
-    Option<String>,
+    Option<ServerText>,
 );
 
 #[allow(clippy::type_complexity)] // pgrx's SQL generator needs the row type spelled out
@@ -27,7 +28,7 @@ type Row = (
 #[search_path(pg_catalog, pg_temp)]
 fn resync_sequence_internal(
     target: Option<pg_sys::Oid>,
-    column_name: Option<&str>,
+    column_name: Option<ServerText>,
     dry_run: Option<bool>,
     allow_backward: Option<bool>,
     margin: Option<i64>,
@@ -36,12 +37,12 @@ fn resync_sequence_internal(
         'static,
         (
             name!(sequence, pg_sys::Oid),
-            name!(consumers, Vec<String>),
+            name!(consumers, Vec<ServerText>),
             name!(data_bound, Option<i64>),
             name!(old_next, Option<i64>),
             name!(new_next, Option<i64>),
             name!(action, String),
-            name!(detail, Option<String>),
+            name!(detail, Option<ServerText>),
         ),
     >,
     ErrorReport,
@@ -50,7 +51,9 @@ fn resync_sequence_internal(
     let request = super::request(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
     let sequences = catalog::read_latest(|| {
-        Spi::connect(|client| target::resolve(client, target, column_name))
+        Spi::connect(|client| {
+            target::resolve(client, target, column_name.as_ref().map(|c| c.0.as_str()))
+        })
     })?;
     let rows = engine::resync(&sequences, &request)?;
     Ok(into_table(rows))
@@ -60,8 +63,8 @@ fn resync_sequence_internal(
 #[pg_extern(name = "_resync_all_sequences", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn resync_all_sequences_internal(
-    schemas: Option<Vec<Option<String>>>,
-    exclude_schemas: Option<Vec<Option<String>>>,
+    schemas: Option<Vec<Option<ServerText>>>,
+    exclude_schemas: Option<Vec<Option<ServerText>>>,
     dry_run: Option<bool>,
     allow_backward: Option<bool>,
     margin: Option<i64>,
@@ -70,20 +73,20 @@ fn resync_all_sequences_internal(
         'static,
         (
             name!(sequence, pg_sys::Oid),
-            name!(consumers, Vec<String>),
+            name!(consumers, Vec<ServerText>),
             name!(data_bound, Option<i64>),
             name!(old_next, Option<i64>),
             name!(new_next, Option<i64>),
             name!(action, String),
-            name!(detail, Option<String>),
+            name!(detail, Option<ServerText>),
         ),
     >,
     ErrorReport,
 > {
     let request = super::request(dry_run, allow_backward, margin, Mode::Sweep)?;
     let scope = Scope::Database {
-        schemas: schemas.map(|s| s.into_iter().flatten().collect()),
-        exclude_schemas: exclude_schemas.map(|s| s.into_iter().flatten().collect()),
+        schemas: schemas.map(super::names),
+        exclude_schemas: exclude_schemas.map(super::names),
     };
     let sequences = catalog::read_latest(|| Spi::connect(|client| catalog::load(client, &scope)))
         .map_err(error::catalog_query_failed)?;
@@ -111,18 +114,15 @@ fn warn_about_enabled_subscriptions() -> Result<(), ErrorReport> {
                 &[],
             )?
             .first()
-            .get_one::<String>()
+            .get_one::<ServerText>()
     })
     .map_err(error::catalog_query_failed)?;
-    if let Some(names) = names {
-        ErrorReport::new(
-            pgrx::PgSqlErrorCode::ERRCODE_WARNING,
-            format!("pg_seqsync: subscriptions still enabled in this database: {names}"),
-            "pg_seqsync",
-        )
-        .set_detail("Rows replicated after this resync may carry ids past the new sequence positions.")
-        .set_hint("At a cutover, disable them (ALTER SUBSCRIPTION ... DISABLE) first, or resync again once they are.")
-        .report(pgrx::PgLogLevel::WARNING);
+    if let Some(ServerText(names)) = names {
+        encoding::warning_with(
+            &format!("pg_seqsync: subscriptions still enabled in this database: {names}"),
+            Some("Rows replicated after this resync may carry ids past the new sequence positions."),
+            Some("At a cutover, disable them (ALTER SUBSCRIPTION ... DISABLE) first, or resync again once they are."),
+        );
     }
     Ok(())
 }
@@ -131,12 +131,12 @@ fn into_table(rows: Vec<ReportRow>) -> TableIterator<'static, Row> {
     TableIterator::new(rows.into_iter().map(|row| {
         (
             row.sequence,
-            row.consumers,
+            row.consumers.into_iter().map(ServerText).collect(),
             row.data_bound,
             row.old_next,
             row.new_next,
             row.action.to_string(),
-            row.detail,
+            row.detail.map(ServerText),
         )
     }))
 }

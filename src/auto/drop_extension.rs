@@ -6,6 +6,7 @@
 //! pg_seqsync. Written against the fmgr interface because only C sees the statement's parse tree.
 
 use crate::error;
+use crate::pg::encoding::{self, ServerText};
 use crate::pg::relation;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -155,7 +156,11 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
             .select(&statements, None, &[])
             .map_err(error::catalog_query_failed)?
         {
-            if let Some(statement) = row.get::<String>(1).map_err(error::catalog_query_failed)? {
+            if let Some(ServerText(statement)) = row
+                .get::<ServerText>(1)
+                .map_err(error::catalog_query_failed)?
+            {
+                let statement = encoding::ascii_sql(&statement);
                 ddl.push((statement, row.get(2).map_err(error::catalog_query_failed)?));
             }
         }

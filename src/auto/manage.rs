@@ -6,6 +6,7 @@
 //! disabling a mode removes exactly what enabling it placed.
 
 use crate::error;
+use crate::pg::encoding::{self, ServerText};
 use crate::pg::relation;
 use crate::resync::catalog::{self, Scope};
 use crate::resync::engine;
@@ -111,8 +112,11 @@ pub fn disable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
                         None,
                         &[name.into(), relation.into()],
                     )
-                    .and_then(|t| t.first().get_one::<String>())
-                    .and_then(|sql| client.update(sql.unwrap_or_default().as_str(), None, &[]))
+                    .and_then(|t| t.first().get_one::<ServerText>())
+                    .and_then(|sql| {
+                        let sql = sql.map(|ServerText(sql)| encoding::ascii_sql(&sql));
+                        client.update(sql.unwrap_or_default().as_str(), None, &[])
+                    })
                     .map_err(error::catalog_query_failed)?;
                 Ok(1)
             };
@@ -249,10 +253,10 @@ fn contained(
             } else {
                 message
             };
-            pgrx::warning!(
+            crate::pg::encoding::warning(&format!(
                 "pg_seqsync: could not {what} {}: {reason}",
                 catalog::relation_name(relation)
-            );
+            ));
             Ok(0)
         }
     }
@@ -284,10 +288,10 @@ fn require_table(
 fn must_be_owner(relation: pg_sys::Oid) -> ErrorReport {
     ErrorReport::new(
         pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
-        format!(
+        crate::pg::encoding::for_error(&format!(
             "must be owner of table {}",
             catalog::relation_name(relation)
-        ),
+        )),
         "pg_seqsync",
     )
 }
@@ -352,7 +356,7 @@ fn place_trigger(
     // CREATE TRIGGER's own lock, taken first with a bounded wait: a table someone keeps locked
     // must not hang the call.
     relation::lock_bounded(relation, pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE);
-    let sql: Option<String> = client
+    let sql: Option<ServerText> = client
         .select(
             "SELECT pg_catalog.format(
                  'CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %I._auto_resync_trigger()',
@@ -365,6 +369,7 @@ fn place_trigger(
         )
         .and_then(|t| t.first().get_one())
         .map_err(error::catalog_query_failed)?;
+    let sql = sql.map(|ServerText(sql)| encoding::ascii_sql(&sql));
     client
         .update(sql.unwrap_or_default().as_str(), None, &[])
         .map_err(error::catalog_query_failed)?;

@@ -50,7 +50,9 @@ fn resync_after_write_bounded(relation: pg_sys::Oid, owner: pg_sys::Oid) {
             owner::with_pinned_search_path(|| {
                 // The common case ends here: nothing is behind, nothing is locked.
                 let behind = fast_check::sequences_behind(relation).unwrap_or_else(|e| {
-                    pgrx::warning!("pg_seqsync: automatic resync check failed: {e}");
+                    crate::pg::encoding::warning(&format!(
+                        "pg_seqsync: automatic resync check failed: {e}"
+                    ));
                     Vec::new()
                 });
                 if !behind.is_empty() {
@@ -65,12 +67,14 @@ fn resync_after_write_bounded(relation: pg_sys::Oid, owner: pg_sys::Oid) {
             caught.rethrow();
         }
         if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
-            pgrx::warning!(
+            crate::pg::encoding::warning(&format!(
                 "pg_seqsync: automatic resync after a write skipped: {}",
                 engine::lock_not_available(None)
-            );
+            ));
         } else {
-            pgrx::warning!("pg_seqsync: automatic resync after a write failed: {message}");
+            crate::pg::encoding::warning(&format!(
+                "pg_seqsync: automatic resync after a write failed: {message}"
+            ));
         }
     }
 }
@@ -88,19 +92,21 @@ pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
     });
     let rows = match loaded {
         Ok(sequences) => engine::resync(&sequences, &AUTOMATIC).unwrap_or_else(|e| {
-            pgrx::warning!(
+            crate::pg::encoding::warning(&format!(
                 "pg_seqsync: automatic resync after {cause} failed: {}",
                 e.message()
-            );
+            ));
             Vec::new()
         }),
         Err(e) => {
-            pgrx::warning!("pg_seqsync: automatic resync after {cause} failed: {e}");
+            crate::pg::encoding::warning(&format!(
+                "pg_seqsync: automatic resync after {cause} failed: {e}"
+            ));
             Vec::new()
         }
     };
     for row in rows.iter().filter(|r| needs_attention(r)) {
-        pgrx::warning!(
+        crate::pg::encoding::warning(&format!(
             "pg_seqsync: automatic resync after {cause} could not {} {}: {}",
             if row.action == Action::Error {
                 "resync"
@@ -109,7 +115,7 @@ pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
             },
             catalog::relation_name(row.sequence),
             row.detail.as_deref().unwrap_or("")
-        );
+        ));
     }
 }
 

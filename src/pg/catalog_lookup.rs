@@ -8,6 +8,7 @@
 //! check first makes sure its object still exists, as the SQL `has_*_privilege` functions do,
 //! since PostgreSQL's ACL checks raise an ERROR for a missing one.
 
+use super::encoding;
 use super::syscache::CacheEntry;
 use pgrx::pg_sys;
 use std::collections::HashMap;
@@ -130,7 +131,7 @@ pub fn sequence_options(sequence: pg_sys::Oid) -> Option<SequenceOptions> {
 
 /// A schema's name.
 pub fn namespace_name(namespace: pg_sys::Oid) -> Option<String> {
-    namespace_raw_name(namespace).map(|name| name.to_string_lossy().into_owned())
+    namespace_raw_name(namespace).map(|name| encoding::c_to_utf8(&name))
 }
 
 /// A schema's name as stored (in the database's encoding).
@@ -160,8 +161,9 @@ pub fn quote(name: &str) -> String {
         return name.to_string();
     };
     // SAFETY: quote_identifier reads a NUL-terminated string and returns one (perhaps the same).
+    // It adds and doubles ASCII quotes only, so UTF-8 in is UTF-8 out.
     let quoted = unsafe { CStr::from_ptr(pg_sys::quote_identifier(text.as_ptr())) };
-    quoted.to_string_lossy().into_owned()
+    String::from_utf8_lossy(quoted.to_bytes()).into_owned()
 }
 
 /// A type's SQL name with its modifier (`format_type(type, typmod)`: `???` for a type gone).
@@ -170,9 +172,7 @@ pub fn type_name(type_oid: pg_sys::Oid, typmod: i32) -> String {
     // SAFETY: format_type_extended with ALLOW_INVALID answers for any OID; palloc'd text.
     let name = unsafe { pg_sys::format_type_extended(type_oid, typmod, flags as _) };
     // SAFETY: a NUL-terminated string from the line above.
-    unsafe { CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned()
+    encoding::c_to_utf8(unsafe { CStr::from_ptr(name) })
 }
 
 /// Whether `role` holds any of the privileges in `mode` on relation `relation`; `false` for a
@@ -222,10 +222,7 @@ fn name_bytes(name: &pg_sys::NameData) -> &CStr {
 }
 
 fn name_text(name: &pg_sys::NameData) -> String {
-    // SAFETY: a NameData is a NUL-terminated string of at most NAMEDATALEN bytes.
-    unsafe { CStr::from_ptr(name.data.as_ptr()) }
-        .to_string_lossy()
-        .into_owned()
+    encoding::c_to_utf8(name_bytes(name))
 }
 
 /// The `pg_class` and `pg_attribute` rows discovery asks for, each looked up in the system

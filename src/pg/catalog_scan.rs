@@ -293,7 +293,7 @@ impl CatalogRow<'_> {
     ///
     /// # Safety
     /// Column `attnum` of this catalog must have a `text`-compatible type.
-    pub unsafe fn text(&self, attnum: i32) -> Option<String> {
+    pub unsafe fn text(&self, attnum: i32) -> Option<std::ffi::CString> {
         let mut is_null = false;
         // SAFETY: the caller's column of this row, read with the catalog's own descriptor;
         // text_to_cstring detoasts and returns a palloc'd copy, freed once read.
@@ -303,9 +303,7 @@ impl CatalogRow<'_> {
                 return None;
             }
             let copy = pg_sys::text_to_cstring(datum.cast_mut_ptr());
-            let text = std::ffi::CStr::from_ptr(copy)
-                .to_string_lossy()
-                .into_owned();
+            let text = std::ffi::CStr::from_ptr(copy).to_owned();
             pg_sys::pfree(copy.cast());
             Some(text)
         }
@@ -315,7 +313,7 @@ impl CatalogRow<'_> {
     ///
     /// # Safety
     /// The row must come from `pg_attrdef`.
-    pub unsafe fn attrdef_adbin(&self) -> Option<String> {
+    pub unsafe fn attrdef_adbin(&self) -> Option<std::ffi::CString> {
         // SAFETY: adbin is pg_attrdef's pg_node_tree column.
         unsafe { self.text(ANUM_ATTRDEF_ADBIN) }
     }

@@ -53,8 +53,6 @@ pub fn current_role_name() -> String {
     // SAFETY: GetUserId() is the current role, which always has a name.
     unsafe {
         let name = pg_sys::GetUserNameFromId(pg_sys::GetUserId(), false);
-        std::ffi::CStr::from_ptr(name)
-            .to_string_lossy()
-            .into_owned()
+        super::encoding::c_to_utf8(std::ffi::CStr::from_ptr(name))
     }
 }

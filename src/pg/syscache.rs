@@ -42,9 +42,7 @@ impl CacheEntry {
                 return None;
             }
             let text = pg_sys::text_to_cstring(datum.cast_mut_ptr());
-            let value = std::ffi::CStr::from_ptr(text)
-                .to_string_lossy()
-                .into_owned();
+            let value = super::encoding::c_to_utf8(std::ffi::CStr::from_ptr(text));
             pg_sys::pfree(text.cast());
             Some(value)
         }

@@ -16,6 +16,7 @@
 
 use crate::pg::catalog_lookup;
 use crate::pg::catalog_scan::{self, Access, AttrdefRow, CatalogScan, DependRow, InheritsRow};
+use crate::pg::encoding::{self, ServerText};
 use crate::pg::relation::FreeLock;
 use crate::pg::snapshot::ActiveSnapshot;
 use crate::pg::subxact;
@@ -59,7 +60,33 @@ pub struct Sequence {
     /// Every column drawing from the sequence, partitions and inheritance children included.
     pub consumers: Vec<Consumer>,
     /// References to the sequence that are not consumers, each with the reason.
-    pub ignored: Vec<String>,
+    pub ignored: Ignored,
+    /// The views a consumer is written through: each view with a default that makes one, and
+    /// every view below it. A change to any of them may change the consumers.
+    pub views: Vec<pg_sys::Oid>,
+}
+
+/// References to a sequence that are not consumers: the first few by name, each with the
+/// reason, and a count of the rest. Another role may plant thousands of them; neither the
+/// report nor the time to discover them grows with the names (only the first are made).
+#[derive(Debug, Clone, Default)]
+pub struct Ignored {
+    pub named: Vec<String>,
+    pub more: usize,
+}
+
+impl Ignored {
+    /// How many ignored references a report names.
+    pub const NAMED: usize = 20;
+
+    /// Counts one more; `name` is made only while fewer than `NAMED` are named.
+    fn add(&mut self, name: impl FnOnce() -> String) {
+        if self.named.len() < Self::NAMED {
+            self.named.push(name());
+        } else {
+            self.more += 1;
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -184,10 +211,11 @@ fn catalog_text(query: &str, args: &[pgrx::datum::DatumWithOid<'_>]) -> Option<S
         client
             .select(query, Some(1), args)?
             .first()
-            .get_one::<String>()
+            .get_one::<ServerText>()
     })
     .ok()
     .flatten()
+    .map(|text| text.0)
 }
 
 impl Consumer {
@@ -242,7 +270,11 @@ impl Sequence {
 
     /// `ignored: ...` for the report's detail, if anything was ignored.
     pub fn ignored_note(&self) -> Option<String> {
-        (!self.ignored.is_empty()).then(|| format!("ignored: {}", self.ignored.join(", ")))
+        let Ignored { named, more } = &self.ignored;
+        (!named.is_empty()).then(|| match more {
+            0 => format!("ignored: {}", named.join(", ")),
+            more => format!("ignored: {} and {more} more", named.join(", ")),
+        })
     }
 }
 
@@ -253,9 +285,10 @@ pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequen
         sequences.iter().map(|s| (s.oid, s.owner)).collect();
     let mut found = consumers_of(client, &owners)?;
     for sequence in &mut sequences {
-        if let Some((consumers, ignored)) = found.remove(&sequence.oid) {
-            sequence.consumers = consumers;
-            sequence.ignored = ignored;
+        if let Some(uses) = found.remove(&sequence.oid) {
+            sequence.consumers = uses.consumers;
+            sequence.ignored = uses.ignored;
+            sequence.views = uses.views;
         }
     }
     if let Scope::Table { relation, column } = scope {
@@ -312,7 +345,7 @@ fn sequences_listed(scope: &Scope<'_>) -> Vec<Listed> {
             .entry(class.namespace)
             .or_insert_with(|| {
                 catalog_lookup::namespace_raw_name(class.namespace).map(|name| {
-                    let quoted = catalog_lookup::quote(&name.to_string_lossy());
+                    let quoted = catalog_lookup::quote(&encoding::c_to_utf8(&name));
                     (name, quoted)
                 })
             })
@@ -361,7 +394,8 @@ fn sequences_without_consumers(
             can_update: superuser || catalog_lookup::role_has_any(role, oid, pg_sys::ACL_UPDATE),
             owner: class.owner,
             consumers: Vec::new(),
-            ignored: Vec::new(),
+            ignored: Ignored::default(),
+            views: Vec::new(),
         });
     }
     Ok(sequences)
@@ -409,7 +443,7 @@ fn sequences_in_schemas(
 
 /// The sequences that columns of `tables` own or whose defaults name them (any relation a
 /// default names is a candidate; the caller keeps the sequences).
-fn sequences_of_tables(tables: &[pg_sys::Oid]) -> Vec<pg_sys::Oid> {
+pub fn sequences_of_tables(tables: &[pg_sys::Oid]) -> Vec<pg_sys::Oid> {
     let mut found = Vec::new();
     let mut referenced = CatalogScan::open(&catalog_scan::DEPEND_BY_REFERENCED);
     let mut defaults = CatalogScan::open(&catalog_scan::ATTRDEF_BY_TABLE);
@@ -534,13 +568,21 @@ type Key = (pg_sys::Oid, pg_sys::Oid, i16);
 struct Reference {
     key: Key,
     owned: bool,
-    adbin: Option<String>,
+    adbin: Option<CString>,
     relkind: u8,
     owner_may_draw: bool,
     other_session_temp: bool,
 }
 
-type Found = HashMap<pg_sys::Oid, (Vec<Consumer>, Vec<String>)>;
+/// What discovery found of one sequence's references.
+#[derive(Default)]
+struct Uses {
+    consumers: Vec<Consumer>,
+    ignored: Ignored,
+    views: Vec<pg_sys::Oid>,
+}
+
+type Found = HashMap<pg_sys::Oid, Uses>;
 
 /// A sequence a column draws from, and how its default uses it.
 type SequenceUse = (pg_sys::Oid, Option<DefaultUse>);
@@ -561,6 +603,9 @@ fn consumers_of(
     let oids: Vec<pg_sys::Oid> = sequences.iter().map(|(oid, _)| *oid).collect();
     let edges = dependencies_of(&oids);
     let mut rows = catalog_lookup::ColumnRows::default();
+    // Whether a role may draw from a sequence, judged once per pair: a role may own thousands
+    // of references.
+    let mut rights: HashMap<(pg_sys::Oid, pg_sys::Oid), bool> = HashMap::new();
     for edge in edges {
         let key = edge.key;
         let adbin = edge.adbin;
@@ -568,7 +613,7 @@ fn consumers_of(
             Some(at) => *at,
             None => {
                 let owner = sequence_owners[&key.0];
-                let reference = describe_reference(key, owner, &mut rows);
+                let reference = describe_reference(key, owner, &mut rows, &mut rights);
                 let at = reference.map(|reference| {
                     references.push(reference);
                     references.len() - 1
@@ -593,12 +638,11 @@ fn consumers_of(
         let (sequence, relation, attnum) = reference.key;
         // The reference's name is made only for what is ignored.
         let mut ignore = |found: &mut Found, why: &str| {
-            let display = rows.column_display(relation, attnum);
             found
                 .entry(sequence)
                 .or_default()
-                .1
-                .push(format!("{display} ({why})"));
+                .ignored
+                .add(|| format!("{} ({why})", rows.column_display(relation, attnum)));
         };
         if !reference.owner_may_draw {
             ignore(
@@ -632,8 +676,13 @@ fn consumers_of(
                     columns.push(((sequence, relation, attnum), default_use));
                 }
                 pg_sys::RELKIND_VIEW => match views::base_column(client, relation, attnum)? {
-                    Ok((base, base_attnum)) => {
-                        columns.push(((sequence, base, base_attnum), default_use));
+                    Ok(written) => {
+                        found
+                            .entry(sequence)
+                            .or_default()
+                            .views
+                            .extend(written.through);
+                        columns.push(((sequence, written.relation, written.attnum), default_use));
                     }
                     Err(why) => ignore(&mut found, &why),
                 },
@@ -703,8 +752,8 @@ fn consumers_of(
                 found
                     .entry(sequence)
                     .or_default()
-                    .1
-                    .push(format!("{display} ({why})"));
+                    .ignored
+                    .add(|| format!("{display} ({why})"));
             }
             continue;
         }
@@ -756,7 +805,7 @@ fn consumers_of(
 
     add_descendants(&mut consumers, &mut found);
     for (sequence, consumer, _) in consumers {
-        found.entry(sequence).or_default().0.push(consumer);
+        found.entry(sequence).or_default().consumers.push(consumer);
     }
     Ok(found)
 }
@@ -767,7 +816,7 @@ fn consumers_of(
 #[derive(Debug, PartialEq, Eq)]
 struct Edge {
     key: Key,
-    adbin: Option<String>,
+    adbin: Option<CString>,
 }
 
 /// Every reference from a column of any relation to one of `sequences`, sequence by sequence:
@@ -842,7 +891,7 @@ fn dependencies_read(sequences: &[pg_sys::Oid], access: Access) -> Vec<Edge> {
         );
     }
     let attrdef_oids: Vec<pg_sys::Oid> = defaults.values().flatten().copied().collect();
-    let mut attrdefs: HashMap<pg_sys::Oid, (pg_sys::Oid, i16, String)> = HashMap::new();
+    let mut attrdefs: HashMap<pg_sys::Oid, (pg_sys::Oid, i16, CString)> = HashMap::new();
     catalog_scan::rows_for_keys(
         &catalog_scan::ATTRDEF_BY_OID,
         access,
@@ -872,12 +921,20 @@ fn dependencies_read(sequences: &[pg_sys::Oid], access: Access) -> Vec<Edge> {
     edges
 }
 
+/// Whether `role` may draw from `sequence` (owns it, or holds USAGE or UPDATE on it): only a
+/// column of such a role's table or view can be a consumer.
+pub fn may_draw(role: pg_sys::Oid, sequence: pg_sys::Oid) -> bool {
+    catalog_lookup::class(sequence).is_some_and(|class| class.owner == role)
+        || catalog_lookup::role_has_any(role, sequence, pg_sys::ACL_USAGE | pg_sys::ACL_UPDATE)
+}
+
 /// What the system caches say about the relation and column of a reference to a sequence
 /// owned by `sequence_owner`; `None` if either is gone (or the column dropped).
 fn describe_reference(
     key: Key,
     sequence_owner: pg_sys::Oid,
     rows: &mut catalog_lookup::ColumnRows,
+    rights: &mut HashMap<(pg_sys::Oid, pg_sys::Oid), bool>,
 ) -> Option<Reference> {
     let (sequence, relation, attnum) = key;
     let (kind, owner, namespace) = rows
@@ -891,11 +948,9 @@ fn describe_reference(
         adbin: None,
         relkind: kind,
         owner_may_draw: owner == sequence_owner
-            || catalog_lookup::role_has_any(
-                owner,
-                sequence,
-                pg_sys::ACL_USAGE | pg_sys::ACL_UPDATE,
-            ),
+            || *rights
+                .entry((owner, sequence))
+                .or_insert_with(|| may_draw(owner, sequence)),
         other_session_temp: catalog_lookup::is_other_temp_namespace(namespace),
     })
 }
@@ -1026,11 +1081,10 @@ fn add_descendants(consumers: &mut [(pg_sys::Oid, Consumer, bool)], found: &mut 
             .leaves
             .extend(leaves.get(&root).cloned().unwrap_or_default());
         if let Some(notes) = skipped.get(&root) {
-            found
-                .entry(*sequence)
-                .or_default()
-                .1
-                .extend(notes.iter().cloned());
+            let ignored = &mut found.entry(*sequence).or_default().ignored;
+            for note in notes {
+                ignored.add(|| note.clone());
+            }
         }
     }
 }

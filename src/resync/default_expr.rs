@@ -8,7 +8,7 @@
 
 use pgrx::list::PgList;
 use pgrx::{is_a, pg_sys};
-use std::ffi::CString;
+use std::ffi::CStr;
 
 /// `nextval(regclass)`: OID 1574 in every PostgreSQL release (its fmgroids.h name changed in 14).
 const NEXTVAL_REGCLASS: u32 = 1574;
@@ -37,9 +37,9 @@ pub const MAX_NESTING: usize = 64;
 
 /// The deepest nesting of nodes in `adbin` (nodeToString form, where each node is `{...}` and
 /// a brace inside a name is escaped with a backslash), counted without parsing it.
-fn nesting(adbin: &str) -> usize {
+fn nesting(adbin: &CStr) -> usize {
     let (mut depth, mut deepest, mut escaped) = (0usize, 0usize, false);
-    for byte in adbin.bytes() {
+    for &byte in adbin.to_bytes() {
         match byte {
             _ if escaped => escaped = false,
             b'\\' => escaped = true,
@@ -55,17 +55,14 @@ fn nesting(adbin: &str) -> usize {
 }
 
 /// Classifies how the default expression `adbin` (nodeToString form) uses `sequence`.
-pub fn classify(adbin: &str, sequence: pg_sys::Oid) -> DefaultUse {
+pub fn classify(adbin: &CStr, sequence: pg_sys::Oid) -> DefaultUse {
     if nesting(adbin) > MAX_NESTING {
         return DefaultUse::TooDeep;
     }
-    let Ok(text) = CString::new(adbin) else {
-        return DefaultUse::Wrapped;
-    };
     // SAFETY: adbin comes straight from pg_attrdef, so stringToNode can parse it; the tree is
     // palloc'd in the current memory context and only read here.
     unsafe {
-        let tree = pg_sys::stringToNode(text.as_ptr()).cast::<pg_sys::Node>();
+        let tree = pg_sys::stringToNode(adbin.as_ptr()).cast::<pg_sys::Node>();
         match spine(tree, sequence) {
             Some(found) => found,
             None if calls_nextval_on(tree, sequence) => DefaultUse::Wrapped,
@@ -239,7 +236,7 @@ mod tests {
         let sequence = Spi::get_one::<pg_sys::Oid>("SELECT 's'::regclass::oid")
             .unwrap()
             .unwrap();
-        classify(&adbin, sequence)
+        classify(&std::ffi::CString::new(adbin).unwrap(), sequence)
     }
 
     #[pg_test]
@@ -359,11 +356,12 @@ mod nesting_tests {
 
     #[test]
     fn counts_node_depth_and_skips_escaped_braces() {
-        assert_eq!(nesting(""), 0);
-        assert_eq!(nesting("{FUNCEXPR :args ({CONST} {VAR})}"), 2);
-        assert_eq!(nesting("{A {B {C {D}}} {E}}"), 4);
-        assert_eq!(nesting(r"{CONST :name a\{b\}c}"), 1);
+        let depth = |text: &str| nesting(&std::ffi::CString::new(text).unwrap());
+        assert_eq!(depth(""), 0);
+        assert_eq!(depth("{FUNCEXPR :args ({CONST} {VAR})}"), 2);
+        assert_eq!(depth("{A {B {C {D}}} {E}}"), 4);
+        assert_eq!(depth(r"{CONST :name a\{b\}c}"), 1);
         let deep = format!("{}{}", "{OPEXPR ".repeat(1500), "}".repeat(1500));
-        assert_eq!(nesting(&deep), 1500);
+        assert_eq!(depth(&deep), 1500);
     }
 }

@@ -6,6 +6,7 @@
 //! partitioned table lives only on the parent.
 
 use crate::error;
+use crate::pg::encoding::ServerText;
 use crate::resync::catalog::{self, Scope, Sequence};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -73,7 +74,7 @@ pub fn describe(
         .get(1)
         .map_err(error::catalog_query_failed)?
         .unwrap_or_default();
-    let name: String = row
+    let ServerText(name) = row
         .get(2)
         .map_err(error::catalog_query_failed)?
         .unwrap_or_default();
@@ -100,7 +101,7 @@ fn has_column(
                 AND attname OPERATOR(pg_catalog.=) $2::pg_catalog.name
                 AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped",
             Some(1),
-            &[relation.into(), column.into()],
+            &[relation.into(), ServerText(column.to_owned()).into()],
         )
         .map_err(error::catalog_query_failed)?;
     Ok(!found.is_empty())

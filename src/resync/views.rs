@@ -11,6 +11,7 @@
 //! owner of the view reading it. Its own WHERE hides nothing from its owner, who may read the
 //! column below it.
 
+use crate::pg::encoding::ServerText;
 use pgrx::list::PgList;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -19,17 +20,29 @@ use std::ffi::CString;
 /// Views on views are followed this deep.
 const MAX_DEPTH: usize = 8;
 
+/// The base-table column a view column's values are stored in.
+pub struct BaseColumn {
+    pub relation: pg_sys::Oid,
+    pub attnum: i16,
+    /// The view and every view below it, down to the table.
+    pub through: Vec<pg_sys::Oid>,
+}
+
 /// The base table column `attnum` of `view` is stored in, or why there is none.
 pub fn base_column(
     client: &SpiClient<'_>,
     view: pg_sys::Oid,
     attnum: i16,
-) -> spi::Result<Result<(pg_sys::Oid, i16), String>> {
+) -> spi::Result<Result<BaseColumn, String>> {
     let (mut relation, mut column) = (view, attnum);
+    let mut through = Vec::new();
     for depth in 0..MAX_DEPTH {
+        through.push(relation);
         let rule = client
             .select(
-                "SELECT r.ev_action::pg_catalog.text, c.relowner,
+                "SELECT pg_catalog.convert_to(r.ev_action::pg_catalog.text,
+                                              pg_catalog.getdatabaseencoding()),
+                        c.relowner,
                         pg_catalog.format('%I.%I', n.nspname, c.relname),
                         EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) AS o
                                  WHERE CASE WHEN o.option_name OPERATOR(pg_catalog.=) 'security_barrier'
@@ -43,10 +56,10 @@ pub fn base_column(
                 &[relation.into()],
             )?
             .first();
-        let (Some(action), Some(owner), Some(name), Some(barrier)) = (
-            rule.get::<String>(1)?,
+        let (Some(action), Some(owner), Some(ServerText(name)), Some(barrier)) = (
+            rule.get::<Vec<u8>>(1)?,
             rule.get::<pg_sys::Oid>(2)?,
-            rule.get::<String>(3)?,
+            rule.get::<ServerText>(3)?,
             rule.get::<bool>(4)?,
         ) else {
             return Ok(Err("a view without a query".into()));
@@ -87,7 +100,11 @@ pub fn base_column(
                     crate::resync::catalog::relation_name(base)
                 )));
             }
-            return Ok(Ok((base, base_column)));
+            return Ok(Ok(BaseColumn {
+                relation: base,
+                attnum: base_column,
+                through,
+            }));
         }
         (relation, column) = (base, base_column);
     }
@@ -123,7 +140,7 @@ struct WrittenColumn {
 
 /// For a view's stored query (`ev_action`), the base relation, column and relkind that view
 /// column `attnum` writes to, if the query is a simple one-relation SELECT of plain columns.
-fn written_column(action: &str, attnum: i16) -> Option<WrittenColumn> {
+fn written_column(action: &[u8], attnum: i16) -> Option<WrittenColumn> {
     let text = CString::new(action).ok()?;
     // SAFETY: ev_action is a nodeToString list of Query nodes from the catalog; stringToNode
     // parses it into palloc'd nodes that are only read here, each checked by tag before use.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian package, installed the way a Debian host installs PGDG's, next to Debian's own
 # postgresql-$PG_MAJOR (15 on bookworm; scripts/test runs scripts/package first):
+#   0. lintian finds no error or warning;
 #   1. `apt-get install ./postgresql-NN-pg-seqsync_*.deb`; every file is where PGDG puts it,
 #      owned by the package, with the licence;
 #   2. a fresh cluster of Debian's server: CREATE EXTENSION, a resync, automatic resync, and
@@ -27,6 +28,21 @@ depends=$(dpkg-deb -f "$deb" Depends)
   || fail "Depends: $depends (wants the server, and the packages of the libraries the .so links)"
 echo "ok - Depends: $depends"
 
+# lintian, Debian's package checker, finds no error or warning (run unprivileged, as it wants);
+# the same package with a maintainer that has no address is refused, so the check is live.
+out=$(runuser -u nobody -- lintian --fail-on error,warning "$deb" 2>&1) || fail "lintian: $out"
+lint_dir=$(mktemp -d)
+dpkg-deb -R "$deb" "$lint_dir/root"
+sed -i 's/^Maintainer: .*/Maintainer: The pg_seqsync developers/' "$lint_dir/root/DEBIAN/control"
+dpkg-deb --root-owner-group --build "$lint_dir/root" "$lint_dir/bad.deb" >/dev/null
+chmod -R a+rX "$lint_dir"
+if out=$(runuser -u nobody -- lintian --fail-on error,warning "$lint_dir/bad.deb" 2>&1); then
+  fail "lintian accepted a maintainer without an address"
+fi
+[[ $out == *malformed-contact* ]] || fail "lintian on the broken package: $out"
+rm -rf "$lint_dir"
+echo "ok - lintian: no error or warning (and a maintainer without an address is caught)"
+
 # Start from a tree without pg_seqsync: the suite's own `cargo pgrx install` put unpackaged
 # copies there (and puts them back before it needs them again).
 apt-get remove -y -qq "$package" >/dev/null 2>&1 || true
@@ -42,7 +58,7 @@ for f in "/usr/lib/postgresql/$PG_MAJOR/lib/pg_seqsync.so" \
   "/usr/share/postgresql/$PG_MAJOR/extension/pg_seqsync--$version.sql" \
   "/usr/share/postgresql/$PG_MAJOR/extension/pg_seqsync--0.1.0.sql" \
   "/usr/share/postgresql/$PG_MAJOR/extension/pg_seqsync--0.1.0--0.2.0.sql" \
-  "/usr/share/doc/$package/copyright"; do
+  "/usr/share/doc/$package/copyright" "/usr/share/doc/$package/changelog.Debian.gz"; do
   grep -qx "$f" <<<"$files" && [[ -f $f ]] || fail "$f is not installed by the package"
 done
 echo "ok - library, control file, install and upgrade scripts and copyright are the package's"
