@@ -37,6 +37,19 @@ pub fn undefined_relation(oid: u32) -> ErrorReport {
     )
 }
 
+/// `enable_auto_resync` on a table behind whose sequences Citus keeps the rows elsewhere:
+/// `reason` (the report's detail) names the table and the statement that resyncs it by hand.
+pub fn left_to_citus(relation: &str, reason: &str) -> ErrorReport {
+    report(
+        PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+        format!(
+            "automatic resync cannot watch {relation}: a sequence behind it is drawn on by a table whose rows Citus keeps elsewhere"
+        ),
+        "Until pg_seqsync reads Citus shards, resync that sequence by hand after a load, with the statement in the DETAIL.",
+    )
+    .set_detail(encoding::for_error(reason))
+}
+
 pub fn other_sessions_temp(relation: &str) -> ErrorReport {
     report(
         PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,

@@ -28,6 +28,9 @@ struct Watch {
     increment: i64,
     /// The root consumers, whose data bound is compared with the sequence's position.
     roots: Vec<Consumer>,
+    /// Citus keeps a consumer's rows elsewhere: every write ends in the resync, which says so
+    /// in a WARNING (and moves nothing).
+    left_to_citus: bool,
 }
 
 impl Watch {
@@ -175,6 +178,9 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
 /// real resync then reports it. Rows another transaction is still writing into a table with
 /// automatic resync are passed over: that transaction's own check runs when its statement ends.
 fn has_reached(watch: &Watch) -> bool {
+    if watch.left_to_citus {
+        return true;
+    }
     let roots: Vec<&Consumer> = watch.roots.iter().collect();
     let bound = match bound::read_own(&roots, watch.direction()) {
         Ok(Some(bound)) => bound,
@@ -205,7 +211,8 @@ fn built_from(relation: pg_sys::Oid, sequences: &[Sequence]) -> HashSet<pg_sys::
 /// What to watch for `sequence`; `None` for one left alone by design (nothing draws from it,
 /// CYCLE, a consumer whose values cannot bound it). One the table owner may not resync (a
 /// missing privilege) is watched: once its data reaches it, the resync says why it cannot,
-/// in a WARNING, rather than nothing happening silently.
+/// in a WARNING, rather than nothing happening silently. So is one whose rows Citus keeps
+/// elsewhere, after every write, since its data bound cannot be read here.
 fn watch(sequence: &Sequence) -> Option<Watch> {
     let roots = sequence.root_consumers();
     if engine::is_deliberate_skip(sequence, &roots) {
@@ -215,5 +222,6 @@ fn watch(sequence: &Sequence) -> Option<Watch> {
         sequence: sequence.oid,
         increment: sequence.increment,
         roots: roots.into_iter().cloned().collect(),
+        left_to_citus: sequence.citus.is_some(),
     })
 }

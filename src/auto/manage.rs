@@ -28,7 +28,10 @@ pub fn enable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
         Some(table) => {
             // Errors (not a table, no sequence behind it) before anything is placed.
             require_table(client, table, "enable_auto_resync")?;
-            target::resolve(client, table, None)?;
+            let sequences = target::resolve(client, table, None)?;
+            if let Some(reason) = sequences.iter().find_map(|s| s.citus.as_deref()) {
+                return Err(error::left_to_citus(&catalog::relation_name(table), reason));
+            }
             let mut placed = 0;
             for relation in
                 catalog::self_and_descendants(client, table).map_err(error::catalog_query_failed)?

@@ -309,6 +309,20 @@ impl CatalogRow<'_> {
         }
     }
 
+    /// Column `attnum` of this row as a datum; `None` for NULL.
+    ///
+    /// # Safety
+    /// `attnum` must be a column of this row's table, and its type passed by value (the datum
+    /// of a by-reference type points into the tuple, valid only during the row's call).
+    pub unsafe fn datum(&self, attnum: i16) -> Option<pg_sys::Datum> {
+        let mut is_null = false;
+        // SAFETY: the caller's column, read with the table's own descriptor.
+        let datum = unsafe {
+            pg_sys::heap_getattr(self.tuple, attnum.into(), self.descriptor, &mut is_null)
+        };
+        (!is_null).then_some(datum)
+    }
+
     /// `pg_attrdef.adbin` of this `pg_attrdef` row.
     ///
     /// # Safety
@@ -460,13 +474,33 @@ pub fn rows_for_keys<K: Copy + Eq + std::hash::Hash>(
 }
 
 /// Calls `each` with every row of `which`'s catalog, read sequentially.
-pub fn all_rows(which: &CatalogIndex, mut each: impl FnMut(CatalogRow<'_>)) {
+pub fn all_rows(which: &CatalogIndex, each: impl FnMut(CatalogRow<'_>)) {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
-    // SAFETY: a heap scan of a system catalog; each tuple is read before the next
-    // systable_getnext, and the scan and relation are closed below (on an error the abort
-    // does it).
+    // SAFETY: a system catalog, opened and locked as every catalog reader does; closed below
+    // (on an error the abort does it).
     unsafe {
         let heap = pg_sys::table_open(pg_sys::Oid::from(which.catalog), lock);
+        scan_heap(heap, each);
+        pg_sys::table_close(heap, lock);
+    }
+}
+
+/// Calls `each` with every row of `table`, a catalog-like heap table (an extension's metadata
+/// in `pg_catalog`), read sequentially under the catalog snapshot.
+pub fn rows_of(table: &super::relation::OpenRelation, each: impl FnMut(CatalogRow<'_>)) {
+    assert!(table.is_heap_table(), "a heap scan reads heap tables only");
+    // SAFETY: an open heap table, checked above.
+    unsafe { scan_heap(table.raw(), each) }
+}
+
+/// A sequential scan of `heap` under the catalog snapshot.
+///
+/// # Safety
+/// `heap` must be an open, locked heap table.
+unsafe fn scan_heap(heap: pg_sys::Relation, mut each: impl FnMut(CatalogRow<'_>)) {
+    // SAFETY: each tuple is read before the next systable_getnext, and the scan is ended below
+    // (on an error the abort does it).
+    unsafe {
         let scan = pg_sys::systable_beginscan(
             heap,
             pg_sys::Oid::INVALID,
@@ -487,7 +521,6 @@ pub fn all_rows(which: &CatalogIndex, mut each: impl FnMut(CatalogRow<'_>)) {
             });
         }
         pg_sys::systable_endscan(scan);
-        pg_sys::table_close(heap, lock);
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod buffer;
 pub mod catalog_lookup;
 pub mod catalog_scan;
+pub mod citus;
 pub mod encoding;
 pub mod guc;
 pub mod owner;

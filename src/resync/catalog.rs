@@ -64,6 +64,9 @@ pub struct Sequence {
     /// The views a consumer is written through: each view with a default that makes one, and
     /// every view below it. A change to any of them may change the consumers.
     pub views: Vec<pg_sys::Oid>,
+    /// Why the sequence is left alone because Citus keeps a consumer table's rows elsewhere
+    /// (`resync::citus`); `None` on a database without Citus.
+    pub citus: Option<String>,
 }
 
 /// References to a sequence that are not consumers: the first few by name, each with the
@@ -191,16 +194,12 @@ pub fn uncommitted_consumer_ddl(sequence: &Sequence) -> Vec<pg_sys::TransactionI
     inserters
 }
 
-/// A relation's schema-qualified name, for messages (its OID if it is gone).
+/// A relation's schema-qualified name, for messages (its OID if it is gone), from the system
+/// caches: a query on `pg_class` may be filtered by another extension's planner hook.
 pub fn relation_name(relation: pg_sys::Oid) -> String {
-    catalog_text(
-        "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
-           FROM pg_catalog.pg_class AS c
-           JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-          WHERE c.oid OPERATOR(pg_catalog.=) $1",
-        &[relation.into()],
-    )
-    .unwrap_or_else(|| u32::from(relation).to_string())
+    catalog_lookup::ColumnRows::default()
+        .table_sql(relation)
+        .unwrap_or_else(|| u32::from(relation).to_string())
 }
 
 /// The one text value a catalog query returns, for messages. Run through `select`, which stays
@@ -291,6 +290,7 @@ pub fn load(client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<Sequen
             sequence.views = uses.views;
         }
     }
+    crate::resync::citus::note_placements(&mut sequences);
     if let Scope::Table { relation, column } = scope {
         let tables = self_and_ancestors(client, *relation)?;
         sequences.retain(|s| {
@@ -396,6 +396,7 @@ fn sequences_without_consumers(
             consumers: Vec::new(),
             ignored: Ignored::default(),
             views: Vec::new(),
+            citus: None,
         });
     }
     Ok(sequences)

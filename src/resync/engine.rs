@@ -163,9 +163,10 @@ pub fn precheck_reason(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) 
 }
 
 /// Whether `sequence` is left alone by design (no consumers, CYCLE, an unusable consumer
-/// column), as opposed to for a missing privilege the caller may want to hear about.
+/// column), as opposed to for a missing privilege or for Citus, which the caller may want to
+/// hear about.
 pub fn is_deliberate_skip(sequence: &Sequence, roots: &[&Consumer]) -> bool {
-    matches!(precheck(sequence, roots, false), Some(Precheck::Skip(_)))
+    sequence.citus.is_none() && matches!(precheck(sequence, roots, false), Some(Precheck::Skip(_)))
 }
 
 /// Checks that need only the catalog: is there anything to compare, and may this role do it?
@@ -202,6 +203,9 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
         return Some(Precheck::Skip(
             "no column draws from this sequence, so there is no data to bound it".into(),
         ));
+    }
+    if let Some(reason) = &sequence.citus {
+        return Some(Precheck::Skip(reason.clone()));
     }
     if sequence.cycle {
         return Some(Precheck::Skip(format!(

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod bound;
 pub mod catalog;
+pub mod citus;
 pub mod column_type;
 pub mod default_expr;
 pub mod engine;

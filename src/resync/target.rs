@@ -6,11 +6,13 @@
 //! partitioned table lives only on the parent.
 
 use crate::error;
-use crate::pg::encoding::ServerText;
+use crate::pg::catalog_lookup::{self, ColumnRows};
+use crate::pg::encoding;
 use crate::resync::catalog::{self, Scope, Sequence};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use std::ffi::CString;
 
 /// The sequences `target` (and `column_name`) stand for, with their consumers: the catalog is
 /// read once for the whole call.
@@ -30,7 +32,7 @@ pub fn resolve(
         },
         'r' | 'p' => {
             if let Some(column) = column_name {
-                if !has_column(client, target, column)? {
+                if !has_column(target, column) {
                     return Err(error::undefined_column(&name, column));
                 }
             }
@@ -50,61 +52,34 @@ pub fn resolve(
 }
 
 /// The relation's kind (`pg_class.relkind`), its qualified name, and whether it is another
-/// session's temporary relation.
+/// session's temporary relation, read from the system caches: no query, so no planner hook
+/// (Citus hides tables named like its shards from queries on `pg_class`) changes the answer.
 pub fn describe(
-    client: &SpiClient<'_>,
+    _client: &SpiClient<'_>,
     target: pg_sys::Oid,
 ) -> Result<(char, String, bool), ErrorReport> {
-    let row = client
-        .select(
-            "SELECT c.relkind::pg_catalog.text, pg_catalog.format('%I.%I', n.nspname, c.relname),
-                    pg_catalog.pg_is_other_temp_schema(c.relnamespace)
-               FROM pg_catalog.pg_class AS c
-               JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-              WHERE c.oid OPERATOR(pg_catalog.=) $1",
-            Some(1),
-            &[target.into()],
-        )
-        .map_err(error::catalog_query_failed)?;
-    if row.is_empty() {
+    let mut rows = ColumnRows::default();
+    let Some(class) = rows.class(target) else {
         return Err(error::undefined_relation(u32::from(target)));
-    }
-    let row = row.first();
-    let kind: String = row
-        .get(1)
-        .map_err(error::catalog_query_failed)?
-        .unwrap_or_default();
-    let ServerText(name) = row
-        .get(2)
-        .map_err(error::catalog_query_failed)?
-        .unwrap_or_default();
-    let other_sessions_temp: bool = row
-        .get(3)
-        .map_err(error::catalog_query_failed)?
-        .unwrap_or(false);
+    };
+    let (kind, namespace) = (char::from(class.kind), class.namespace);
+    let Some(name) = rows.table_sql(target) else {
+        return Err(error::undefined_relation(u32::from(target)));
+    };
     Ok((
-        kind.chars().next().unwrap_or('?'),
+        kind,
         name,
-        other_sessions_temp,
+        catalog_lookup::is_other_temp_namespace(namespace),
     ))
 }
 
-fn has_column(
-    client: &SpiClient<'_>,
-    relation: pg_sys::Oid,
-    column: &str,
-) -> Result<bool, ErrorReport> {
-    let found = client
-        .select(
-            "SELECT 1 FROM pg_catalog.pg_attribute
-              WHERE attrelid OPERATOR(pg_catalog.=) $1
-                AND attname OPERATOR(pg_catalog.=) $2::pg_catalog.name
-                AND attnum OPERATOR(pg_catalog.>) 0 AND NOT attisdropped",
-            Some(1),
-            &[relation.into(), ServerText(column.to_owned()).into()],
-        )
-        .map_err(error::catalog_query_failed)?;
-    Ok(!found.is_empty())
+/// Whether `relation` has a column named `column` that is not dropped (a system column is not
+/// one).
+fn has_column(relation: pg_sys::Oid, column: &str) -> bool {
+    let Ok(name) = CString::new(encoding::to_server(column)) else {
+        return false;
+    };
+    catalog_lookup::attnum_by_name(relation, &name).is_some_and(|attnum| attnum > 0)
 }
 
 pub fn kind_name(relkind: char) -> &'static str {
