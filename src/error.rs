@@ -136,13 +136,52 @@ pub fn sqlstate(code: PgSqlErrorCode) -> String {
 
 /// Errors no per-sequence handling may swallow: a cancel or statement timeout (57014), an
 /// administrator's termination or shutdown (57P01-57P05), running out of memory (53200).
-pub fn must_end_call(code: PgSqlErrorCode) -> bool {
+fn must_end_call(code: PgSqlErrorCode) -> bool {
     let sqlstate = sqlstate(code);
     sqlstate == "57014" || sqlstate.starts_with("57P") || sqlstate == "53200"
 }
 
+/// What an error caught in a subtransaction is to the call that caught it.
+pub enum Triage {
+    /// A lock not granted in time (55P03); the message names the relation waited for.
+    LockNotAvailable(String),
+    /// A missing privilege (42501).
+    Denied(String),
+    /// Anything else.
+    Failed { message: String, sqlstate: String },
+}
+
+/// Sorts an error caught in a subtransaction, raising again at once what no per-object handling
+/// may swallow (`must_end_call`) and, with `denied_ends_call`, a missing privilege.
+pub fn triage(caught: CaughtError, denied_ends_call: bool) -> Triage {
+    let (code, message) = caught_code_and_message(&caught);
+    if must_end_call(code)
+        || (denied_ends_call && code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE)
+    {
+        caught.rethrow();
+    }
+    match code {
+        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => Triage::LockNotAvailable(message),
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE => Triage::Denied(message),
+        _ => Triage::Failed {
+            message,
+            sqlstate: sqlstate(code),
+        },
+    }
+}
+
+impl Triage {
+    /// The error's message as it was raised.
+    pub fn into_message(self) -> String {
+        match self {
+            Triage::LockNotAvailable(message) | Triage::Denied(message) => message,
+            Triage::Failed { message, .. } => message,
+        }
+    }
+}
+
 /// The SQLSTATE and message of an error caught in a subtransaction.
-pub fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
+fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
     match caught {
         CaughtError::PostgresError(report)
         | CaughtError::ErrorReport(report)

@@ -21,7 +21,7 @@ fn disable_auto_resync(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> 
 #[pg_extern(name = "_auto_resync_after_ddl", schema = "seqsync_internal")]
 #[search_path(pg_catalog, pg_temp)]
 fn auto_resync_after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
-    crate::with_automatic_waits(|| manage::after_ddl(object))
+    crate::settings::with_automatic_waits(|| manage::after_ddl(object))
 }
 
 #[allow(clippy::type_complexity)] // pgrx's SQL generator needs the row type spelled out

@@ -6,6 +6,7 @@
 //! bigint migration). It changes nothing and takes no lock that blocks writers: catalog reads,
 //! the sequence's own page, and the bound under AccessShareLock (from an index when there is one).
 
+use crate::error::Triage;
 use crate::pg::encoding::ServerText;
 use crate::pg::subxact;
 use crate::resync::bound::{self, Direction};
@@ -258,14 +259,10 @@ fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<Strin
 /// The detail for a failure while reading `sequence` or its data; a cancel, a termination or
 /// running out of memory is raised again instead.
 fn failure_message(sequence: &Sequence, caught: pgrx::pg_sys::panic::CaughtError) -> String {
-    let (code, message) = crate::error::caught_code_and_message(&caught);
-    if crate::error::must_end_call(code) {
-        caught.rethrow();
+    match crate::error::triage(caught, false) {
+        Triage::LockNotAvailable(message) => engine::lock_detail(sequence, message),
+        other => other.into_message(),
     }
-    if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
-        return engine::lock_not_available(Some(sequence.oid));
-    }
-    message
 }
 
 fn join(first: Option<String>, second: String) -> String {

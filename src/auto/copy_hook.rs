@@ -52,7 +52,7 @@ unsafe fn copy_from_target(statement: *mut pg_sys::PlannedStmt) -> Option<pg_sys
 /// `statement` must be the planned statement ProcessUtility was handed.
 #[pg_guard]
 unsafe extern "C-unwind" fn copy_target(statement: *mut pg_sys::PlannedStmt) -> pg_sys::Oid {
-    if !crate::RESYNC_AFTER_COPY.get() {
+    if !crate::settings::resync_after_copy() {
         return pg_sys::Oid::INVALID;
     }
     // SAFETY: the caller's statement.

@@ -167,7 +167,11 @@ fn remove_what_auto_resync_placed() -> Result<(), ErrorReport> {
         for (statement, table) in ddl {
             if let Some(table) = table {
                 // DROP TRIGGER's own lock, taken first with a bounded wait.
-                relation::lock_bounded(table, pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE);
+                relation::lock_bounded(
+                    table,
+                    pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE,
+                    crate::settings::wait_limit(),
+                );
             }
             client
                 .update(&statement, None, &[])

@@ -108,7 +108,11 @@ pub fn disable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
                     return Err(must_be_owner(relation));
                 }
                 // DROP TRIGGER's own lock, taken first with a bounded wait.
-                relation::lock_bounded(relation, pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE);
+                relation::lock_bounded(
+                    relation,
+                    pg_sys::AccessExclusiveLock as pg_sys::LOCKMODE,
+                    crate::settings::wait_limit(),
+                );
                 client
                     .update(
                         "SELECT pg_catalog.format('DROP TRIGGER %I ON %s', $1::pg_catalog.text, $2::pg_catalog.regclass)",
@@ -247,15 +251,7 @@ fn contained(
     match catalog::in_latest_snapshot(work) {
         Ok(result) => result,
         Err(caught) => {
-            let (code, message) = crate::error::caught_code_and_message(&caught);
-            if crate::error::must_end_call(code) {
-                caught.rethrow();
-            }
-            let reason = if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
-                engine::lock_not_available(None)
-            } else {
-                message
-            };
+            let reason = error::triage(caught, false).into_message();
             crate::pg::encoding::warning(&format!(
                 "pg_seqsync: could not {what} {}: {reason}",
                 catalog::relation_name(relation)
@@ -358,7 +354,11 @@ fn place_trigger(
     }
     // CREATE TRIGGER's own lock, taken first with a bounded wait: a table someone keeps locked
     // must not hang the call.
-    relation::lock_bounded(relation, pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE);
+    relation::lock_bounded(
+        relation,
+        pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE,
+        crate::settings::wait_limit(),
+    );
     let sql: Option<ServerText> = client
         .select(
             "SELECT pg_catalog.format(

@@ -10,6 +10,7 @@ mod fast_check;
 pub mod manage;
 mod trigger;
 
+use crate::error::Triage;
 use crate::pg::owner;
 use crate::pg::subxact;
 use crate::resync::apply::Waiting;
@@ -40,7 +41,7 @@ const AUTOMATIC: Request = Request {
 /// meanwhile, ...) becomes a WARNING and the user's
 /// statement goes on; only a cancel, a termination or running out of memory ends it.
 pub fn resync_after_write(relation: pg_sys::Oid, owner: pg_sys::Oid) {
-    crate::with_automatic_waits(|| resync_after_write_bounded(relation, owner));
+    crate::settings::with_automatic_waits(|| resync_after_write_bounded(relation, owner));
 }
 
 /// `resync_after_write`, with waits bounded by `pg_seqsync.automatic_lock_timeout`.
@@ -62,20 +63,13 @@ fn resync_after_write_bounded(relation: pg_sys::Oid, owner: pg_sys::Oid) {
         })
     });
     if let Err(caught) = outcome {
-        let (code, message) = crate::error::caught_code_and_message(&caught);
-        if crate::error::must_end_call(code) {
-            caught.rethrow();
-        }
-        if code == pgrx::PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
-            crate::pg::encoding::warning(&format!(
-                "pg_seqsync: automatic resync after a write skipped: {}",
-                engine::lock_not_available(None)
-            ));
-        } else {
-            crate::pg::encoding::warning(&format!(
-                "pg_seqsync: automatic resync after a write failed: {message}"
-            ));
-        }
+        let (what, message) = match crate::error::triage(caught, false) {
+            Triage::LockNotAvailable(message) => ("skipped", message),
+            other => ("failed", other.into_message()),
+        };
+        crate::pg::encoding::warning(&format!(
+            "pg_seqsync: automatic resync after a write {what}: {message}"
+        ));
     }
 }
 

@@ -14,7 +14,7 @@
 
 use super::catalog_lookup::{self, ClassRow};
 use super::catalog_scan;
-use super::relation::OpenRelation;
+use super::relation::{OpenRelation, WaitLimit};
 use pgrx::pg_sys;
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -47,10 +47,11 @@ const PARTMETHOD_NONE: u8 = b'n';
 const REPMODEL_TWO_PHASE: u8 = b't';
 
 impl CitusCatalog {
-    /// Citus's catalog, or `None` where the extension is not installed in this database.
+    /// Citus's catalog, or `None` where the extension is not installed in this database. Its
+    /// tables are locked waiting at most `limit`.
     /// Where it is but a table is not what Citus makes, every lookup answers what it can: a
     /// table found nowhere is this node's own.
-    pub fn load() -> Option<CitusCatalog> {
+    pub fn load(limit: WaitLimit) -> Option<CitusCatalog> {
         // SAFETY: looks an extension up by name in pg_extension; missing_ok.
         let extension = unsafe { pg_sys::get_extension_oid(c"citus".as_ptr(), true) };
         if extension == pg_sys::InvalidOid {
@@ -58,6 +59,7 @@ impl CitusCatalog {
         }
         let mut placed = HashMap::new();
         read_rows(
+            limit,
             c"pg_dist_partition",
             &[
                 ("logicalrelid", pg_sys::REGCLASSOID),
@@ -78,6 +80,7 @@ impl CitusCatalog {
         );
         let mut shard_tables = HashMap::new();
         read_rows(
+            limit,
             c"pg_dist_shard",
             &[
                 ("logicalrelid", pg_sys::REGCLASSOID),
@@ -132,6 +135,7 @@ fn oid_of(datum: pg_sys::Datum) -> pg_sys::Oid {
 /// (NULL as `None`), if it is a plain heap table where each column has exactly the type given;
 /// otherwise reads nothing.
 fn read_rows<const N: usize>(
+    limit: WaitLimit,
     name: &CStr,
     columns: &[(&str, pg_sys::Oid); N],
     mut each: impl FnMut(&[Option<pg_sys::Datum>; N]),
@@ -142,7 +146,8 @@ fn read_rows<const N: usize>(
     if oid == pg_sys::InvalidOid {
         return;
     }
-    let Some(table) = OpenRelation::open(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) else {
+    let Some(table) = OpenRelation::open(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE, limit)
+    else {
         return;
     };
     if !table.is_heap_table() {

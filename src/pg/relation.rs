@@ -2,50 +2,56 @@
 //! at what the relation really is before anything touches its storage.
 //!
 //! Every relation the engine reads (tables, partitions, indexes, sequences) comes through here.
-//! A wait longer than `pg_seqsync.lock_timeout` raises SQLSTATE 55P03, which the sequence's
-//! subtransaction turns into a `skip` row naming the relation (`lock_wait_relation`).
+//! A wait longer than the caller's `WaitLimit` raises SQLSTATE 55P03 naming the relation, which
+//! the sequence's subtransaction turns into a `skip` row.
 
+use super::catalog_lookup::ColumnRows;
 use super::guc::GucNest;
 use super::syscache::CacheEntry;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
-use std::cell::Cell;
 
 /// InvalidSubTransactionId (c.h).
 const INVALID_SUBTRANSACTION_ID: pg_sys::SubTransactionId = 0;
 
-thread_local! {
-    /// The relation the current bounded wait is for; cleared once the lock is granted.
-    static WAITING_FOR: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) };
+/// How long a lock wait may last (0: not at all), and the setting that says so, for the error.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitLimit {
+    pub ms: i32,
+    pub setting: &'static str,
 }
 
-/// The relation whose lock wait timed out last (taken: a second call returns `None`).
-pub fn lock_wait_relation() -> Option<pg_sys::Oid> {
-    WAITING_FOR.take()
-}
-
-/// Takes `mode` on `relation`, waiting at most `pg_seqsync.lock_timeout` (0: not at all).
-/// Raises 55P03 when the lock is not granted in time; the lock is then not held.
-pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) {
+/// Takes `mode` on `relation`, waiting at most `limit`. Raises 55P03 naming the relation when
+/// the lock is not granted in time; the lock is then not held.
+pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE, limit: WaitLimit) {
     // SAFETY: lock-manager calls on a relation OID inside a transaction; a lock on an OID that
     // no longer names a relation is harmless and released with the transaction.
     if unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) } {
         return;
     }
-    let timeout_ms = crate::lock_timeout_ms();
-    if timeout_ms == 0 {
-        not_available(relation);
+    // Named before the wait: once a wait has failed, nothing may be looked up until the
+    // (sub)transaction abort has taken this backend out of the lock's wait queue.
+    let name = ColumnRows::default()
+        .table_sql(relation)
+        .unwrap_or_else(|| format!("relation {}", u32::from(relation)));
+    if limit.ms == 0 {
+        not_available(&name, limit);
     }
-    WAITING_FOR.set(Some(relation));
     // The caller's lock_timeout comes back when the nest level is dropped (or, if the wait times
     // out, with the (sub)transaction abort).
     let nest = GucNest::new();
-    nest.set(c"lock_timeout", &format!("{timeout_ms}ms"));
-    // SAFETY: a lock-manager wait, ended by lock_timeout at the latest.
-    unsafe { pg_sys::LockRelationOid(relation, mode) };
+    nest.set(c"lock_timeout", &format!("{}ms", limit.ms));
+    PgTryBuilder::new(|| {
+        // SAFETY: a lock-manager wait, ended by lock_timeout at the latest.
+        unsafe { pg_sys::LockRelationOid(relation, mode) }
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE, |_| {
+        // Raised at once, in place of the server's "canceling statement due to lock timeout".
+        not_available(&name, limit)
+    })
+    .execute();
     drop(nest);
-    WAITING_FOR.set(None);
 }
 
 /// The lock tag of a relation of this database (SET_LOCKTAG_RELATION).
@@ -95,16 +101,14 @@ pub fn others_may_be_writing(table: pg_sys::Oid) -> bool {
     }
 }
 
-/// Raises 55P03 for `relation`, as a bounded wait that timed out does (`lock_wait_relation`
-/// names it afterwards): for a lock that must not be waited for at all.
-fn not_available(relation: pg_sys::Oid) -> ! {
-    WAITING_FOR.set(Some(relation));
+/// Raises 55P03 for the relation `name`, waited for up to `limit`.
+fn not_available(name: &str, limit: WaitLimit) -> ! {
     ErrorReport::new(
         PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE,
-        format!(
-            "pg_seqsync: relation {} is locked by another transaction",
-            u32::from(relation)
-        ),
+        super::encoding::for_error(&format!(
+            "lock not available: {name} is in use by another transaction (waited {} ms, {})",
+            limit.ms, limit.setting
+        )),
         "pg_seqsync",
     )
     .report(PgLogLevel::ERROR);
@@ -121,9 +125,13 @@ pub struct OpenRelation {
 }
 
 impl OpenRelation {
-    /// Locks (bounded wait) and opens `oid`; `None` if it no longer exists.
-    pub fn open(oid: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> Option<OpenRelation> {
-        lock_bounded(oid, mode);
+    /// Locks (waiting at most `limit`) and opens `oid`; `None` if it no longer exists.
+    pub fn open(
+        oid: pg_sys::Oid,
+        mode: pg_sys::LOCKMODE,
+        limit: WaitLimit,
+    ) -> Option<OpenRelation> {
+        lock_bounded(oid, mode, limit);
         // SAFETY: the lock is held, and taking it processed pending invalidations, so the
         // relation cache returns NULL for a relation dropped meanwhile (relation_open without
         // its error; try_relation_open would probe the syscache once more for nothing).

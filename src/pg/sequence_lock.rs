@@ -4,7 +4,7 @@
 //! ShareRowExclusiveLock, which conflicts with both (and with another resync and with ALTER
 //! SEQUENCE), read the sequence, decide, `setval()`, and release the lock at once: no value can
 //! be handed out between our read and our write, and writers wait only for that instant. The
-//! wait for the lock is bounded by `pg_seqsync.lock_timeout` (55P03 past it: a `skip` row).
+//! wait for the lock is bounded by the caller's limit (55P03 past it: a `skip` row).
 
 use super::relation;
 use pgrx::prelude::*;
@@ -29,9 +29,9 @@ impl Drop for SequenceLock {
     }
 }
 
-/// Locks `sequence` against `nextval()`, waiting at most `pg_seqsync.lock_timeout`.
-pub fn lock(sequence: pg_sys::Oid) -> SequenceLock {
-    relation::lock_bounded(sequence, RESYNC_LOCK);
+/// Locks `sequence` against `nextval()`, waiting at most `limit`.
+pub fn lock(sequence: pg_sys::Oid, limit: relation::WaitLimit) -> SequenceLock {
+    relation::lock_bounded(sequence, RESYNC_LOCK, limit);
     SequenceLock { oid: sequence }
 }
 
@@ -61,7 +61,13 @@ mod tests {
         let oid = Spi::get_one::<pg_sys::Oid>("SELECT 'locked_seq'::regclass::oid")
             .unwrap()
             .unwrap();
-        drop(super::lock(oid));
+        drop(super::lock(
+            oid,
+            super::relation::WaitLimit {
+                ms: 1000,
+                setting: "test",
+            },
+        ));
         let setting = Spi::get_one::<String>("SELECT current_setting('lock_timeout')").unwrap();
         assert_eq!(setting.as_deref(), Some("7s"));
     }

@@ -40,7 +40,7 @@ pub fn check_and_set(
     let may_wait =
         waiting == Waiting::Bounded && !sequence_lock::drawn_from_in_this_transaction(sequence);
     let lock = if may_wait {
-        Some(sequence_lock::lock(sequence))
+        Some(sequence_lock::lock(sequence, crate::settings::wait_limit()))
     } else {
         sequence_lock::try_lock(sequence)
     };
@@ -99,7 +99,7 @@ fn set_on_page(
     options: &Options,
 ) -> Plan {
     let lock = pg_sys::RowExclusiveLock as pg_sys::LOCKMODE;
-    let Some(relation) = OpenRelation::open(sequence, lock) else {
+    let Some(relation) = OpenRelation::open(sequence, lock, crate::settings::wait_limit()) else {
         sequence_state::gone(sequence, "was dropped during the resync");
     };
     if relation.kind() != pg_sys::RELKIND_SEQUENCE {

@@ -16,7 +16,7 @@ pub fn note_placements(sequences: &mut [Sequence]) {
     if sequences.iter().all(|s| s.consumers.is_empty()) {
         return;
     }
-    let Some(citus) = CitusCatalog::load() else {
+    let Some(citus) = CitusCatalog::load(crate::settings::wait_limit()) else {
         return;
     };
     let mut rows = ColumnRows::default();

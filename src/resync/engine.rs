@@ -3,8 +3,8 @@
 //! only a cancel, a termination or running out of memory ends the call.
 
 use crate::error;
+use crate::error::Triage;
 use crate::pg::owner;
-use crate::pg::relation;
 use crate::pg::subxact;
 use crate::pg::transaction_wait;
 use crate::resync::apply::{self, Waiting};
@@ -17,7 +17,6 @@ use crate::resync::report::{Action, ReportRow};
 use crate::resync::sequence_state;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
 
 /// How problems that are the caller's to fix are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +116,8 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
         names.sort();
         names
     };
-    let deadline = transaction_wait::deadline_in(crate::lock_timeout_ms());
+    let limit = crate::settings::wait_limit();
+    let deadline = transaction_wait::deadline_in(limit.ms);
     if !transaction_wait::wait_for_all(&pending, deadline) {
         return Settled::Unsettled(ReportRow::unchecked(
             sequence.oid,
@@ -127,8 +127,8 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
                 "lock not available: uncommitted DDL of another transaction (xid {}) may add \
                  consumers of the sequence (waited {} ms, {})",
                 u32::from(pending[0]),
-                crate::lock_timeout_ms(),
-                crate::lock_timeout_setting()
+                limit.ms,
+                limit.setting
             ),
         ));
     }
@@ -363,19 +363,13 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
     PlanRow { data_bound, plan }
 }
 
-/// The detail of a `skip` row for a lock wait that timed out, naming the relation waited for.
-pub fn lock_not_available(sequence: Option<pg_sys::Oid>) -> String {
-    let relation = relation::lock_wait_relation();
-    let what = match relation {
-        None => "a relation it needs".to_string(),
-        Some(oid) if Some(oid) == sequence => "the sequence".to_string(),
-        Some(oid) => catalog::relation_name(oid),
-    };
-    format!(
-        "lock not available: {what} is in use by another transaction (waited {} ms, {})",
-        crate::lock_timeout_ms(),
-        crate::lock_timeout_setting()
-    )
+/// A lock error's message as the detail of a row about `sequence`, which calls it "the sequence".
+pub fn lock_detail(sequence: &Sequence, message: String) -> String {
+    let own = format!("lock not available: {} is in use", sequence.name);
+    match message.strip_prefix(&own) {
+        Some(rest) => format!("lock not available: the sequence is in use{rest}"),
+        None => message,
+    }
 }
 
 /// Turns an error raised inside a sequence's subtransaction into its row, or raises it again when
@@ -386,22 +380,12 @@ fn row_for_error(
     caught: CaughtError,
     mode: Mode,
 ) -> ReportRow {
-    let (code, message) = error::caught_code_and_message(&caught);
-    if error::must_end_call(code)
-        || (code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE && mode == Mode::Explicit)
-    {
-        caught.rethrow();
-    }
-    let sqlstate = error::sqlstate(code);
-    if code != PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE {
-        relation::lock_wait_relation(); // a wait that ended otherwise names nothing later
-    }
-    let (action, detail) = match code {
-        PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => {
-            (Action::Skip, lock_not_available(Some(sequence.oid)))
+    let (action, detail) = match error::triage(caught, mode == Mode::Explicit) {
+        Triage::LockNotAvailable(message) => (Action::Skip, lock_detail(sequence, message)),
+        Triage::Denied(message) => (Action::Skip, message),
+        Triage::Failed { message, sqlstate } => {
+            (Action::Error, format!("{message} (SQLSTATE {sqlstate})"))
         }
-        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE => (Action::Skip, message),
-        _ => (Action::Error, format!("{message} (SQLSTATE {sqlstate})")),
     };
     ReportRow::unchecked(sequence.oid, consumers, action, detail)
 }

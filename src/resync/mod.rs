@@ -8,8 +8,6 @@ pub mod citus;
 pub mod column_type;
 pub mod default_expr;
 pub mod engine;
-pub mod heap_bound;
-pub mod index_bound;
 pub mod plan;
 pub mod report;
 pub mod sequence_state;

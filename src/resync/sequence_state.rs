@@ -86,7 +86,7 @@ pub fn gone(sequence: pg_sys::Oid, what: &str) -> ! {
 /// carries the sequence magic, before its page is read.
 pub fn read(sequence: pg_sys::Oid) -> SequenceState {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
-    let Some(relation) = OpenRelation::open(sequence, lock) else {
+    let Some(relation) = OpenRelation::open(sequence, lock, crate::settings::wait_limit()) else {
         gone(sequence, "was dropped during the resync");
     };
     if relation.kind() != pg_sys::RELKIND_SEQUENCE {

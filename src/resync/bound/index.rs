@@ -4,9 +4,9 @@
 //! first key is the column itself, in the built-in operator family of the column's type, is
 //! used: its order is then the type's natural order, whoever created the index.
 
+use super::value::{self, Column, Direction, Found};
 use crate::pg::relation::OpenRelation;
 use crate::pg::scan::{IndexScan, Rows};
-use crate::resync::bound::{self, Column, Direction, Found};
 use pgrx::list::PgList;
 use pgrx::prelude::*;
 
@@ -22,7 +22,11 @@ pub fn usable_index(table: &OpenRelation, column: Column) -> Option<OpenRelation
     let mut candidates: Vec<pg_sys::Oid> = list.iter_oid().collect();
     candidates.sort_by_key(|oid| (*oid != primary, u32::from(*oid)));
     candidates.into_iter().find_map(|oid| {
-        let index = OpenRelation::open(oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE)?;
+        let index = OpenRelation::open(
+            oid,
+            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+            crate::settings::wait_limit(),
+        )?;
         is_usable(&index, column).then_some(index)
     })
 }
@@ -102,7 +106,7 @@ pub fn read(
                 continue;
             }
             // SAFETY: a non-NULL value of the column's checked type.
-            let value = unsafe { bound::datum_value(datum, column.kind, direction) }?;
+            let value = unsafe { value::datum_value(datum, column.kind, direction) }?;
             return Ok(Some(Found { value, writer }));
         }
     }

@@ -1,9 +1,9 @@
 //! The bound by a heap scan, when no usable index exists: every tuple a dirty snapshot sees,
 //! compared with built-in comparisons only (Rust's for integers, `numeric_cmp` for numeric).
 
+use super::value::{self, Column, Direction, Found, ValueKind};
 use crate::pg::relation::OpenRelation;
 use crate::pg::scan::{HeapScan, Rows};
-use crate::resync::bound::{self, Column, Direction, Found, ValueKind};
 use pgrx::prelude::*;
 
 /// MAX (MIN when descending) of `column` over the `rows` of `table` (less the rows of other
@@ -26,7 +26,7 @@ pub fn read(
                 continue;
             }
             if let Some(datum) = value {
-                let value = bound::integer_value(datum, column.kind);
+                let value = value::integer_value(datum, column.kind);
                 if best.is_none_or(|b| direction.further(b.value, value) != b.value) {
                     best = Some(Found { value, writer });
                 }
@@ -56,7 +56,7 @@ pub fn read(
     match best {
         Some((copy, writer)) => {
             // SAFETY: a detoasted numeric copy.
-            unsafe { bound::datum_value(copy.datum(), ValueKind::Numeric, direction) }
+            unsafe { value::datum_value(copy.datum(), ValueKind::Numeric, direction) }
                 .map(|value| Some(Found { value, writer }))
         }
         None => Ok(None),
