@@ -3,13 +3,10 @@
 
 pub mod apply;
 pub mod bound;
-pub mod catalog;
-pub mod citus;
 pub mod column_type;
-pub mod default_expr;
+pub mod discovery;
 pub mod engine;
 pub mod plan;
 pub mod report;
 pub mod sequence_state;
 pub mod target;
-pub mod views;
