@@ -4,7 +4,7 @@
 //! PL/pgSQL (a procedure's transaction control); each batch and the running summary are Rust.
 
 use crate::pg::encoding::{ServerJsonb, ServerText};
-use crate::resync::catalog::{self, Scope};
+use crate::resync::discovery::{self, Scope};
 use crate::resync::engine::{self, Mode};
 use crate::resync::report::{Action, ReportRow, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -41,7 +41,7 @@ impl BatchSummary {
             .filter(|r| matches!(r.action, Action::Skip | Action::Error))
         {
             self.problems.push(Problem {
-                sequence: catalog::relation_name(row.sequence),
+                sequence: discovery::relation_name(row.sequence),
                 action: row.action.to_string(),
                 detail: row.detail.clone().unwrap_or_default(),
             });
@@ -87,8 +87,7 @@ fn sequences_in_scope(
         schemas: schemas.map(super::names),
         exclude_schemas: exclude_schemas.map(super::names),
     };
-    catalog::read_latest(|| Spi::connect(|client| catalog::sequence_oids(client, &scope)))
-        .map_err(crate::error::catalog_query_failed)
+    Ok::<_, pgrx::pg_sys::panic::ErrorReport>(discovery::sequence_oids(&scope))
 }
 
 /// Resyncs one batch and returns `summary` with the batch's outcome added.
@@ -105,10 +104,7 @@ fn resync_batch(
     let mut running: BatchSummary = summary
         .and_then(|ServerJsonb(value)| serde_json::from_value(value).ok())
         .unwrap_or_default();
-    let sequences = catalog::read_latest(|| {
-        Spi::connect(|client| catalog::load(client, &Scope::Sequences(&batch)))
-    })
-    .map_err(crate::error::catalog_query_failed)?;
+    let sequences = discovery::discover(&Scope::Sequences(&batch));
     let rows = engine::resync(&sequences, &request)?;
     forget_cached_catalog();
     running.add(&rows);

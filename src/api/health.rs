@@ -10,8 +10,8 @@ use crate::error::Triage;
 use crate::pg::encoding::ServerText;
 use crate::pg::subxact;
 use crate::resync::bound::{self, Direction};
-use crate::resync::catalog::{self, Consumer, Scope, Sequence};
 use crate::resync::column_type;
+use crate::resync::discovery::{self, Consumer, Scope, Sequence};
 use crate::resync::engine;
 use crate::resync::sequence_state;
 use crate::resync::sequence_state::SequenceState;
@@ -61,8 +61,7 @@ fn sequence_health(
         schemas: schemas.map(super::names),
         exclude_schemas: None,
     };
-    let sequences = catalog::read_latest(|| Spi::connect(|client| catalog::load(client, &scope)))
-        .map_err(crate::error::catalog_query_failed)?;
+    let sequences = discovery::discover(&scope);
     let rows: Vec<HealthRow> = sequences.iter().map(health_of).collect();
     Ok(TableIterator::new(rows))
 }

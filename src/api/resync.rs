@@ -4,7 +4,7 @@
 
 use crate::error;
 use crate::pg::encoding::{self, ServerText};
-use crate::resync::catalog::{self, Scope};
+use crate::resync::discovery::{self, Scope};
 use crate::resync::engine::{self, Mode};
 use crate::resync::report::{ReportRow, Summary};
 use crate::resync::target;
@@ -50,10 +50,8 @@ fn resync_sequence_internal(
     let target = target.ok_or_else(|| error::null_argument("target"))?;
     let request = super::request(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
-    let sequences = catalog::read_latest(|| {
-        Spi::connect(|client| {
-            target::resolve(client, target, column_name.as_ref().map(|c| c.0.as_str()))
-        })
+    let sequences = discovery::read_latest(|| {
+        target::resolve(target, column_name.as_ref().map(|c| c.0.as_str()))
     })?;
     let rows = engine::resync(&sequences, &request)?;
     Ok(into_table(rows))
@@ -88,8 +86,7 @@ fn resync_all_sequences_internal(
         schemas: schemas.map(super::names),
         exclude_schemas: exclude_schemas.map(super::names),
     };
-    let sequences = catalog::read_latest(|| Spi::connect(|client| catalog::load(client, &scope)))
-        .map_err(error::catalog_query_failed)?;
+    let sequences = discovery::discover(&scope);
     warn_about_enabled_subscriptions()?;
     let rows = engine::resync(&sequences, &request)?;
     pgrx::notice!("{}", Summary::of(&rows).message(request.dry_run));

@@ -15,7 +15,7 @@
 //! nothing, however many are planted and however often they change.
 
 use crate::resync::bound::{self, Direction};
-use crate::resync::catalog::{self, Consumer, Scope, Sequence};
+use crate::resync::discovery::{self, Consumer, Scope, Sequence};
 use crate::resync::engine;
 use crate::resync::sequence_state;
 use pgrx::prelude::*;
@@ -117,10 +117,10 @@ fn settle() {
             return false;
         };
         BUILT_FROM.with_borrow(|built| {
-            catalog::sequences_of_tables(&[relation])
+            discovery::sequences_of_tables(&[relation])
                 .into_iter()
                 .any(|sequence| {
-                    built.contains(&sequence) && catalog::may_draw(view.owner, sequence)
+                    built.contains(&sequence) && discovery::may_draw(view.owner, sequence)
                 })
         })
     });
@@ -135,7 +135,7 @@ fn settle() {
 }
 
 /// The sequences behind `relation`'s columns whose data bound has reached their next value.
-pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> {
+pub fn sequences_behind(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
     register_invalidation_callback();
     settle();
     if !WATCHES.with_borrow(|w| w.contains_key(&relation)) {
@@ -144,17 +144,10 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
             crate::pg::catalog_lookup::class(relation)
                 .map_or_else(|| u32::from(relation).to_string(), |class| class.name)
         );
-        let sequences = catalog::read_latest(|| {
-            Spi::connect(|client| {
-                catalog::load(
-                    client,
-                    &Scope::Table {
-                        relation,
-                        column: None,
-                    },
-                )
-            })
-        })?;
+        let sequences = discovery::discover(&Scope::Table {
+            relation,
+            column: None,
+        });
         let built_from = built_from(relation, &sequences);
         // A change to one of them seen while reading the catalog may not be in what was read:
         // the next write rebuilds.
@@ -166,11 +159,11 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> spi::Result<Vec<pg_sys::Oid>> 
         WATCHES.with_borrow_mut(|w| w.insert(relation, watches));
     }
     WATCHES.with_borrow(|watches| {
-        Ok(watches[&relation]
+        watches[&relation]
             .iter()
             .filter(|watch| has_reached(watch))
             .map(|watch| watch.sequence)
-            .collect())
+            .collect()
     })
 }
 

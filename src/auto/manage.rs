@@ -8,7 +8,7 @@
 use crate::error;
 use crate::pg::encoding::{self, ServerText};
 use crate::pg::relation;
-use crate::resync::catalog::{self, Scope};
+use crate::resync::discovery::{self, Scope};
 use crate::resync::engine;
 use crate::resync::target;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -27,15 +27,16 @@ pub fn enable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     Spi::connect_mut(|client| match target {
         Some(table) => {
             // Errors (not a table, no sequence behind it) before anything is placed.
-            require_table(client, table, "enable_auto_resync")?;
-            let sequences = target::resolve(client, table, None)?;
+            require_table(table, "enable_auto_resync")?;
+            let sequences = target::resolve(table, None)?;
             if let Some(reason) = sequences.iter().find_map(|s| s.citus.as_deref()) {
-                return Err(error::left_to_citus(&catalog::relation_name(table), reason));
+                return Err(error::left_to_citus(
+                    &discovery::relation_name(table),
+                    reason,
+                ));
             }
             let mut placed = 0;
-            for relation in
-                catalog::self_and_descendants(client, table).map_err(error::catalog_query_failed)?
-            {
+            for relation in discovery::self_and_descendants(table) {
                 placed += place_trigger(client, relation, TABLE_TRIGGER)?;
             }
             Ok(placed)
@@ -61,7 +62,7 @@ pub fn enable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
                 )
                 .map_err(error::catalog_query_failed)?;
             let mut placed = 0;
-            for relation in tables_with_sequences(client)? {
+            for relation in tables_with_sequences()? {
                 placed += contained(relation, "place the automatic resync trigger on", || {
                     place_trigger(client, relation, DATABASE_TRIGGER)
                 })?;
@@ -76,9 +77,8 @@ pub fn disable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
     Spi::connect_mut(|client| {
         let (name, relations) = match target {
             Some(table) => {
-                require_table(client, table, "disable_auto_resync")?;
-                let relations = catalog::self_and_descendants(client, table)
-                    .map_err(error::catalog_query_failed)?;
+                require_table(table, "disable_auto_resync")?;
+                let relations = discovery::self_and_descendants(table);
                 (TABLE_TRIGGER, relations)
             }
             None => {
@@ -149,15 +149,14 @@ pub fn after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
             return Err(error::insufficient_privilege(
                 &format!(
                     "permission denied for relation {}: the DDL hook acts only for its owner",
-                    catalog::relation_name(object)
+                    discovery::relation_name(object)
                 ),
                 "It is called by the database-wide event trigger after DDL on a table one owns.",
             ));
         }
         let sequences = match kind {
-            Some('r' | 'p') => target::resolve(client, object, None).unwrap_or_default(),
-            Some('S') => catalog::load(client, &Scope::Sequences(&[object]))
-                .map_err(error::catalog_query_failed)?,
+            Some('r' | 'p') => target::resolve(object, None).unwrap_or_default(),
+            Some('S') => discovery::load(&Scope::Sequences(&[object])),
             _ => return Ok(Vec::new()),
         };
         let mut tables: Vec<pg_sys::Oid> = Vec::new();
@@ -174,9 +173,7 @@ pub fn after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
         }
         let mut seen: Vec<pg_sys::Oid> = Vec::new();
         for table in tables {
-            for relation in
-                catalog::self_and_descendants(client, table).map_err(error::catalog_query_failed)?
-            {
+            for relation in discovery::self_and_descendants(table) {
                 if seen.contains(&relation) {
                     continue;
                 }
@@ -222,7 +219,7 @@ pub fn status() -> Result<Vec<StatusRow>, ErrorReport> {
         }
         for (name, mode) in [(TABLE_TRIGGER, "table"), (DATABASE_TRIGGER, "database")] {
             for relation in triggered_tables(client, name)? {
-                let sequences = target::resolve(client, relation, None)
+                let sequences = target::resolve(relation, None)
                     .unwrap_or_default()
                     .iter()
                     .map(|s| s.oid)
@@ -248,13 +245,13 @@ fn contained(
     work: impl FnOnce() -> Result<i32, ErrorReport>,
 ) -> Result<i32, ErrorReport> {
     // Under the latest snapshot: what earlier steps of the same call placed is seen.
-    match catalog::in_latest_snapshot(work) {
+    match discovery::in_latest_snapshot(work) {
         Ok(result) => result,
         Err(caught) => {
             let reason = error::triage(caught, false).into_message();
             crate::pg::encoding::warning(&format!(
                 "pg_seqsync: could not {what} {}: {reason}",
-                catalog::relation_name(relation)
+                discovery::relation_name(relation)
             ));
             Ok(0)
         }
@@ -272,12 +269,8 @@ fn require_superuser() -> Result<(), ErrorReport> {
     ))
 }
 
-fn require_table(
-    client: &SpiClient<'_>,
-    relation: pg_sys::Oid,
-    function: &str,
-) -> Result<(), ErrorReport> {
-    match target::describe(client, relation)? {
+fn require_table(relation: pg_sys::Oid, function: &str) -> Result<(), ErrorReport> {
+    match target::describe(relation)? {
         ('r' | 'p', _, _) => Ok(()),
         (kind, name, _) => Err(error::not_a_table(&name, target::kind_name(kind), function)),
     }
@@ -289,7 +282,7 @@ fn must_be_owner(relation: pg_sys::Oid) -> ErrorReport {
         pgrx::PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
         crate::pg::encoding::for_error(&format!(
             "must be owner of table {}",
-            catalog::relation_name(relation)
+            discovery::relation_name(relation)
         )),
         "pg_seqsync",
     )
@@ -402,17 +395,15 @@ fn triggered_tables(client: &SpiClient<'_>, name: &str) -> Result<Vec<pg_sys::Oi
 
 /// Every table (outside the system schemas) with a column that draws from a sequence, with its
 /// partitions and inheritance children.
-fn tables_with_sequences(client: &SpiClient<'_>) -> Result<Vec<pg_sys::Oid>, ErrorReport> {
+fn tables_with_sequences() -> Result<Vec<pg_sys::Oid>, ErrorReport> {
     let scope = Scope::Database {
         schemas: None,
         exclude_schemas: None,
     };
     let mut tables: Vec<pg_sys::Oid> = Vec::new();
-    for sequence in catalog::load(client, &scope).map_err(error::catalog_query_failed)? {
+    for sequence in discovery::load(&scope) {
         for consumer in &sequence.consumers {
-            for relation in catalog::self_and_descendants(client, consumer.relation)
-                .map_err(error::catalog_query_failed)?
-            {
+            for relation in discovery::self_and_descendants(consumer.relation) {
                 if !tables.contains(&relation) {
                     tables.push(relation);
                 }

@@ -14,7 +14,7 @@ use crate::error::Triage;
 use crate::pg::owner;
 use crate::pg::subxact;
 use crate::resync::apply::Waiting;
-use crate::resync::catalog::{self, Scope};
+use crate::resync::discovery::{self, Scope};
 use crate::resync::engine::{self, Mode, Request};
 use crate::resync::plan::Options;
 use crate::resync::report::{Action, ReportRow};
@@ -50,12 +50,7 @@ fn resync_after_write_bounded(relation: pg_sys::Oid, owner: pg_sys::Oid) {
         owner::run_as(owner, || {
             owner::with_pinned_search_path(|| {
                 // The common case ends here: nothing is behind, nothing is locked.
-                let behind = fast_check::sequences_behind(relation).unwrap_or_else(|e| {
-                    crate::pg::encoding::warning(&format!(
-                        "pg_seqsync: automatic resync check failed: {e}"
-                    ));
-                    Vec::new()
-                });
+                let behind = fast_check::sequences_behind(relation);
                 if !behind.is_empty() {
                     resync_and_warn(&behind, "a write");
                 }
@@ -81,24 +76,14 @@ pub fn resync_after_write_to(relation: pg_sys::Oid) {
 /// Resyncs `sequences` forward only and turns every row that needs attention into a WARNING
 /// (an automatic resync has no caller to hand rows to). `cause` names what triggered it.
 pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
-    let loaded = catalog::read_latest(|| {
-        Spi::connect(|client| catalog::load(client, &Scope::Sequences(sequences)))
+    let sequences = discovery::discover(&Scope::Sequences(sequences));
+    let rows = engine::resync(&sequences, &AUTOMATIC).unwrap_or_else(|e| {
+        crate::pg::encoding::warning(&format!(
+            "pg_seqsync: automatic resync after {cause} failed: {}",
+            e.message()
+        ));
+        Vec::new()
     });
-    let rows = match loaded {
-        Ok(sequences) => engine::resync(&sequences, &AUTOMATIC).unwrap_or_else(|e| {
-            crate::pg::encoding::warning(&format!(
-                "pg_seqsync: automatic resync after {cause} failed: {}",
-                e.message()
-            ));
-            Vec::new()
-        }),
-        Err(e) => {
-            crate::pg::encoding::warning(&format!(
-                "pg_seqsync: automatic resync after {cause} failed: {e}"
-            ));
-            Vec::new()
-        }
-    };
     for row in rows.iter().filter(|r| needs_attention(r)) {
         crate::pg::encoding::warning(&format!(
             "pg_seqsync: automatic resync after {cause} could not {} {}: {}",
@@ -107,7 +92,7 @@ pub(crate) fn resync_and_warn(sequences: &[pg_sys::Oid], cause: &str) {
             } else {
                 "check"
             },
-            catalog::relation_name(row.sequence),
+            discovery::relation_name(row.sequence),
             row.detail.as_deref().unwrap_or("")
         ));
     }

@@ -203,6 +203,84 @@ pub fn may_select_column(relation: pg_sys::Oid, attnum: i16) -> bool {
             })
 }
 
+/// Whether `role` may both SELECT and INSERT column `attnum` of `relation`, each on the table or
+/// on the column (`has_column_privilege(role, relation, attnum, 'SELECT')` and `'INSERT'`).
+pub fn role_may_read_and_insert(role: pg_sys::Oid, relation: pg_sys::Oid, attnum: i16) -> bool {
+    [pg_sys::ACL_SELECT, pg_sys::ACL_INSERT]
+        .into_iter()
+        .all(|mode| {
+            role_has_any(role, relation, mode)
+                || (column(relation, attnum).is_some()
+                // SAFETY: an ACL check on a live column (probed just above, with no catalog
+                // access in between that could process invalidations).
+                && unsafe {
+                    pg_sys::pg_attribute_aclcheck(relation, attnum, role, mode as _)
+                        == pg_sys::AclResult::ACLCHECK_OK
+                })
+        })
+}
+
+/// `pg_rewrite.ev_action`'s column number (catalog/pg_rewrite.h, the same from 13 to 18; pgrx
+/// has no constant for it).
+const ANUM_PG_REWRITE_EV_ACTION: i16 = 8;
+
+/// The stored query tree of view `view` (its `_RETURN` rule's `ev_action`, as `nodeToString`
+/// wrote it), `None` for a relation without one.
+pub fn view_query_text(view: pg_sys::Oid) -> Option<CString> {
+    let cache = pg_sys::SysCacheIdentifier::RULERELNAME;
+    // SAFETY: a syscache lookup by (ev_class, rulename); released below.
+    let tuple = unsafe {
+        pg_sys::SearchSysCache2(
+            cache as _,
+            pg_sys::Datum::from(view),
+            pg_sys::Datum::from(c"_RETURN".as_ptr()),
+        )
+    };
+    if tuple.is_null() {
+        return None;
+    }
+    // SAFETY: ev_action is pg_rewrite's pg_node_tree (text) column; text_to_cstring returns a
+    // palloc'd copy, copied again and freed; the tuple is released once read.
+    unsafe {
+        let mut is_null = false;
+        let datum =
+            pg_sys::SysCacheGetAttr(cache as _, tuple, ANUM_PG_REWRITE_EV_ACTION, &mut is_null);
+        let text = (!is_null).then(|| {
+            let copy = pg_sys::text_to_cstring(datum.cast_mut_ptr());
+            let text = CStr::from_ptr(copy).to_owned();
+            pg_sys::pfree(copy.cast());
+            text
+        });
+        pg_sys::ReleaseSysCache(tuple);
+        text
+    }
+}
+
+/// Whether view `view` has the `security_barrier` option on.
+pub fn is_security_barrier(view: pg_sys::Oid) -> bool {
+    let cache = pg_sys::SysCacheIdentifier::RELOID;
+    let Some(entry) = CacheEntry::search(cache, view) else {
+        return false;
+    };
+    // SAFETY: reloptions is pg_class's text[] column; untransformRelOptions turns it into a
+    // list of DefElems with String arguments (as the server stored them, validated when set),
+    // read only here.
+    unsafe {
+        let Some(options) = entry.datum(cache, pg_sys::Anum_pg_class_reloptions as i16) else {
+            return false;
+        };
+        let list =
+            pgrx::list::PgList::<pg_sys::DefElem>::from_pg(pg_sys::untransformRelOptions(options));
+        let barrier = list.iter_ptr().any(|option| {
+            let mut on = false;
+            CStr::from_ptr((*option).defname) == c"security_barrier"
+                && pg_sys::parse_bool(pg_sys::defGetString(option), &mut on)
+                && on
+        });
+        barrier
+    }
+}
+
 /// Whether `relation` has a `pg_class` row.
 fn class_exists(relation: pg_sys::Oid) -> bool {
     CacheEntry::search(pg_sys::SysCacheIdentifier::RELOID, relation).is_some()

@@ -49,6 +49,25 @@ impl CacheEntry {
     }
 }
 
+impl CacheEntry {
+    /// A column of the entry as a datum, `None` when NULL; a by-reference datum points into
+    /// the entry and lives as long as it.
+    ///
+    /// # Safety
+    /// `cache` must be the cache the entry came from, and `attnum` a column of its catalog.
+    pub unsafe fn datum(
+        &self,
+        cache: pg_sys::SysCacheIdentifier::Type,
+        attnum: i16,
+    ) -> Option<pg_sys::Datum> {
+        let mut is_null = false;
+        // SAFETY: the caller's cache and column of this entry's tuple.
+        let datum =
+            unsafe { pg_sys::SysCacheGetAttr(cache as _, self.tuple, attnum as _, &mut is_null) };
+        (!is_null).then_some(datum)
+    }
+}
+
 impl Drop for CacheEntry {
     fn drop(&mut self) {
         if super::may_release() {

@@ -9,9 +9,9 @@ use crate::pg::subxact;
 use crate::pg::transaction_wait;
 use crate::resync::apply::{self, Waiting};
 use crate::resync::bound::{self, BoundError, Direction};
-use crate::resync::catalog::{self, Consumer, Sequence};
 use crate::resync::column_type;
-use crate::resync::default_expr::DefaultUse;
+use crate::resync::discovery::default_expr::DefaultUse;
+use crate::resync::discovery::{self, Consumer, Sequence};
 use crate::resync::plan::{self, Options};
 use crate::resync::report::{Action, ReportRow};
 use crate::resync::sequence_state;
@@ -95,7 +95,7 @@ enum Settled {
 }
 
 /// An explicit call waits (at most `pg_seqsync.lock_timeout`, polling) for other transactions
-/// whose uncommitted DDL may add consumers of the sequence (`catalog::uncommitted_consumer_ddl`),
+/// whose uncommitted DDL may add consumers of the sequence (`discovery::uncommitted_consumer_ddl`),
 /// then discovers it again: a value that may still commit is a value in use, and so is a table
 /// that may still become a consumer. Automatic resync waits for no one: the DDL's own
 /// transaction resyncs after it (database-wide mode) or its next write does.
@@ -103,7 +103,7 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
     if request.waiting == Waiting::Never {
         return Settled::AsListed;
     }
-    let pending = catalog::uncommitted_consumer_ddl(sequence);
+    let pending = discovery::uncommitted_consumer_ddl(sequence);
     if pending.is_empty() {
         return Settled::AsListed;
     }
@@ -132,20 +132,14 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
             ),
         ));
     }
-    let scope = catalog::Scope::Sequences(std::slice::from_ref(&sequence.oid));
-    match catalog::in_latest_snapshot(|| Spi::connect(|client| catalog::load(client, &scope))) {
-        Ok(Ok(mut fresh)) if fresh.len() == 1 => Settled::Rediscovered(fresh.remove(0)),
-        Ok(Ok(_)) => Settled::Unsettled(ReportRow::unchecked(
+    let scope = discovery::Scope::Sequences(std::slice::from_ref(&sequence.oid));
+    match discovery::in_latest_snapshot(|| discovery::load(&scope)) {
+        Ok(mut fresh) if fresh.len() == 1 => Settled::Rediscovered(fresh.remove(0)),
+        Ok(_) => Settled::Unsettled(ReportRow::unchecked(
             sequence.oid,
             consumers(),
             Action::Skip,
             "the sequence was dropped during the resync".into(),
-        )),
-        Ok(Err(e)) => Settled::Unsettled(ReportRow::unchecked(
-            sequence.oid,
-            consumers(),
-            Action::Error,
-            format!("the sequence's consumers could not be listed again: {e}"),
         )),
         Err(caught) => {
             Settled::Unsettled(row_for_error(sequence, consumers(), caught, request.mode))
@@ -231,7 +225,7 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
         return Some(Precheck::Skip(format!(
             "{}'s default nests deeper than {} levels, so how it uses the sequence is not read",
             deep.display,
-            crate::resync::default_expr::MAX_NESTING
+            crate::resync::discovery::default_expr::MAX_NESTING
         )));
     }
     if let Some(wrapped) = sequence

@@ -8,20 +8,18 @@
 use crate::error;
 use crate::pg::catalog_lookup::{self, ColumnRows};
 use crate::pg::encoding;
-use crate::resync::catalog::{self, Scope, Sequence};
+use crate::resync::discovery::{self, Scope, Sequence};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
 use std::ffi::CString;
 
 /// The sequences `target` (and `column_name`) stand for, with their consumers: the catalog is
 /// read once for the whole call.
 pub fn resolve(
-    client: &SpiClient<'_>,
     target: pg_sys::Oid,
     column_name: Option<&str>,
 ) -> Result<Vec<Sequence>, ErrorReport> {
-    let (kind, name, other_sessions_temp) = describe(client, target)?;
+    let (kind, name, other_sessions_temp) = describe(target)?;
     if other_sessions_temp {
         return Err(error::other_sessions_temp(&name));
     }
@@ -43,7 +41,7 @@ pub fn resolve(
         }
         other => return Err(error::wrong_object_type(&name, kind_name(other))),
     };
-    let sequences = catalog::load(client, &scope).map_err(error::catalog_query_failed)?;
+    let sequences = discovery::load(&scope);
     match (sequences.is_empty(), kind, column_name) {
         (true, 'r' | 'p', Some(column)) => Err(error::column_without_sequence(&name, column)),
         (true, 'r' | 'p', None) => Err(error::table_without_sequence(&name)),
@@ -54,10 +52,7 @@ pub fn resolve(
 /// The relation's kind (`pg_class.relkind`), its qualified name, and whether it is another
 /// session's temporary relation, read from the system caches: no query, so no planner hook
 /// (Citus hides tables named like its shards from queries on `pg_class`) changes the answer.
-pub fn describe(
-    _client: &SpiClient<'_>,
-    target: pg_sys::Oid,
-) -> Result<(char, String, bool), ErrorReport> {
+pub fn describe(target: pg_sys::Oid) -> Result<(char, String, bool), ErrorReport> {
     let mut rows = ColumnRows::default();
     let Some(class) = rows.class(target) else {
         return Err(error::undefined_relation(u32::from(target)));

@@ -28,7 +28,7 @@ use crate::pg::owner;
 use crate::pg::relation::{self, OpenRelation};
 use crate::pg::scan::Rows;
 use crate::pg::transaction_wait;
-use crate::resync::catalog::{self, Consumer, Leaf};
+use crate::resync::discovery::{self, Consumer, Leaf};
 use pgrx::prelude::*;
 use std::collections::HashSet;
 
@@ -169,12 +169,7 @@ fn read_once(
             if which == Leaves::AsDiscovered || !consumer.may_have_children {
                 break;
             }
-            leaves = catalog::leaves_now(consumer).map_err(|e| {
-                BoundError::Unreadable(format!(
-                    "the partitions of {} could not be listed: {e}",
-                    consumer.display
-                ))
-            })?;
+            leaves = discovery::leaves_now(consumer);
         }
     }
     Ok(bound)
@@ -311,7 +306,7 @@ fn read_rows(
 #[pgrx::pg_schema]
 mod tests {
     use super::{read, Direction};
-    use crate::resync::catalog::{self, Scope};
+    use crate::resync::discovery::{self, Scope};
     use pgrx::prelude::*;
 
     /// The bound over every root consumer of sequence `name`, both ways.
@@ -322,7 +317,7 @@ mod tests {
                 .first()
                 .get_one::<pg_sys::Oid>()?
                 .unwrap();
-            let sequences = catalog::load(client, &Scope::Sequences(&[oid]))?;
+            let sequences = discovery::load(&Scope::Sequences(&[oid]));
             let roots = sequences[0].root_consumers();
             Ok::<_, pgrx::spi::Error>((
                 read(&roots, Direction::Ascending).unwrap(),

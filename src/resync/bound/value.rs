@@ -95,39 +95,6 @@ pub fn whole_number(text: &str, direction: Direction) -> Result<i64, String> {
     i64::try_from(value).map_err(|_| out_of_range())
 }
 
-#[cfg(test)]
-mod whole_number_tests {
-    use super::{whole_number, Direction};
-
-    #[test]
-    fn numeric_text_rounds_to_the_safe_side() {
-        assert_eq!(whole_number("41", Direction::Ascending), Ok(41));
-        assert_eq!(whole_number("41.2", Direction::Ascending), Ok(42));
-        assert_eq!(whole_number("41.2", Direction::Descending), Ok(41));
-        assert_eq!(whole_number("-41.2", Direction::Ascending), Ok(-41));
-        assert_eq!(whole_number("-41.2", Direction::Descending), Ok(-42));
-        assert_eq!(whole_number("-0.5", Direction::Ascending), Ok(0));
-        assert_eq!(whole_number("0.000", Direction::Ascending), Ok(0));
-        assert_eq!(whole_number("00012.000", Direction::Ascending), Ok(12));
-    }
-
-    #[test]
-    fn values_no_bigint_can_follow_are_refused() {
-        assert!(whole_number("NaN", Direction::Ascending).is_err());
-        assert!(whole_number("Infinity", Direction::Ascending).is_err());
-        assert!(whole_number("-Infinity", Direction::Descending).is_err());
-        assert!(whole_number("9223372036854775808", Direction::Ascending).is_err());
-        assert!(whole_number("9223372036854775806.5", Direction::Ascending).is_ok());
-        assert!(whole_number("9223372036854775807.5", Direction::Ascending).is_err());
-        assert!(whole_number("1e30", Direction::Ascending).is_err());
-        assert!(whole_number(
-            "1000000000000000000000000000000000000000000000",
-            Direction::Ascending
-        )
-        .is_err());
-    }
-}
-
 /// An integer datum of `kind` as i64.
 pub fn integer_value(datum: pg_sys::Datum, kind: ValueKind) -> i64 {
     match kind {
@@ -159,4 +126,37 @@ pub unsafe fn datum_value(
         text
     };
     whole_number(&text, direction)
+}
+
+#[cfg(test)]
+mod whole_number_tests {
+    use super::{whole_number, Direction};
+
+    #[test]
+    fn numeric_text_rounds_to_the_safe_side() {
+        assert_eq!(whole_number("41", Direction::Ascending), Ok(41));
+        assert_eq!(whole_number("41.2", Direction::Ascending), Ok(42));
+        assert_eq!(whole_number("41.2", Direction::Descending), Ok(41));
+        assert_eq!(whole_number("-41.2", Direction::Ascending), Ok(-41));
+        assert_eq!(whole_number("-41.2", Direction::Descending), Ok(-42));
+        assert_eq!(whole_number("-0.5", Direction::Ascending), Ok(0));
+        assert_eq!(whole_number("0.000", Direction::Ascending), Ok(0));
+        assert_eq!(whole_number("00012.000", Direction::Ascending), Ok(12));
+    }
+
+    #[test]
+    fn values_no_bigint_can_follow_are_refused() {
+        assert!(whole_number("NaN", Direction::Ascending).is_err());
+        assert!(whole_number("Infinity", Direction::Ascending).is_err());
+        assert!(whole_number("-Infinity", Direction::Descending).is_err());
+        assert!(whole_number("9223372036854775808", Direction::Ascending).is_err());
+        assert!(whole_number("9223372036854775806.5", Direction::Ascending).is_ok());
+        assert!(whole_number("9223372036854775807.5", Direction::Ascending).is_err());
+        assert!(whole_number("1e30", Direction::Ascending).is_err());
+        assert!(whole_number(
+            "1000000000000000000000000000000000000000000000",
+            Direction::Ascending
+        )
+        .is_err());
+    }
 }

@@ -5,9 +5,9 @@
 //! sequence back into values the shards hold, so every entry point skips such a sequence with
 //! the reason discovery notes here.
 
+use super::model::{Consumer, Sequence};
 use crate::pg::catalog_lookup::ColumnRows;
 use crate::pg::citus::{CitusCatalog, Placement};
-use crate::resync::catalog::{Consumer, Sequence};
 use pgrx::pg_sys;
 
 /// Sets `citus` on every sequence with a consumer table whose rows Citus places elsewhere: the

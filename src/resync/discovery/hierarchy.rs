@@ -6,9 +6,10 @@ use super::model::{Consumer, Leaf};
 use crate::pg::catalog_lookup;
 use crate::pg::catalog_scan::{self, CatalogScan, InheritsRow};
 use pgrx::prelude::*;
+use std::collections::HashSet;
 
 /// The `(classid, objid)` or `(refclassid, refobjid)` key of relation `relation` in pg_depend.
-fn class_key(relation: pg_sys::Oid) -> [pg_sys::Datum; 2] {
+pub fn class_key(relation: pg_sys::Oid) -> [pg_sys::Datum; 2] {
     [
         pg_sys::Datum::from(pg_sys::RelationRelationId),
         pg_sys::Datum::from(relation),
@@ -16,14 +17,7 @@ fn class_key(relation: pg_sys::Oid) -> [pg_sys::Datum; 2] {
 }
 
 /// `relation` and every table it inherits from or is a partition of, nearest first.
-pub fn self_and_ancestors(
-    _client: &SpiClient<'_>,
-    relation: pg_sys::Oid,
-) -> spi::Result<Vec<pg_sys::Oid>> {
-    Ok(self_and_ancestors_now(relation))
-}
-
-fn self_and_ancestors_now(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
+pub fn self_and_ancestors(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
     let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_CHILD);
     let mut out = vec![relation];
     out.extend(ancestors_through(&mut scan, relation));
@@ -31,13 +25,13 @@ fn self_and_ancestors_now(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
 }
 
 /// Every table `relation` inherits from or is a partition of, transitively, nearest first.
-fn ancestors_through(scan: &mut CatalogScan, relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
+pub fn ancestors_through(scan: &mut CatalogScan, relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
     walk_inheritance(scan, relation, |row| row.inhparent)
 }
 
 /// Breadth-first over pg_inherits from `start` (not included), each relation once: `next`
 /// picks the parent or the child from a row the scan finds for the current relation.
-fn walk_inheritance(
+pub fn walk_inheritance(
     scan: &mut CatalogScan,
     start: pg_sys::Oid,
     next: impl Fn(&InheritsRow) -> pg_sys::Oid,
@@ -62,10 +56,7 @@ fn walk_inheritance(
 }
 
 /// `relation` and every partition or inheritance child below it that is a table.
-pub fn self_and_descendants(
-    _client: &SpiClient<'_>,
-    relation: pg_sys::Oid,
-) -> spi::Result<Vec<pg_sys::Oid>> {
+pub fn self_and_descendants(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
     let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
     let mut out: Vec<pg_sys::Oid> = std::iter::once(relation)
         .chain(walk_inheritance(&mut scan, relation, |row| row.inhrelid))
@@ -79,21 +70,17 @@ pub fn self_and_descendants(
         })
         .collect();
     out.sort_unstable_by_key(|rel| u32::from(*rel));
-    Ok(out)
+    out
 }
 
 /// The tables that hold `consumer`'s rows now, as the catalog lists them (under the latest
 /// snapshot): a partition attached or created since discovery is among them.
-pub fn leaves_now(consumer: &Consumer) -> spi::Result<Vec<Leaf>> {
+pub fn leaves_now(consumer: &Consumer) -> Vec<Leaf> {
     if !consumer.may_have_children {
-        return Ok(consumer.leaves.clone());
+        return consumer.leaves.clone();
     }
-    let mut leaves = vec![Leaf {
-        relation: consumer.relation,
-        attnum: consumer.attnum,
-        display: consumer.display.clone(),
-    }];
-    let below = read_latest(|| {
+    let mut leaves = vec![consumer.own_leaf()];
+    let below = super::read_latest(|| {
         let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
         descendants_of(&mut scan, consumer.relation, consumer.attnum)
     });
@@ -107,23 +94,23 @@ pub fn leaves_now(consumer: &Consumer) -> spi::Result<Vec<Leaf>> {
                 display: d.display,
             }),
     );
-    Ok(leaves)
+    leaves
 }
 
 /// A partition or inheritance child below a consumer table.
-struct Descendant {
-    relation: pg_sys::Oid,
+pub struct Descendant {
+    pub relation: pg_sys::Oid,
     /// The consumer column's number in this table (matched by name).
-    attnum: i16,
-    kind: u8,
-    other_session_temp: bool,
+    pub attnum: i16,
+    pub kind: u8,
+    pub other_session_temp: bool,
     /// `schema.table.column`, quoted as needed.
-    display: String,
+    pub display: String,
 }
 
 /// Every partition and inheritance child below `root` (detach-pending ones included) that has
 /// the column `attnum` of `root` (by name), in OID order; `scan` reads pg_inherits by parent.
-fn descendants_of(scan: &mut CatalogScan, root: pg_sys::Oid, attnum: i16) -> Vec<Descendant> {
+pub fn descendants_of(scan: &mut CatalogScan, root: pg_sys::Oid, attnum: i16) -> Vec<Descendant> {
     let Some(column) = catalog_lookup::column(root, attnum) else {
         return Vec::new();
     };

@@ -29,7 +29,7 @@ mod scope;
 mod views;
 
 pub use hierarchy::{leaves_now, self_and_descendants};
-pub use model::{Consumer, Ignored, Leaf, Sequence};
+pub use model::{Consumer, Leaf, Sequence};
 pub use references::may_draw;
 pub use scope::{sequence_oids, sequences_of_tables, Scope};
 
@@ -89,9 +89,11 @@ pub fn uncommitted_consumer_ddl(sequence: &Sequence) -> Vec<pg_sys::TransactionI
     for consumer in &sequence.consumers {
         tables.push(consumer.relation);
         if consumer.may_have_children {
-            tables.extend(hierarchy::walk_inheritance(&mut scan, consumer.relation, |row| {
-                row.inhrelid
-            }));
+            tables.extend(hierarchy::walk_inheritance(
+                &mut scan,
+                consumer.relation,
+                |row| row.inhrelid,
+            ));
         }
     }
     drop(scan);

@@ -1,7 +1,6 @@
 //! What discovery returns: each sequence in scope with its consumers (the columns that draw from
 //! it), the references it ignored, and what the engine asks of them.
 
-use crate::pg::catalog_lookup;
 use crate::pg::encoding::ServerText;
 use crate::pg::relation::FreeLock;
 use crate::resync::column_type;
@@ -44,7 +43,7 @@ impl Ignored {
     pub const NAMED: usize = 20;
 
     /// Counts one more; `name` is made only while fewer than `NAMED` are named.
-    fn add(&mut self, name: impl FnOnce() -> String) {
+    pub fn add(&mut self, name: impl FnOnce() -> String) {
         if self.named.len() < Self::NAMED {
             self.named.push(name());
         } else {
@@ -106,6 +105,15 @@ fn catalog_text(query: &str, args: &[pgrx::datum::DatumWithOid<'_>]) -> Option<S
 }
 
 impl Consumer {
+    /// The consumer's own table as a table holding its rows.
+    pub fn own_leaf(&self) -> Leaf {
+        Leaf {
+            relation: self.relation,
+            attnum: self.attnum,
+            display: self.display.clone(),
+        }
+    }
+
     /// The column's default as SQL text, for messages (deparsed on demand: it is rarely needed).
     /// Deparsing locks the table, so only a table free right now is deparsed: no wait, and
     /// `None` otherwise.

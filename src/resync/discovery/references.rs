@@ -6,15 +6,21 @@
 use super::default_expr::{self, DefaultUse};
 use super::hierarchy::{self, Descendant};
 use super::model::{Consumer, Ignored, Leaf};
+use super::scope;
 use super::views;
 use crate::pg::catalog_lookup;
 use crate::pg::catalog_scan::{self, Access, AttrdefRow, CatalogScan, DependRow};
 use pgrx::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 
-/// A column that may draw from a sequence: `(sequence, table, column)`.
-type Key = (pg_sys::Oid, pg_sys::Oid, i16);
+/// A column that may draw from a sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    sequence: pg_sys::Oid,
+    relation: pg_sys::Oid,
+    attnum: i16,
+}
 
 /// What the catalog says about one reference, before it is judged.
 struct Reference {
@@ -28,52 +34,69 @@ struct Reference {
 
 /// What discovery found of one sequence's references.
 #[derive(Default)]
-struct Uses {
-    consumers: Vec<Consumer>,
-    ignored: Ignored,
-    views: Vec<pg_sys::Oid>,
+pub struct Uses {
+    pub consumers: Vec<Consumer>,
+    pub ignored: Ignored,
+    pub views: Vec<pg_sys::Oid>,
 }
 
-type Found = HashMap<pg_sys::Oid, Uses>;
+/// By sequence.
+pub type Found = HashMap<pg_sys::Oid, Uses>;
 
 /// A sequence a column draws from, and how its default uses it.
-type SequenceUse = (pg_sys::Oid, Option<DefaultUse>);
+#[derive(Clone, Copy)]
+struct SequenceUse {
+    sequence: pg_sys::Oid,
+    default_use: Option<DefaultUse>,
+}
+
+/// A consumer column and the sequence it draws from.
+struct SequenceConsumer {
+    sequence: pg_sys::Oid,
+    consumer: Consumer,
+}
 
 /// The consumers of `sequences` (each with its owner) and the references ignored, by sequence.
-fn consumers_of(
-    client: &SpiClient<'_>,
-    sequences: &[(pg_sys::Oid, pg_sys::Oid)],
-) -> spi::Result<Found> {
+pub fn consumers_of(sequences: &[(pg_sys::Oid, pg_sys::Oid)]) -> Found {
     let mut found: Found = HashMap::new();
     if sequences.is_empty() {
-        return Ok(found);
+        return found;
     }
-    // Merge the OWNED BY row and the default row of the same column.
+    let mut rows = catalog_lookup::ColumnRows::default();
+    let references = references_to(sequences, &mut rows);
+    let columns = judge(references, &mut rows, &mut found);
+    if columns.is_empty() {
+        return found;
+    }
+    let mut consumers = consumers_from(columns, &mut rows, &mut found);
+    add_descendants(&mut consumers, &mut found);
+    for SequenceConsumer { sequence, consumer } in consumers {
+        found.entry(sequence).or_default().consumers.push(consumer);
+    }
+    found
+}
+
+/// Every reference to `sequences` whose relation and column still exist, the OWNED BY row and
+/// the default row of the same column merged into one.
+fn references_to(
+    sequences: &[(pg_sys::Oid, pg_sys::Oid)],
+    rows: &mut catalog_lookup::ColumnRows,
+) -> Vec<Reference> {
     let mut references: Vec<Reference> = Vec::new();
     let mut position: HashMap<Key, Option<usize>> = HashMap::new();
     let sequence_owners: HashMap<pg_sys::Oid, pg_sys::Oid> = sequences.iter().copied().collect();
     let oids: Vec<pg_sys::Oid> = sequences.iter().map(|(oid, _)| *oid).collect();
-    let edges = dependencies_of(&oids);
-    let mut rows = catalog_lookup::ColumnRows::default();
     // Whether a role may draw from a sequence, judged once per pair: a role may own thousands
     // of references.
     let mut rights: HashMap<(pg_sys::Oid, pg_sys::Oid), bool> = HashMap::new();
-    for edge in edges {
-        let key = edge.key;
-        let adbin = edge.adbin;
-        let at = match position.get(&key) {
-            Some(at) => *at,
-            None => {
-                let owner = sequence_owners[&key.0];
-                let reference = describe_reference(key, owner, &mut rows, &mut rights);
-                let at = reference.map(|reference| {
-                    references.push(reference);
-                    references.len() - 1
-                });
-                position.insert(key, at);
-                at
-            }
-        };
+    for Edge { key, adbin } in dependencies_of(&oids) {
+        let at = *position.entry(key).or_insert_with(|| {
+            let owner = sequence_owners[&key.sequence];
+            describe_reference(key, owner, rows, &mut rights).map(|reference| {
+                references.push(reference);
+                references.len() - 1
+            })
+        });
         // A relation or column gone since the dependency was read is no reference.
         let Some(at) = at else { continue };
         match adbin {
@@ -81,32 +104,37 @@ fn consumers_of(
             None => references[at].owned = true,
         }
     }
+    references
+}
 
-    // Judge each reference: a consumer column (perhaps a view's base column), or ignored. Who
-    // may draw from the sequence comes first: nothing else is done with the reference of a
-    // table whose owner may not (its default is not even parsed).
-    let mut columns: Vec<(Key, Option<DefaultUse>)> = Vec::new();
+/// Judges each reference: a consumer column (perhaps a view's base column), with how its
+/// default uses the sequence, or ignored (into `found`). Who may draw from the sequence comes
+/// first: nothing else is done with the reference of a table whose owner may not (its default
+/// is not even parsed).
+fn judge(
+    references: Vec<Reference>,
+    rows: &mut catalog_lookup::ColumnRows,
+    found: &mut Found,
+) -> Vec<(Key, Option<DefaultUse>)> {
+    let mut columns = Vec::new();
     for reference in references {
-        let (sequence, relation, attnum) = reference.key;
+        let key = reference.key;
         // The reference's name is made only for what is ignored.
         let mut ignore = |found: &mut Found, why: &str| {
             found
-                .entry(sequence)
+                .entry(key.sequence)
                 .or_default()
                 .ignored
-                .add(|| format!("{} ({why})", rows.column_display(relation, attnum)));
+                .add(|| format!("{} ({why})", rows.column_display(key.relation, key.attnum)));
         };
         if !reference.owner_may_draw {
-            ignore(
-                &mut found,
-                "its owner has no right to draw from the sequence",
-            );
+            ignore(found, "its owner has no right to draw from the sequence");
             continue;
         }
         let default_use = reference
             .adbin
             .as_deref()
-            .map(|adbin| default_expr::classify(adbin, sequence));
+            .map(|adbin| default_expr::classify(adbin, key.sequence));
         let draws = reference.owned
             || matches!(
                 default_use,
@@ -119,63 +147,76 @@ fn consumers_of(
             );
         let default_use = default_use.filter(|u| *u != DefaultUse::NotDrawing);
         if !draws {
-            ignore(&mut found, "its default does not call nextval() on it");
+            ignore(found, "its default does not call nextval() on it");
         } else if reference.other_session_temp {
-            ignore(&mut found, "another session's temporary table");
+            ignore(found, "another session's temporary table");
         } else {
             match reference.relkind {
                 pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE => {
-                    columns.push(((sequence, relation, attnum), default_use));
+                    columns.push((key, default_use));
                 }
-                pg_sys::RELKIND_VIEW => match views::base_column(client, relation, attnum)? {
+                pg_sys::RELKIND_VIEW => match views::base_column(key.relation, key.attnum) {
                     Ok(written) => {
                         found
-                            .entry(sequence)
+                            .entry(key.sequence)
                             .or_default()
                             .views
                             .extend(written.through);
-                        columns.push(((sequence, written.relation, written.attnum), default_use));
+                        let base = Key {
+                            sequence: key.sequence,
+                            relation: written.relation,
+                            attnum: written.attnum,
+                        };
+                        columns.push((base, default_use));
                     }
-                    Err(why) => ignore(&mut found, &why),
+                    Err(why) => ignore(found, &why),
                 },
                 pg_sys::RELKIND_FOREIGN_TABLE => {
-                    ignore(&mut found, "a foreign table: its rows are not read");
+                    ignore(found, "a foreign table: its rows are not read");
                 }
-                _ => ignore(&mut found, "not a table"),
+                _ => ignore(found, "not a table"),
             }
         }
     }
-    if columns.is_empty() {
-        return Ok(found);
-    }
+    columns
+}
 
+/// One consumer per column and sequence it draws from, listed by table, then column, as the
+/// report names them; a view's base relation that is not a table is ignored (into `found`).
+fn consumers_from(
+    columns: Vec<(Key, Option<DefaultUse>)>,
+    rows: &mut catalog_lookup::ColumnRows,
+    found: &mut Found,
+) -> Vec<SequenceConsumer> {
     // The same column may come twice (a view's default and the table's own): keep one.
     let mut by_column: HashMap<(pg_sys::Oid, i16), Vec<SequenceUse>> = HashMap::new();
-    for ((sequence, relation, attnum), default_use) in columns {
-        let uses = by_column.entry((relation, attnum)).or_default();
-        match uses.iter_mut().find(|(s, _)| *s == sequence) {
-            Some(existing) => existing.1 = merge_uses(existing.1, default_use),
-            None => uses.push((sequence, default_use)),
+    for (key, default_use) in columns {
+        let uses = by_column.entry((key.relation, key.attnum)).or_default();
+        match uses.iter_mut().find(|u| u.sequence == key.sequence) {
+            Some(existing) => existing.default_use = merge_uses(existing.default_use, default_use),
+            None => uses.push(SequenceUse {
+                sequence: key.sequence,
+                default_use,
+            }),
         }
     }
     let mut keys: Vec<(pg_sys::Oid, i16)> = by_column.keys().copied().collect();
     keys.sort_unstable_by_key(|(rel, att)| (u32::from(*rel), *att));
-    let superuser = caller_is_superuser();
+    let superuser = scope::caller_is_superuser();
     let mut inherits = CatalogScan::open(&catalog_scan::INHERITS_BY_CHILD);
     let mut ancestors: HashMap<pg_sys::Oid, Vec<pg_sys::Oid>> = HashMap::new();
     for &(relation, _) in &keys {
         ancestors
             .entry(relation)
-            .or_insert_with(|| ancestors_through(&mut inherits, relation));
+            .or_insert_with(|| hierarchy::ancestors_through(&mut inherits, relation));
     }
     drop(inherits);
-    // Listed by table, then column, as the report names them.
     let mut columns: Vec<ColumnFacts> = keys
         .iter()
-        .filter_map(|&(relation, attnum)| column_facts(relation, attnum, &mut rows))
+        .filter_map(|&(relation, attnum)| column_facts(relation, attnum, rows))
         .collect();
     columns.sort_by(|a, b| (&a.table_sql, &a.column_sql).cmp(&(&b.table_sql, &b.column_sql)));
-    let mut consumers: Vec<(pg_sys::Oid, Consumer, bool)> = Vec::new();
+    let mut consumers: Vec<SequenceConsumer> = Vec::new();
     let mut type_names: HashMap<(pg_sys::Oid, i32), String> = HashMap::new();
     for column in columns {
         let ColumnFacts {
@@ -200,7 +241,7 @@ fn consumers_of(
             None
         };
         if let Some(why) = unusable {
-            for (sequence, _) in uses {
+            for SequenceUse { sequence, .. } in uses {
                 found
                     .entry(sequence)
                     .or_default()
@@ -212,7 +253,7 @@ fn consumers_of(
         let mut base_typmod = row.typmod;
         // SAFETY: getBaseTypeAndTypmod only reads the type cache for an existing type.
         let base_type = unsafe { pg_sys::getBaseTypeAndTypmod(row.type_oid, &mut base_typmod) };
-        let template = Consumer {
+        let mut template = Consumer {
             relation,
             attnum,
             display,
@@ -233,33 +274,28 @@ fn consumers_of(
                 || class.kind == pg_sys::RELKIND_PARTITIONED_TABLE,
             column_name: row.name,
         };
-        let may_have_children = template.may_have_children;
-        let mut template = template;
-        if !may_have_children {
-            template.leaves.push(Leaf {
-                relation,
-                attnum,
-                display: template.display.clone(),
-            });
+        if !template.may_have_children {
+            template.leaves.push(template.own_leaf());
         }
         // One consumer per sequence the column draws from (most draw from one: no copy).
-        let Some(((last_sequence, last_use), others)) = uses.split_last() else {
+        let Some((last, others)) = uses.split_last() else {
             continue;
         };
-        for (sequence, default_use) in others {
+        for other in others {
             let mut consumer = template.clone();
-            consumer.default_use = *default_use;
-            consumers.push((*sequence, consumer, may_have_children));
+            consumer.default_use = other.default_use;
+            consumers.push(SequenceConsumer {
+                sequence: other.sequence,
+                consumer,
+            });
         }
-        template.default_use = *last_use;
-        consumers.push((*last_sequence, template, may_have_children));
+        template.default_use = last.default_use;
+        consumers.push(SequenceConsumer {
+            sequence: last.sequence,
+            consumer: template,
+        });
     }
-
-    add_descendants(&mut consumers, &mut found);
-    for (sequence, consumer, _) in consumers {
-        found.entry(sequence).or_default().consumers.push(consumer);
-    }
-    Ok(found)
+    consumers
 }
 
 /// One reference from a column to a sequence, as pg_depend records it: OWNED BY or identity
@@ -289,7 +325,11 @@ fn dependencies_read(sequences: &[pg_sys::Oid], access: Access) -> Vec<Edge> {
             && matches!(dep.deptype as u8, b'a' | b'i')
         {
             owned.entry(sequence).or_default().push(Edge {
-                key: (sequence, dep.refobjid, dep.refobjsubid as i16),
+                key: Key {
+                    sequence,
+                    relation: dep.refobjid,
+                    attnum: dep.refobjsubid as i16,
+                },
                 adbin: None,
             });
         }
@@ -364,7 +404,11 @@ fn dependencies_read(sequences: &[pg_sys::Oid], access: Access) -> Vec<Edge> {
             // One default may name several sequences: each gets its own copy.
             if let Some((relation, attnum, adbin)) = attrdefs.get(&attrdef) {
                 edges.push(Edge {
-                    key: (*sequence, *relation, *attnum),
+                    key: Key {
+                        sequence: *sequence,
+                        relation: *relation,
+                        attnum: *attnum,
+                    },
                     adbin: Some(adbin.clone()),
                 });
             }
@@ -388,7 +432,11 @@ fn describe_reference(
     rows: &mut catalog_lookup::ColumnRows,
     rights: &mut HashMap<(pg_sys::Oid, pg_sys::Oid), bool>,
 ) -> Option<Reference> {
-    let (sequence, relation, attnum) = key;
+    let Key {
+        sequence,
+        relation,
+        attnum,
+    } = key;
     let (kind, owner, namespace) = rows
         .class(relation)
         .map(|class| (class.kind, class.owner, class.namespace))?;
@@ -447,13 +495,14 @@ fn merge_uses(a: Option<DefaultUse>, b: Option<DefaultUse>) -> Option<DefaultUse
     }
 }
 
-/// Fills in the leaves of the consumers that may have partitions or children (the third field),
-/// and lists the foreign partitions and other sessions' temporary children as ignored.
-fn add_descendants(consumers: &mut [(pg_sys::Oid, Consumer, bool)], found: &mut Found) {
+/// Fills in the leaves of the consumers that may have partitions or children, and lists the
+/// foreign partitions and other sessions' temporary children as ignored.
+fn add_descendants(consumers: &mut [SequenceConsumer], found: &mut Found) {
     let mut roots: Vec<(pg_sys::Oid, i16)> = consumers
         .iter()
-        .filter(|(_, _, has_children)| *has_children)
-        .map(|(_, c, _)| (c.relation, c.attnum))
+        .map(|c| &c.consumer)
+        .filter(|c| c.may_have_children)
+        .map(|c| (c.relation, c.attnum))
         .collect();
     if roots.is_empty() {
         return;
@@ -464,7 +513,7 @@ fn add_descendants(consumers: &mut [(pg_sys::Oid, Consumer, bool)], found: &mut 
     let mut skipped: HashMap<(pg_sys::Oid, i16), Vec<String>> = HashMap::new();
     let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
     for &root in &roots {
-        for below in descendants_of(&mut scan, root.0, root.1) {
+        for below in hierarchy::descendants_of(&mut scan, root.0, root.1) {
             let Descendant {
                 relation,
                 attnum,
@@ -490,17 +539,14 @@ fn add_descendants(consumers: &mut [(pg_sys::Oid, Consumer, bool)], found: &mut 
         }
     }
     drop(scan);
-    for (sequence, consumer, has_children) in consumers.iter_mut() {
-        if !*has_children {
+    for SequenceConsumer { sequence, consumer } in consumers.iter_mut() {
+        if !consumer.may_have_children {
             continue;
         }
         let root = (consumer.relation, consumer.attnum);
         // The table itself may hold rows too (inheritance parent); a partitioned table not.
-        consumer.leaves.push(Leaf {
-            relation: consumer.relation,
-            attnum: consumer.attnum,
-            display: consumer.display.clone(),
-        });
+        let own = consumer.own_leaf();
+        consumer.leaves.push(own);
         consumer
             .leaves
             .extend(leaves.get(&root).cloned().unwrap_or_default());
@@ -549,7 +595,13 @@ mod tests {
         // need not be the order they were made in: compared sorted).
         let found: Vec<_> = by_index
             .iter()
-            .map(|edge| (edge.key, edge.adbin.is_some()))
+            .map(|edge| {
+                let key = edge.key;
+                (
+                    (key.sequence, key.relation, key.attnum),
+                    edge.adbin.is_some(),
+                )
+            })
             .collect();
         let owned_first = found
             .iter()

@@ -4,10 +4,11 @@
 use super::hierarchy;
 use super::model::{Ignored, Sequence};
 use crate::pg::catalog_lookup;
-use crate::pg::catalog_scan::{self, Access, DependRow};
+use crate::pg::catalog_scan::{self, AttrdefRow, CatalogScan, DependRow};
 use crate::pg::encoding;
 use pgrx::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::ffi::CString;
 
 /// Which sequences a run covers.
 pub enum Scope<'a> {
@@ -27,9 +28,10 @@ pub enum Scope<'a> {
     },
 }
 
-/// Just the OIDs of the sequences in `scope`, in the order `load` returns them.
-pub fn sequence_oids(_client: &SpiClient<'_>, scope: &Scope<'_>) -> spi::Result<Vec<pg_sys::Oid>> {
-    Ok(sequences_listed(scope).into_iter().map(|s| s.oid).collect())
+/// Just the OIDs of the sequences in `scope`, in the order `discover` returns them, under the
+/// latest snapshot.
+pub fn sequence_oids(scope: &Scope<'_>) -> Vec<pg_sys::Oid> {
+    super::read_latest(|| sequences_listed(scope).into_iter().map(|s| s.oid).collect())
 }
 
 /// A sequence in scope, before anything but its `pg_class` row and schema is looked up.
@@ -50,7 +52,7 @@ fn sequences_listed(scope: &Scope<'_>) -> Vec<Listed> {
             exclude_schemas,
         } => sequences_in_schemas(schemas.as_deref(), exclude_schemas.as_deref()),
         Scope::Table { relation, .. } => {
-            let oids = sequences_of_tables(&self_and_ancestors_now(*relation));
+            let oids = sequences_of_tables(&hierarchy::self_and_ancestors(*relation));
             let classes = classes_of(&oids);
             (oids, classes)
         }
@@ -93,10 +95,8 @@ fn sequences_listed(scope: &Scope<'_>) -> Vec<Listed> {
     listed.into_iter().map(|(_, listed)| listed).collect()
 }
 
-fn sequences_without_consumers(
-    _client: &SpiClient<'_>,
-    scope: &Scope<'_>,
-) -> spi::Result<Vec<Sequence>> {
+/// The sequences in `scope`, each with what its own catalog rows say (consumers not yet found).
+pub fn sequences_without_consumers(scope: &Scope<'_>) -> Vec<Sequence> {
     let superuser = caller_is_superuser();
     // SAFETY: reads the current role's OID.
     let role = unsafe { pg_sys::GetUserId() };
@@ -124,7 +124,7 @@ fn sequences_without_consumers(
             citus: None,
         });
     }
-    Ok(sequences)
+    sequences
 }
 
 /// The `pg_class` rows of `relations` that exist.
@@ -176,7 +176,7 @@ pub fn sequences_of_tables(tables: &[pg_sys::Oid]) -> Vec<pg_sys::Oid> {
     let mut depender = CatalogScan::open(&catalog_scan::DEPEND_BY_DEPENDER);
     for &table in tables {
         // OWNED BY and identity: the sequence depends on the column (deptype a or i).
-        referenced.for_each(&class_key(table), |row| {
+        referenced.for_each(&hierarchy::class_key(table), |row| {
             // SAFETY: a pg_depend row.
             let dep = unsafe { row.form::<DependRow>() };
             if dep.classid == pg_sys::RelationRelationId && matches!(dep.deptype as u8, b'a' | b'i')
@@ -207,7 +207,7 @@ pub fn sequences_of_tables(tables: &[pg_sys::Oid]) -> Vec<pg_sys::Oid> {
     found
 }
 
-fn caller_is_superuser() -> bool {
+pub fn caller_is_superuser() -> bool {
     // SAFETY: reads the current role's superuser flag.
     unsafe { pg_sys::superuser() }
 }

@@ -11,11 +11,10 @@
 //! owner of the view reading it. Its own WHERE hides nothing from its owner, who may read the
 //! column below it.
 
-use crate::pg::encoding::ServerText;
+use crate::pg::catalog_lookup::{self, ColumnRows};
 use pgrx::list::PgList;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
-use std::ffi::CString;
+use std::ffi::CStr;
 
 /// Views on views are followed this deep.
 const MAX_DEPTH: usize = 8;
@@ -28,41 +27,19 @@ pub struct BaseColumn {
     pub through: Vec<pg_sys::Oid>,
 }
 
-/// The base table column `attnum` of `view` is stored in, or why there is none.
-pub fn base_column(
-    client: &SpiClient<'_>,
-    view: pg_sys::Oid,
-    attnum: i16,
-) -> spi::Result<Result<BaseColumn, String>> {
+/// The base table column `attnum` of `view` is stored in, or why there is none. Read from the
+/// system caches: the rule's stored query and each relation's row, no SQL.
+pub fn base_column(view: pg_sys::Oid, attnum: i16) -> Result<BaseColumn, String> {
     let (mut relation, mut column) = (view, attnum);
     let mut through = Vec::new();
+    let mut names = ColumnRows::default();
     for depth in 0..MAX_DEPTH {
         through.push(relation);
-        let rule = client
-            .select(
-                "SELECT pg_catalog.convert_to(r.ev_action::pg_catalog.text,
-                                              pg_catalog.getdatabaseencoding()),
-                        c.relowner,
-                        pg_catalog.format('%I.%I', n.nspname, c.relname),
-                        EXISTS (SELECT FROM pg_catalog.pg_options_to_table(c.reloptions) AS o
-                                 WHERE CASE WHEN o.option_name OPERATOR(pg_catalog.=) 'security_barrier'
-                                            THEN o.option_value::pg_catalog.bool END)
-                   FROM pg_catalog.pg_rewrite AS r
-                   JOIN pg_catalog.pg_class AS c ON c.oid OPERATOR(pg_catalog.=) r.ev_class
-                   JOIN pg_catalog.pg_namespace AS n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-                  WHERE r.ev_class OPERATOR(pg_catalog.=) $1
-                    AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'",
-                Some(1),
-                &[relation.into()],
-            )?
-            .first();
-        let (Some(action), Some(owner), Some(ServerText(name)), Some(barrier)) = (
-            rule.get::<Vec<u8>>(1)?,
-            rule.get::<pg_sys::Oid>(2)?,
-            rule.get::<ServerText>(3)?,
-            rule.get::<bool>(4)?,
+        let (Some(action), Some(owner)) = (
+            catalog_lookup::view_query_text(relation),
+            names.class(relation).map(|class| class.owner),
         ) else {
-            return Ok(Err("a view without a query".into()));
+            return Err("a view without a query".into());
         };
         let Some(WrittenColumn {
             relation: base,
@@ -71,63 +48,55 @@ pub fn base_column(
             filters,
         }) = written_column(&action, column)
         else {
-            return Ok(Err("a view that is not simply updatable".into()));
+            return Err("a view that is not simply updatable".into());
         };
-        if depth > 0 && (barrier || filters) {
-            return Ok(Err(format!(
-                "it reads through {name}, a view that hides rows{}, so rows its owner may not \
-                 see would bound the sequence",
-                if barrier {
-                    " (security_barrier)"
-                } else {
-                    " (WHERE)"
-                }
-            )));
+        if depth > 0 {
+            let barrier = catalog_lookup::is_security_barrier(relation);
+            if barrier || filters {
+                let name = names
+                    .table_sql(relation)
+                    .unwrap_or_else(|| u32::from(relation).to_string());
+                return Err(format!(
+                    "it reads through {name}, a view that hides rows{}, so rows its owner may not \
+                     see would bound the sequence",
+                    if barrier {
+                        " (security_barrier)"
+                    } else {
+                        " (WHERE)"
+                    }
+                ));
+            }
         }
-        if !may_read_and_insert(client, owner, base, base_column)? {
-            return Ok(Err(
+        if !catalog_lookup::role_may_read_and_insert(owner, base, base_column) {
+            return Err(
                 "a view whose owner may not both read and insert into the column it writes to"
                     .into(),
-            ));
+            );
         }
         if kind != pg_sys::RELKIND_VIEW {
             // SAFETY: check_enable_rls reads the catalog; with noError it does not raise.
             let rls = unsafe { pg_sys::check_enable_rls(base, owner, true) };
             if rls == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
-                return Ok(Err(format!(
-                    "row-level security on {} applies to the owner of {name}, so rows it may \
+                return Err(format!(
+                    "row-level security on {} applies to the owner of {}, so rows it may \
                      not see would bound the sequence",
-                    crate::resync::catalog::relation_name(base)
-                )));
+                    names
+                        .table_sql(base)
+                        .unwrap_or_else(|| u32::from(base).to_string()),
+                    names
+                        .table_sql(relation)
+                        .unwrap_or_else(|| u32::from(relation).to_string()),
+                ));
             }
-            return Ok(Ok(BaseColumn {
+            return Ok(BaseColumn {
                 relation: base,
                 attnum: base_column,
                 through,
-            }));
+            });
         }
         (relation, column) = (base, base_column);
     }
-    Ok(Err("views nested too deep".into()))
-}
-
-/// Whether `role` holds SELECT and INSERT on column `attnum` of `relation`.
-fn may_read_and_insert(
-    client: &SpiClient<'_>,
-    role: pg_sys::Oid,
-    relation: pg_sys::Oid,
-    attnum: i16,
-) -> spi::Result<bool> {
-    Ok(client
-        .select(
-            "SELECT pg_catalog.has_column_privilege($1, $2, $3, 'SELECT')
-                AND pg_catalog.has_column_privilege($1, $2, $3, 'INSERT')",
-            Some(1),
-            &[role.into(), relation.into(), attnum.into()],
-        )?
-        .first()
-        .get_one::<bool>()?
-        .unwrap_or(false))
+    Err("views nested too deep".into())
 }
 
 /// Where a view column writes to, and whether the view's query filters rows.
@@ -140,8 +109,7 @@ struct WrittenColumn {
 
 /// For a view's stored query (`ev_action`), the base relation, column and relkind that view
 /// column `attnum` writes to, if the query is a simple one-relation SELECT of plain columns.
-fn written_column(action: &[u8], attnum: i16) -> Option<WrittenColumn> {
-    let text = CString::new(action).ok()?;
+fn written_column(text: &CStr, attnum: i16) -> Option<WrittenColumn> {
     // SAFETY: ev_action is a nodeToString list of Query nodes from the catalog; stringToNode
     // parses it into palloc'd nodes that are only read here, each checked by tag before use.
     unsafe {
