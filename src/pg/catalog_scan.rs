@@ -159,7 +159,7 @@ impl CatalogScan {
                 keys.push(key);
             }
             let scan = if index_usable(which) {
-                begin_index_scan(heap, index, snapshot, keys.len() as i32)
+                super::scan::begin_index_scan(heap, index, snapshot, keys.len() as i32)
             } else {
                 std::ptr::null_mut()
             };
@@ -218,8 +218,8 @@ impl CatalogScan {
 impl CatalogScan {
     /// `for_each` through `systable_beginscan`, whose keys name the catalog's own columns.
     fn for_each_without_index(&mut self, each: &mut impl FnMut(CatalogRow<'_>)) {
-        // SAFETY: the index's key columns are columns of the catalog (indkey); the scan is
-        // begun and ended here, each tuple read before the next systable_getnext.
+        // SAFETY: the index's key columns are columns of the catalog (indkey), with the
+        // built-in equality procedures `open` set; the catalog stays open while the scan lives.
         unsafe {
             let columns = (*(*self.index).rd_index)
                 .indkey
@@ -229,26 +229,16 @@ impl CatalogScan {
             for (key, column) in keys.iter_mut().zip(columns) {
                 key.sk_attno = *column;
             }
-            let scan = pg_sys::systable_beginscan(
+            let mut scan = SysScan::begin(
                 self.heap,
                 (*self.index).rd_id,
                 true,
                 self.snapshot,
-                keys.len() as i32,
-                keys.as_mut_ptr(),
+                &mut keys,
             );
-            loop {
-                let tuple = pg_sys::systable_getnext(scan);
-                if tuple.is_null() {
-                    break;
-                }
-                each(CatalogRow {
-                    tuple,
-                    descriptor: (*self.heap).rd_att,
-                    _scan: std::marker::PhantomData,
-                });
+            while let Some(row) = scan.next() {
+                each(row);
             }
-            pg_sys::systable_endscan(scan);
         }
     }
 }
@@ -276,7 +266,67 @@ impl Drop for CatalogScan {
 pub struct CatalogRow<'scan> {
     tuple: pg_sys::HeapTuple,
     descriptor: pg_sys::TupleDesc,
-    _scan: std::marker::PhantomData<&'scan CatalogScan>,
+    _scan: std::marker::PhantomData<&'scan ()>,
+}
+
+/// One `systable_beginscan` ... `systable_endscan`: a scan of a catalog-like heap table through
+/// one of its indexes or sequentially, ended when dropped (on an error the abort ends it).
+pub struct SysScan {
+    scan: pg_sys::SysScanDesc,
+    descriptor: pg_sys::TupleDesc,
+}
+
+impl SysScan {
+    /// Begins the scan. `index` is used if `use_index` (else the heap is read and the keys are
+    /// tested on each row); a NULL `snapshot` is the catalog snapshot.
+    ///
+    /// # Safety
+    /// `heap` must be open and locked for as long as the scan lives, `index` one of its indexes
+    /// (or invalid without `use_index`), each key on a column of `heap` with a built-in
+    /// procedure of its type, and `snapshot` NULL or valid for as long as the scan lives.
+    pub unsafe fn begin(
+        heap: pg_sys::Relation,
+        index: pg_sys::Oid,
+        use_index: bool,
+        snapshot: pg_sys::Snapshot,
+        keys: &mut [pg_sys::ScanKeyData],
+    ) -> SysScan {
+        // SAFETY: the caller's relation, index, keys and snapshot; systable_beginscan copies
+        // the keys.
+        unsafe {
+            SysScan {
+                scan: pg_sys::systable_beginscan(
+                    heap,
+                    index,
+                    use_index,
+                    snapshot,
+                    keys.len() as i32,
+                    keys.as_mut_ptr(),
+                ),
+                descriptor: (*heap).rd_att,
+            }
+        }
+    }
+
+    /// The next row, valid until the next call.
+    pub fn next(&mut self) -> Option<CatalogRow<'_>> {
+        // SAFETY: a live scan; the tuple stays valid until the next systable_getnext.
+        let tuple = unsafe { pg_sys::systable_getnext(self.scan) };
+        (!tuple.is_null()).then_some(CatalogRow {
+            tuple,
+            descriptor: self.descriptor,
+            _scan: std::marker::PhantomData,
+        })
+    }
+}
+
+impl Drop for SysScan {
+    fn drop(&mut self) {
+        if super::may_release() {
+            // SAFETY: ends the scan begun in `begin`, once.
+            unsafe { pg_sys::systable_endscan(self.scan) };
+        }
+    }
 }
 
 impl CatalogRow<'_> {
@@ -333,28 +383,6 @@ impl CatalogRow<'_> {
     }
 }
 
-#[cfg(not(feature = "pg18"))]
-unsafe fn begin_index_scan(
-    heap: pg_sys::Relation,
-    index: pg_sys::Relation,
-    snapshot: pg_sys::Snapshot,
-    nkeys: i32,
-) -> pg_sys::IndexScanDesc {
-    // SAFETY: the caller holds both relations open and locked.
-    unsafe { pg_sys::index_beginscan(heap, index, snapshot, nkeys, 0) }
-}
-
-#[cfg(feature = "pg18")]
-unsafe fn begin_index_scan(
-    heap: pg_sys::Relation,
-    index: pg_sys::Relation,
-    snapshot: pg_sys::Snapshot,
-    nkeys: i32,
-) -> pg_sys::IndexScanDesc {
-    // SAFETY: as above; PostgreSQL 18 added an instrumentation argument.
-    unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), nkeys, 0) }
-}
-
 /// The transactions still in progress (other than this one) that inserted a row of `which`'s
 /// catalog whose leading index columns equal one of `keys`: uncommitted DDL (a default, an
 /// `OWNED BY`, a partition or inheritance child) that this transaction's catalog snapshot does
@@ -397,20 +425,18 @@ pub fn uncommitted_inserters(
                 );
                 scan_keys.push(scan_key);
             }
-            let scan = pg_sys::systable_beginscan(
+            let mut scan = SysScan::begin(
                 heap,
                 pg_sys::Oid::from(which.index),
                 index_usable(which),
                 &mut *snapshot,
-                scan_keys.len() as i32,
-                scan_keys.as_mut_ptr(),
+                &mut scan_keys,
             );
-            while !pg_sys::systable_getnext(scan).is_null() {
+            while scan.next().is_some() {
                 if snapshot.xmin != pg_sys::InvalidTransactionId {
                     inserters.push(snapshot.xmin);
                 }
             }
-            pg_sys::systable_endscan(scan);
         }
         pg_sys::table_close(heap, lock);
     }
@@ -498,29 +524,18 @@ pub fn rows_of(table: &super::relation::OpenRelation, each: impl FnMut(CatalogRo
 /// # Safety
 /// `heap` must be an open, locked heap table.
 unsafe fn scan_heap(heap: pg_sys::Relation, mut each: impl FnMut(CatalogRow<'_>)) {
-    // SAFETY: each tuple is read before the next systable_getnext, and the scan is ended below
-    // (on an error the abort does it).
-    unsafe {
-        let scan = pg_sys::systable_beginscan(
+    // SAFETY: the caller's open heap, no index, no keys, the catalog snapshot (NULL).
+    let mut scan = unsafe {
+        SysScan::begin(
             heap,
             pg_sys::Oid::INVALID,
             false,
-            std::ptr::null_mut(), // the catalog snapshot, registered for the scan
-            0,
             std::ptr::null_mut(),
-        );
-        loop {
-            let tuple = pg_sys::systable_getnext(scan);
-            if tuple.is_null() {
-                break;
-            }
-            each(CatalogRow {
-                tuple,
-                descriptor: (*heap).rd_att,
-                _scan: std::marker::PhantomData,
-            });
-        }
-        pg_sys::systable_endscan(scan);
+            &mut [],
+        )
+    };
+    while let Some(row) = scan.next() {
+        each(row);
     }
 }
 
@@ -547,8 +562,8 @@ fn sequential_is_cheaper(which: &CatalogIndex, keys: usize) -> bool {
 pub fn classes_of_kind(relkind: u8, mut each: impl FnMut(&pg_sys::FormData_pg_class)) {
     let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
     // SAFETY: a heap scan of pg_class with one key comparing relkind through the built-in
-    // char equality; each tuple is read before the next systable_getnext, and the scan and
-    // relation are closed below (on an error the abort does it).
+    // char equality; each row is read during its call; the relation is closed below, after
+    // the scan (on an error the abort does it).
     unsafe {
         let heap = pg_sys::table_open(PG_CLASS, lock);
         let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
@@ -559,22 +574,17 @@ pub fn classes_of_kind(relkind: u8, mut each: impl FnMut(&pg_sys::FormData_pg_cl
             pg_sys::Oid::from(pg_sys::F_CHAREQ),
             pg_sys::Datum::from(relkind as std::ffi::c_char),
         );
-        let scan = pg_sys::systable_beginscan(
+        let mut scan = SysScan::begin(
             heap,
             pg_sys::Oid::INVALID,
             false,
             std::ptr::null_mut(),
-            1,
-            &mut key,
+            std::slice::from_mut(&mut key),
         );
-        loop {
-            let tuple = pg_sys::systable_getnext(scan);
-            if tuple.is_null() {
-                break;
-            }
-            each(&*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_class>(tuple));
+        while let Some(row) = scan.next() {
+            each(row.form::<pg_sys::FormData_pg_class>());
         }
-        pg_sys::systable_endscan(scan);
+        drop(scan);
         pg_sys::table_close(heap, lock);
     }
 }

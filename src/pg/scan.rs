@@ -171,7 +171,7 @@ impl IndexScan {
                 pg_sys::Oid::INVALID,
                 pg_sys::Datum::from(0),
             );
-            let scan = begin_index_scan(table.raw(), index.raw(), snapshot.as_ptr());
+            let scan = begin_index_scan(table.raw(), index.raw(), snapshot.as_ptr(), 1);
             (*scan).xs_want_itup = key_from_index;
             pg_sys::index_rescan(scan, &mut not_null, 1, std::ptr::null_mut(), 0);
             IndexScan {
@@ -272,30 +272,35 @@ impl Drop for IndexScan {
     }
 }
 
-#[cfg(any(
-    feature = "pg13",
-    feature = "pg14",
-    feature = "pg15",
-    feature = "pg16",
-    feature = "pg17"
-))]
-unsafe fn begin_index_scan(
+/// `index_beginscan` for `nkeys` keys and no ORDER BY keys: the one place that knows the
+/// function gained an instrumentation argument in PostgreSQL 18.
+///
+/// # Safety
+/// The caller holds both relations open and locked, and `snapshot` lives as long as the scan.
+#[cfg(not(feature = "pg18"))]
+pub(super) unsafe fn begin_index_scan(
     heap: pg_sys::Relation,
     index: pg_sys::Relation,
     snapshot: pg_sys::Snapshot,
+    nkeys: i32,
 ) -> pg_sys::IndexScanDesc {
-    // SAFETY: the caller holds both relations open and locked.
-    unsafe { pg_sys::index_beginscan(heap, index, snapshot, 1, 0) }
+    // SAFETY: the caller's relations and snapshot.
+    unsafe { pg_sys::index_beginscan(heap, index, snapshot, nkeys, 0) }
 }
 
+/// `index_beginscan`, PostgreSQL 18: with no instrumentation.
+///
+/// # Safety
+/// As above.
 #[cfg(feature = "pg18")]
-unsafe fn begin_index_scan(
+pub(super) unsafe fn begin_index_scan(
     heap: pg_sys::Relation,
     index: pg_sys::Relation,
     snapshot: pg_sys::Snapshot,
+    nkeys: i32,
 ) -> pg_sys::IndexScanDesc {
-    // SAFETY: as above; PostgreSQL 18 added an instrumentation argument.
-    unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), 1, 0) }
+    // SAFETY: the caller's relations and snapshot.
+    unsafe { pg_sys::index_beginscan(heap, index, snapshot, std::ptr::null_mut(), nkeys, 0) }
 }
 
 /// A sequential scan of a heap table.
