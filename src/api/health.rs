@@ -6,15 +6,9 @@
 //! bigint migration). It changes nothing and takes no lock that blocks writers: catalog reads,
 //! the sequence's own page, and the bound under AccessShareLock (from an index when there is one).
 
-use crate::error::Triage;
 use crate::pg::encoding::ServerText;
-use crate::pg::subxact;
-use crate::resync::bound::{self, Direction};
-use crate::resync::column_type;
-use crate::resync::discovery::{self, Consumer, Scope, Sequence};
-use crate::resync::engine;
-use crate::resync::sequence_state;
-use crate::resync::sequence_state::SequenceState;
+use crate::resync::discovery::{self, Scope};
+use crate::resync::health::{self, Health};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
@@ -62,213 +56,28 @@ fn sequence_health(
         exclude_schemas: None,
     };
     let sequences = discovery::discover(&scope);
-    let rows: Vec<HealthRow> = sequences.iter().map(health_of).collect();
+    let rows: Vec<HealthRow> = sequences
+        .iter()
+        .map(|sequence| row(health::health_of(sequence)))
+        .collect();
     Ok(TableIterator::new(rows))
 }
 
-fn health_of(sequence: &Sequence) -> HealthRow {
-    let roots = sequence.root_consumers();
-    let mut consumers: Vec<String> = roots.iter().map(|c| c.display.clone()).collect();
-    consumers.sort();
-    if !sequence.can_select {
-        // Nothing is read from a sequence the caller may not read.
-        let detail = format!("permission denied for sequence {}", sequence.name);
-        return unread(sequence, consumers, detail);
-    }
-    let state = match subxact::run(|| sequence_state::read(sequence.oid)) {
-        Ok(state) => state,
-        Err(caught) => {
-            let detail = failure_message(sequence, caught);
-            return unread(sequence, consumers, detail);
-        }
-    };
-    let narrow = narrower_consumer(&state, &roots);
-    let mut detail = narrow.clone();
-    let next = state.next_value();
-    let limit = binding_limit(&state, &roots);
-    let (values_left, fraction_used) = capacity(&state, &limit);
-
-    // The bound, unless the sequence is one the resync would leave alone anyway.
-    let reason = engine::precheck_reason(sequence, &roots, true);
-    let bound = match reason {
-        Some(reason) => {
-            detail = Some(join(detail, reason));
-            None
-        }
-        None => match subxact::run(|| bound::read(&roots, direction(&state))) {
-            Ok(Ok(bound)) => bound,
-            Ok(Err(problem)) => {
-                detail = Some(join(detail, problem.describe()));
-                None
-            }
-            Err(caught) => {
-                detail = Some(join(detail, failure_message(sequence, caught)));
-                None
-            }
-        },
-    };
-    if let Some(note) = sequence.ignored_note() {
-        detail = Some(join(detail, note));
-    }
-
-    // Behind: the data has reached the value nextval() hands out next (or it is exhausted
-    // while the data needs more). behind_by: how far nextval() must move to clear the data.
-    let (behind, behind_by) = match bound {
-        None => (None, None),
-        Some(bound) => {
-            let step = i128::from(state.increment.signum());
-            let target = i128::from(bound) + i128::from(state.increment);
-            let next = next.map(i128::from).unwrap_or(target + step);
-            let gap = -state.ahead_by(next, target);
-            (
-                Some(gap > 0),
-                Some(i64::try_from(gap.max(0)).unwrap_or(i64::MAX)),
-            )
-        }
-    };
+/// A health report as `sequence_health()`'s row.
+fn row(health: Health) -> HealthRow {
     (
-        sequence.oid,
-        consumers.into_iter().map(ServerText).collect(),
-        bound,
-        next,
-        behind,
-        behind_by,
-        values_left,
-        fraction_used,
-        narrow.is_some(),
-        detail.map(ServerText),
-        Some(ServerText(limit.name)),
+        health.sequence,
+        health.consumers.into_iter().map(ServerText).collect(),
+        health.data_bound,
+        health.next_value,
+        health.behind,
+        health.behind_by,
+        health.values_left.map(AnyNumeric::from),
+        health.fraction_used,
+        health.narrower_than_consumer,
+        health.detail.map(ServerText),
+        health.limited_by.map(ServerText),
     )
-}
-
-/// The row of a sequence whose position could not be read: only the reason.
-fn unread(sequence: &Sequence, consumers: Vec<String>, detail: String) -> HealthRow {
-    let nothing = None;
-    (
-        sequence.oid,
-        consumers.into_iter().map(ServerText).collect(),
-        nothing,
-        nothing,
-        None,
-        nothing,
-        None,
-        None,
-        false,
-        Some(ServerText(detail)),
-        None,
-    )
-}
-
-fn direction(state: &SequenceState) -> Direction {
-    Direction::of_increment(state.increment)
-}
-
-/// The first value nextval() may not hand out usefully, in the sequence's direction: past its
-/// MAXVALUE (MINVALUE), or past what the narrowest consumer column can hold.
-struct Limit {
-    value: i128,
-    /// `sequence`, or the column that binds first: `schema.table.column (type)`.
-    name: String,
-}
-
-fn binding_limit(state: &SequenceState, roots: &[&Consumer]) -> Limit {
-    let ascending = state.increment > 0;
-    let mut limit = Limit {
-        value: i128::from(if ascending {
-            state.max_value
-        } else {
-            state.min_value
-        }),
-        name: "sequence".into(),
-    };
-    for consumer in roots {
-        let Some((lowest, highest)) =
-            column_type::whole_number_range(consumer.base_type, consumer.base_typmod)
-        else {
-            continue;
-        };
-        let column_limit = if ascending { highest } else { lowest };
-        let tighter = if ascending {
-            column_limit < limit.value
-        } else {
-            column_limit > limit.value
-        };
-        if tighter {
-            limit = Limit {
-                value: column_limit,
-                name: format!("{} ({})", consumer.display, consumer.type_name),
-            };
-        }
-    }
-    limit
-}
-
-/// Values nextval() can still hand out before `limit`, and the fraction of that range used.
-fn capacity(state: &SequenceState, limit: &Limit) -> (Option<AnyNumeric>, Option<f64>) {
-    if state.cycle {
-        return (None, None); // a CYCLE sequence never runs out
-    }
-    let step = i128::from(state.increment).abs();
-    let ascending = state.increment > 0;
-    // The range from the sequence's far limit up to the binding one.
-    let (low, high) = if ascending {
-        (i128::from(state.min_value), limit.value)
-    } else {
-        (limit.value, i128::from(state.max_value))
-    };
-    let range = (high - low + 1).max(1);
-    let left = match state.next_value().map(i128::from) {
-        None => 0,
-        Some(next) if ascending && next > high => 0,
-        Some(next) if ascending => (high - next) / step + 1,
-        Some(next) if next < low => 0,
-        Some(next) => (next - low) / step + 1,
-    };
-    let used = 1.0 - (left * step) as f64 / range as f64;
-    (Some(AnyNumeric::from(left)), Some(used.clamp(0.0, 1.0)))
-}
-
-/// A consumer column that can hold values beyond the sequence's limit in its direction.
-fn narrower_consumer(state: &SequenceState, roots: &[&Consumer]) -> Option<String> {
-    let ascending = state.increment > 0;
-    roots.iter().find_map(|c| {
-        crate::resync::column_type::ValueKind::of(c.base_type)?;
-        let (lowest, highest) = column_type::whole_number_range(c.base_type, c.base_typmod)
-            .unwrap_or((i128::MIN, i128::MAX));
-        let narrower = if ascending {
-            i128::from(state.max_value) < highest
-        } else {
-            i128::from(state.min_value) > lowest
-        };
-        narrower.then(|| {
-            format!(
-                "{} can hold values past the sequence's {} {}",
-                c.display,
-                if ascending { "MAXVALUE" } else { "MINVALUE" },
-                if ascending {
-                    state.max_value
-                } else {
-                    state.min_value
-                }
-            )
-        })
-    })
-}
-
-/// The detail for a failure while reading `sequence` or its data; a cancel, a termination or
-/// running out of memory is raised again instead.
-fn failure_message(sequence: &Sequence, caught: pgrx::pg_sys::panic::CaughtError) -> String {
-    match crate::error::triage(caught, false) {
-        Triage::LockNotAvailable(message) => engine::lock_detail(sequence, message),
-        other => other.into_message(),
-    }
-}
-
-fn join(first: Option<String>, second: String) -> String {
-    match first {
-        Some(first) => format!("{first}; {second}"),
-        None => second,
-    }
 }
 
 extension_sql_file!(

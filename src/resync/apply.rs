@@ -77,7 +77,7 @@ fn decide(
     data_bound: Option<i64>,
     options: &Options,
 ) -> Plan {
-    if state.ascending() != (direction == Direction::Ascending) {
+    if state.direction() != direction {
         return Plan {
             old_next: state.next_value(),
             new_next: None,

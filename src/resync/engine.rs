@@ -202,20 +202,12 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
         return Some(Precheck::Skip(reason.clone()));
     }
     if sequence.cycle {
-        return Some(Precheck::Skip(format!(
-            "CYCLE sequence: after a wrap-around the {} value in the data is not the last one issued",
-            if sequence.increment > 0 { "largest" } else { "smallest" }
-        )));
+        return Some(Precheck::Skip(plan::cycle_reason(Direction::of_increment(
+            sequence.increment,
+        ))));
     }
-    if let Some(column) = sequence
-        .consumers
-        .iter()
-        .find(|c| crate::resync::column_type::ValueKind::of(c.base_type).is_none())
-    {
-        return Some(Precheck::Skip(format!(
-            "{} has type {}, so its values cannot bound the sequence",
-            column.display, column.type_name
-        )));
+    if let Some(reason) = sequence.consumers.iter().find_map(Consumer::unusable_type) {
+        return Some(Precheck::Skip(reason));
     }
     if let Some(deep) = sequence
         .consumers
@@ -329,20 +321,15 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
         }
     };
 
-    if request.dry_run {
+    // A dry run decides on the position read without the lock. So does a forward-only run when
+    // the sequence is already at or past its target: that stays so whatever nextval() does
+    // meanwhile, so there is nothing to set and no lock to take (and no wait for the
+    // transactions drawing from it, which hold nextval()'s lock until they end).
+    if request.dry_run || !request.options.allow_backward {
         let state = sequence_state::read(sequence.oid);
         let plan = plan::decide(&state, data_bound, &request.options);
-        return PlanRow { data_bound, plan };
-    }
-
-    // Forward only, a sequence already at or past its target stays so whatever nextval() does
-    // meanwhile: nothing to set, so no lock to take (and no wait for the transactions that
-    // are drawing from it, which hold nextval()'s lock until they end).
-    if !request.options.allow_backward {
-        let state = sequence_state::read(sequence.oid);
-        let plan = plan::decide(&state, data_bound, &request.options);
-        let same_direction = (state.increment > 0) == (direction == Direction::Ascending);
-        if plan.action == Action::None && same_direction {
+        let settled = plan.action == Action::None && state.direction() == direction;
+        if request.dry_run || settled {
             return PlanRow { data_bound, plan };
         }
     }

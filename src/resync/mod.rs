@@ -6,6 +6,7 @@ pub mod bound;
 pub mod column_type;
 pub mod discovery;
 pub mod engine;
+pub mod health;
 pub mod plan;
 pub mod report;
 pub mod sequence_state;

@@ -3,6 +3,7 @@
 //! Pure arithmetic, no PostgreSQL calls, so every rule is unit-tested directly. All values are
 //! widened to i128 so that `bound + increment + margin` can never overflow before the range check.
 
+use crate::resync::bound::Direction;
 use crate::resync::report::Action;
 pub use crate::resync::sequence_state::SequenceState;
 
@@ -23,6 +24,17 @@ pub struct Plan {
     pub detail: Option<String>,
 }
 
+/// Why a CYCLE sequence is left alone.
+pub fn cycle_reason(direction: Direction) -> String {
+    format!(
+        "CYCLE sequence: after a wrap-around the {} value in the data is not the last one issued",
+        match direction {
+            Direction::Ascending => "largest",
+            Direction::Descending => "smallest",
+        }
+    )
+}
+
 /// Decides the target for one sequence. `data_bound` is MAX (MIN when descending) over every
 /// consumer, or `None` when they are all empty.
 pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options) -> Plan {
@@ -39,14 +51,11 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
             old_next,
             new_next: None,
             action: Action::Skip,
-            detail: Some(format!(
-                "CYCLE sequence: after a wrap-around the {} value in the data is not the last one issued",
-                if state.ascending() { "largest" } else { "smallest" }
-            )),
+            detail: Some(cycle_reason(state.direction())),
         };
     }
 
-    let direction: i128 = if state.ascending() { 1 } else { -1 };
+    let direction: i128 = state.increment.signum().into();
     let base = match data_bound {
         Some(bound) => i128::from(bound) + i128::from(state.increment),
         None => i128::from(state.start_value),
@@ -93,10 +102,9 @@ pub fn decide(state: &SequenceState, data_bound: Option<i64>, options: &Options)
         let detail = format!(
             "sequence is exhausted (last value {} is at its {})",
             state.last_value,
-            if state.ascending() {
-                "MAXVALUE"
-            } else {
-                "MINVALUE"
+            match state.direction() {
+                Direction::Ascending => "MAXVALUE",
+                Direction::Descending => "MINVALUE",
             }
         );
         return if options.allow_backward {

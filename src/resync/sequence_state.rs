@@ -6,6 +6,7 @@ use crate::pg::buffer::SharedPage;
 use crate::pg::catalog_lookup::SequenceRow;
 use crate::pg::relation::OpenRelation;
 use crate::pg::syscache::CacheEntry;
+use crate::resync::bound::Direction;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
@@ -26,8 +27,8 @@ pub struct SequenceState {
 }
 
 impl SequenceState {
-    pub fn ascending(&self) -> bool {
-        self.increment > 0
+    pub fn direction(&self) -> Direction {
+        Direction::of_increment(self.increment)
     }
 
     /// The value the next `nextval()` returns, or `None` when it would fail (exhausted).

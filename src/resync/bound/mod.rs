@@ -36,7 +36,7 @@ mod heap;
 mod index;
 mod value;
 
-pub use value::{Column, Direction, Found, ValueKind};
+pub use value::{Column, Direction, Found};
 
 /// Why a bound could not be read as a bigint.
 #[derive(Debug)]
@@ -140,11 +140,10 @@ fn read_once(
 ) -> Result<Option<Found>, BoundError> {
     let mut bound: Option<Found> = None;
     for consumer in consumers {
-        let Some(kind) = ValueKind::of(consumer.base_type) else {
-            return Err(BoundError::Unreadable(format!(
-                "{} has type {}, so its values cannot bound the sequence",
-                consumer.display, consumer.type_name
-            )));
+        let Some(kind) = consumer.value_kind() else {
+            return Err(BoundError::Unreadable(
+                consumer.unusable_type().unwrap_or_default(),
+            ));
         };
         let mut read: HashSet<pg_sys::Oid> = HashSet::new();
         let mut leaves = consumer.leaves.clone();

@@ -3,7 +3,7 @@
 
 use crate::pg::encoding::ServerText;
 use crate::pg::relation::FreeLock;
-use crate::resync::column_type;
+use crate::resync::column_type::{self, ValueKind};
 use crate::resync::discovery::default_expr::DefaultUse;
 use pgrx::prelude::*;
 
@@ -105,6 +105,22 @@ fn catalog_text(query: &str, args: &[pgrx::datum::DatumWithOid<'_>]) -> Option<S
 }
 
 impl Consumer {
+    /// How the column's values are read as whole numbers; `None` for a type that cannot bound
+    /// a sequence.
+    pub fn value_kind(&self) -> Option<ValueKind> {
+        ValueKind::of(self.base_type)
+    }
+
+    /// Why the column's values cannot bound the sequence, if its type is one that cannot.
+    pub fn unusable_type(&self) -> Option<String> {
+        self.value_kind().is_none().then(|| {
+            format!(
+                "{} has type {}, so its values cannot bound the sequence",
+                self.display, self.type_name
+            )
+        })
+    }
+
     /// The consumer's own table as a table holding its rows.
     pub fn own_leaf(&self) -> Leaf {
         Leaf {
