@@ -39,7 +39,16 @@ fn auto_resync_status() -> Result<
     >,
     ErrorReport,
 > {
-    Ok(TableIterator::new(manage::status()?))
+    Ok(TableIterator::new(manage::status()?.into_iter().map(
+        |row| {
+            (
+                row.relation,
+                row.mode.to_string(),
+                row.trigger_name.to_string(),
+                row.sequences,
+            )
+        },
+    )))
 }
 
 extension_sql_file!(

@@ -14,6 +14,7 @@ use crate::resync::target;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use std::collections::HashSet;
 
 /// Placed by `enable_auto_resync(table)`.
 const TABLE_TRIGGER: &str = "pg_seqsync_auto_resync";
@@ -171,13 +172,12 @@ pub fn after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
                 to_resync.push(sequence.oid);
             }
         }
-        let mut seen: Vec<pg_sys::Oid> = Vec::new();
+        let mut seen: HashSet<pg_sys::Oid> = HashSet::new();
         for table in tables {
             for relation in discovery::self_and_descendants(table) {
-                if seen.contains(&relation) {
+                if !seen.insert(relation) {
                     continue;
                 }
-                seen.push(relation);
                 if !has_trigger(client, relation, TABLE_TRIGGER)? {
                     contained(relation, "place the automatic resync trigger on", || {
                         place_trigger(client, relation, DATABASE_TRIGGER)
@@ -193,9 +193,15 @@ pub fn after_ddl(object: pg_sys::Oid) -> Result<(), ErrorReport> {
     Ok(())
 }
 
-/// One covered table (or, with `relation` NULL, database-wide mode itself): its mode, the
-/// trigger's name, the sequences behind it.
-pub type StatusRow = (Option<pg_sys::Oid>, String, String, Vec<pg_sys::Oid>);
+/// One covered table (or, with `relation` NULL, database-wide mode itself).
+pub struct StatusRow {
+    pub relation: Option<pg_sys::Oid>,
+    /// `table` or `database`.
+    pub mode: &'static str,
+    pub trigger_name: &'static str,
+    /// The sequences behind the table.
+    pub sequences: Vec<pg_sys::Oid>,
+}
 
 /// What `auto_resync_status()` reports.
 pub fn status() -> Result<Vec<StatusRow>, ErrorReport> {
@@ -210,12 +216,12 @@ pub fn status() -> Result<Vec<StatusRow>, ErrorReport> {
             .map_err(error::catalog_query_failed)?
             .is_empty();
         if event_trigger_on {
-            rows.push((
-                None,
-                "database".to_string(),
-                EVENT_TRIGGER.to_string(),
-                Vec::new(),
-            ));
+            rows.push(StatusRow {
+                relation: None,
+                mode: "database",
+                trigger_name: EVENT_TRIGGER,
+                sequences: Vec::new(),
+            });
         }
         for (name, mode) in [(TABLE_TRIGGER, "table"), (DATABASE_TRIGGER, "database")] {
             for relation in triggered_tables(client, name)? {
@@ -224,12 +230,12 @@ pub fn status() -> Result<Vec<StatusRow>, ErrorReport> {
                     .iter()
                     .map(|s| s.oid)
                     .collect();
-                rows.push((
-                    Some(relation),
-                    mode.to_string(),
-                    name.to_string(),
+                rows.push(StatusRow {
+                    relation: Some(relation),
+                    mode,
+                    trigger_name: name,
                     sequences,
-                ));
+                });
             }
         }
         Ok(rows)
@@ -401,10 +407,11 @@ fn tables_with_sequences() -> Result<Vec<pg_sys::Oid>, ErrorReport> {
         exclude_schemas: None,
     };
     let mut tables: Vec<pg_sys::Oid> = Vec::new();
+    let mut seen: HashSet<pg_sys::Oid> = HashSet::new();
     for sequence in discovery::load(&scope) {
         for consumer in &sequence.consumers {
             for relation in discovery::self_and_descendants(consumer.relation) {
-                if !tables.contains(&relation) {
+                if seen.insert(relation) {
                     tables.push(relation);
                 }
             }
