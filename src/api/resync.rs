@@ -50,7 +50,7 @@ fn resync_sequence_internal(
     let target = target.ok_or_else(|| error::null_argument("target"))?;
     let request = super::request(dry_run, allow_backward, margin, Mode::Explicit)?;
     warn_about_enabled_subscriptions()?;
-    let sequences = discovery::read_latest(|| {
+    let sequences = crate::pg::snapshot::read_latest(|| {
         target::resolve(target, column_name.as_ref().map(|c| c.0.as_str()))
     })?;
     let rows = engine::resync(&sequences, &request)?;

@@ -251,7 +251,7 @@ fn contained(
     work: impl FnOnce() -> Result<i32, ErrorReport>,
 ) -> Result<i32, ErrorReport> {
     // Under the latest snapshot: what earlier steps of the same call placed is seen.
-    match discovery::in_latest_snapshot(work) {
+    match crate::pg::snapshot::in_latest_snapshot(work) {
         Ok(result) => result,
         Err(caught) => {
             let reason = error::triage(caught, false).into_message();

@@ -133,7 +133,7 @@ fn settle_uncommitted_ddl(sequence: &Sequence, request: &Request) -> Settled {
         ));
     }
     let scope = discovery::Scope::Sequences(std::slice::from_ref(&sequence.oid));
-    match discovery::in_latest_snapshot(|| discovery::load(&scope)) {
+    match crate::pg::snapshot::in_latest_snapshot(|| discovery::load(&scope)) {
         Ok(mut fresh) if fresh.len() == 1 => Settled::Rediscovered(fresh.remove(0)),
         Ok(_) => Settled::Unsettled(ReportRow::unchecked(
             sequence.oid,

@@ -80,7 +80,7 @@ pub fn leaves_now(consumer: &Consumer) -> Vec<Leaf> {
         return consumer.leaves.clone();
     }
     let mut leaves = vec![consumer.own_leaf()];
-    let below = super::read_latest(|| {
+    let below = crate::pg::snapshot::read_latest(|| {
         let mut scan = CatalogScan::open(&catalog_scan::INHERITS_BY_PARENT);
         descendants_of(&mut scan, consumer.relation, consumer.attnum)
     });

@@ -35,32 +35,12 @@ pub use scope::{sequence_oids, sequences_of_tables, Scope};
 
 use crate::pg::catalog_lookup;
 use crate::pg::catalog_scan::{self, CatalogScan};
-use crate::pg::snapshot::ActiveSnapshot;
-use crate::pg::subxact;
-use pgrx::pg_sys::panic::CaughtError;
+use crate::pg::snapshot::read_latest;
 use pgrx::prelude::*;
 
 /// The sequences in `scope`, as `load` finds them under the latest snapshot (`read_latest`).
 pub fn discover(scope: &Scope<'_>) -> Vec<Sequence> {
     read_latest(|| load(scope))
-}
-
-/// Runs `work` (catalog reads) so that it sees the catalog as committed now, with this
-/// transaction's own changes, whatever the caller's isolation level: a REPEATABLE READ
-/// transaction's snapshot would hide a partition or a consumer table created after it began.
-/// The queries run in a subtransaction of their own, which has no transaction ID, so SPI runs
-/// them read-only on the snapshot pushed here. An error is raised again as it was.
-pub fn read_latest<R>(work: impl FnOnce() -> R) -> R {
-    in_latest_snapshot(work).unwrap_or_else(|caught| caught.rethrow())
-}
-
-/// `read_latest`, handing back the error that rolled the subtransaction back instead of
-/// raising it again.
-pub fn in_latest_snapshot<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
-    // Popped when dropped, on success and on a caught error alike (the subtransaction's abort
-    // pops only what was pushed inside it).
-    let _snapshot = ActiveSnapshot::latest();
-    subxact::run(work)
 }
 
 /// The other transactions still in progress whose uncommitted DDL may add consumers of

@@ -31,7 +31,9 @@ pub enum Scope<'a> {
 /// Just the OIDs of the sequences in `scope`, in the order `discover` returns them, under the
 /// latest snapshot.
 pub fn sequence_oids(scope: &Scope<'_>) -> Vec<pg_sys::Oid> {
-    super::read_latest(|| sequences_listed(scope).into_iter().map(|s| s.oid).collect())
+    crate::pg::snapshot::read_latest(|| {
+        sequences_listed(scope).into_iter().map(|s| s.oid).collect()
+    })
 }
 
 /// A sequence in scope, before anything but its `pg_class` row and schema is looked up.
