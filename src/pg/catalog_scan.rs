@@ -67,6 +67,10 @@ pub const PG_CLASS: pg_sys::Oid = pg_sys::RelationRelationId;
 /// `pg_attrdef`'s OID, as `pg_depend.classid` names it.
 pub const PG_ATTRDEF: pg_sys::Oid = pg_sys::Oid::from_u32(2604);
 
+// The row structs below (and `catalog_lookup::SequenceRow`) are copied by hand from
+// PostgreSQL's catalog headers: pgrx 0.18 has no bindings for these catalogs. They are the same
+// from 13 to 18; change them only with the headers (docs/architecture.md).
+
 /// `FormData_pg_depend` (catalog/pg_depend.h), the same on every supported major.
 #[repr(C)]
 pub struct DependRow {
