@@ -206,6 +206,10 @@ pub fn may_select_column(relation: pg_sys::Oid, attnum: i16) -> bool {
 /// Whether `role` may both SELECT and INSERT column `attnum` of `relation`, each on the table or
 /// on the column (`has_column_privilege(role, relation, attnum, 'SELECT')` and `'INSERT'`).
 pub fn role_may_read_and_insert(role: pg_sys::Oid, relation: pg_sys::Oid, attnum: i16) -> bool {
+    // A column that is gone has no privileges (as has_column_privilege answers from 16 on).
+    if column(relation, attnum).is_none() {
+        return false;
+    }
     [pg_sys::ACL_SELECT, pg_sys::ACL_INSERT]
         .into_iter()
         .all(|mode| {

@@ -30,8 +30,7 @@ pub fn lock_bounded(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE, limit: WaitLi
     if unsafe { pg_sys::ConditionalLockRelationOid(relation, mode) } {
         return;
     }
-    // Named before the wait: once a wait has failed, nothing may be looked up until the
-    // (sub)transaction abort has taken this backend out of the lock's wait queue.
+    // Named before the wait, so that the error raised when it times out only formats text.
     let name = ColumnRows::default()
         .table_sql(relation)
         .unwrap_or_else(|| format!("relation {}", u32::from(relation)));

@@ -55,7 +55,7 @@ impl CacheEntry {
     ///
     /// # Safety
     /// `cache` must be the cache the entry came from, and `attnum` a column of its catalog.
-    pub unsafe fn datum(
+    pub(super) unsafe fn datum(
         &self,
         cache: pg_sys::SysCacheIdentifier::Type,
         attnum: i16,

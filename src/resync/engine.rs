@@ -346,7 +346,9 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
 
 /// A lock error's message as the detail of a row about `sequence`, which calls it "the sequence".
 pub fn lock_detail(sequence: &Sequence, message: String) -> String {
-    let own = format!("lock not available: {} is in use", sequence.name);
+    // As the error wrote it: with the escapes a database that is not UTF-8 gets.
+    let own =
+        crate::pg::encoding::for_error(&format!("lock not available: {} is in use", sequence.name));
     match message.strip_prefix(&own) {
         Some(rest) => format!("lock not available: the sequence is in use{rest}"),
         None => message,
