@@ -1,0 +1,1027 @@
+-- pg_seqsync, SQL edition: the same functions as the native extension, in SQL and PL/pgSQL, for
+-- servers that load no native code of yours (RDS, Aurora, Supabase through pg_tle; Cloud SQL,
+-- Azure, Neon as a plain script). README "The SQL edition" lists how it differs.
+--
+-- Every object lives in @extschema@, every function pins search_path to pg_catalog, pg_temp
+-- (operators then resolve in pg_catalog: the temporary schema is never searched for them), and
+-- every call of this edition's own functions is qualified with @extschema@ and typed, so a
+-- look-alike another role creates in that schema never runs. The procedure, which commits and so
+-- cannot pin search_path, qualifies every operator too.
+--
+-- The data bound is read with a query (there is no direct scan in SQL). A query plans over the
+-- table, so a table whose planning or reading would run code another role wrote is never
+-- queried: a view, row-level security that applies to the caller, an index expression or
+-- predicate or a partition key calling a function or operator outside pg_catalog. Such a
+-- sequence is a skip that names the object.
+
+-- The wait limit, from pg_seqsync.lock_timeout (milliseconds, or with a unit), as the native
+-- edition reads it; 1 second when unset.
+CREATE FUNCTION @extschema@._wait_limit_ms() RETURNS pg_catalog.int4
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    raw text := pg_catalog.current_setting('pg_seqsync.lock_timeout', true);
+BEGIN
+    IF raw IS NULL OR pg_catalog.btrim(raw) = '' THEN
+        RETURN 1000;
+    END IF;
+    IF raw ~ '^\s*[0-9]+\s*$' THEN
+        RETURN raw::pg_catalog.int4;
+    END IF;
+    RETURN (pg_catalog.date_part('epoch', raw::pg_catalog.interval) * 1000)::pg_catalog.int4;
+EXCEPTION WHEN invalid_datetime_format OR invalid_text_representation
+               OR numeric_value_out_of_range OR datetime_field_overflow THEN
+    RAISE EXCEPTION 'invalid value for parameter "pg_seqsync.lock_timeout": "%"', raw
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Give milliseconds or a duration with a unit, e.g. SET pg_seqsync.lock_timeout = ''1s''.';
+END $$;
+
+-- A query's snapshot is the statement's own only under READ COMMITTED: under REPEATABLE READ or
+-- SERIALIZABLE, rows committed after the transaction began are invisible to every query here,
+-- and the answer would be stale. The native edition reads around it; this one refuses.
+CREATE FUNCTION @extschema@._require_read_committed() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'pg_seqsync (SQL edition) needs READ COMMITTED, not %',
+                pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Call it outside this transaction, or in one that is READ COMMITTED: rows committed after a '
+                         'REPEATABLE READ or SERIALIZABLE transaction began would not be seen.';
+    END IF;
+END $$;
+
+-- `schema.table.column`, quoted as needed.
+CREATE FUNCTION @extschema@._column_display(relation pg_catalog.oid, attnum pg_catalog.int2)
+RETURNS pg_catalog.text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname)
+      FROM pg_catalog.pg_class AS c
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = $2
+     WHERE c.oid = $1
+$$;
+
+-- `relation` and every table it inherits from or is a partition of.
+CREATE FUNCTION @extschema@._self_and_ancestors(relation pg_catalog.oid)
+RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE up(relid) AS (
+        SELECT $1
+        UNION
+        SELECT i.inhparent FROM pg_catalog.pg_inherits AS i JOIN up ON i.inhrelid = up.relid
+    )
+    SELECT relid FROM up
+$$;
+
+-- `relation` and every partition or inheritance child below it.
+CREATE FUNCTION @extschema@._self_and_descendants(relation pg_catalog.oid)
+RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE down(relid) AS (
+        SELECT $1
+        UNION
+        SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i JOIN down ON i.inhparent = down.relid
+    )
+    SELECT relid FROM down
+$$;
+
+-- How a column default uses `sequence`, from its deparsed text (pinned search_path, so the
+-- sequence is written schema-qualified): plain (nextval, at most cast to an integer or numeric
+-- type), rounded (cast to a numeric with fewer digits than it carries), wrapped (nextval inside
+-- a larger expression), not_drawing (currval, a regclass constant), too_deep (an expression
+-- too large to read).
+CREATE FUNCTION @extschema@._default_use(adbin pg_catalog.text, expression pg_catalog.text,
+                                         sequence pg_catalog.oid)
+RETURNS pg_catalog.text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    call_text text := 'nextval(' || pg_catalog.quote_literal(sequence::pg_catalog.regclass::pg_catalog.text)
+                 || '::regclass)';
+    rest text;
+    cast_type text;
+BEGIN
+    IF expression IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.length(adbin) - pg_catalog.length(pg_catalog.replace(adbin, '{', '')) > 64 THEN
+        RETURN 'too_deep';
+    END IF;
+    IF pg_catalog.strpos(expression, call_text) = 0 THEN
+        RETURN 'not_drawing';
+    END IF;
+    rest := expression;
+    -- Casts around the call: (nextval(...))::type or nextval(...)::type, any number of them.
+    LOOP
+        IF rest = call_text THEN
+            RETURN 'plain';
+        END IF;
+        IF rest ~ '^\(.*\)::[a-z ]+(\([0-9, -]+\))?$' OR rest ~ '^nextval\(.*\)::[a-z ]+(\([0-9, -]+\))?$' THEN
+            cast_type := pg_catalog.substring(rest, '::([a-z ]+(\([0-9, -]+\))?)$');
+            IF cast_type !~ '^(bigint|integer|smallint|numeric(\([0-9]+(, *-?[0-9]+)?\))?)$' THEN
+                RETURN 'wrapped';
+            END IF;
+            IF cast_type ~ '^numeric\([0-9]+, *-[0-9]+\)$' THEN
+                RETURN 'rounded';
+            END IF;
+            rest := pg_catalog.left(rest, pg_catalog.length(rest) - pg_catalog.length(cast_type) - 2);
+            IF rest ~ '^\(.*\)$' THEN
+                rest := pg_catalog.substr(rest, 2, pg_catalog.length(rest) - 2);
+            END IF;
+        ELSE
+            RETURN 'wrapped';
+        END IF;
+    END LOOP;
+END $$;
+
+-- Every reference to `sequences` from a column (OWNED BY or identity, or a default naming the
+-- sequence), judged as the native edition judges it: a consumer, or ignored with the reason.
+CREATE FUNCTION @extschema@._references(sequences pg_catalog.oid[])
+RETURNS TABLE (sequence pg_catalog.oid, relation pg_catalog.oid, attnum pg_catalog.int2,
+               display pg_catalog.text, type_oid pg_catalog.oid, typmod pg_catalog.int4,
+               type_name pg_catalog.text, default_use pg_catalog.text,
+               is_consumer pg_catalog.bool, reason pg_catalog.text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH refs AS (
+        SELECT d.objid AS sequence, d.refobjid AS relation, d.refobjsubid::pg_catalog.int2 AS attnum,
+               true AS owned, NULL::pg_catalog.oid AS attrdef
+          FROM pg_catalog.pg_depend AS d
+         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.objid = ANY ($1)
+           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refobjsubid > 0
+           AND d.deptype IN ('a', 'i')
+        UNION ALL
+        SELECT d.refobjid, ad.adrelid, ad.adnum, false, ad.oid
+          FROM pg_catalog.pg_depend AS d
+          JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refobjid = ANY ($1)
+           AND d.deptype = 'n'
+    ), merged AS (
+        SELECT r.sequence, r.relation, r.attnum, pg_catalog.bool_or(r.owned) AS owned,
+               pg_catalog.max(r.attrdef) AS attrdef
+          FROM refs AS r GROUP BY r.sequence, r.relation, r.attnum
+    ), described AS (
+        SELECT m.sequence, m.relation, m.attnum, m.owned, c.relkind, c.relowner,
+               pg_catalog.pg_is_other_temp_schema(c.relnamespace) AS other_temp,
+               a.atttypid, a.atttypmod,
+               @extschema@._column_display(m.relation, m.attnum) AS display,
+               s.relowner AS sequence_owner,
+               CASE WHEN m.attrdef IS NOT NULL THEN
+                   @extschema@._default_use(ad.adbin::pg_catalog.text,
+                                            pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+                                            m.sequence)
+               END AS default_use
+          FROM merged AS m
+          JOIN pg_catalog.pg_class AS c ON c.oid = m.relation
+          JOIN pg_catalog.pg_attribute AS a
+            ON a.attrelid = m.relation AND a.attnum = m.attnum AND NOT a.attisdropped
+          JOIN pg_catalog.pg_class AS s ON s.oid = m.sequence
+          LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = m.attrdef
+    ), judged AS (
+        SELECT d.*,
+               d.relowner = d.sequence_owner
+                 OR pg_catalog.has_sequence_privilege(d.relowner, d.sequence, 'USAGE, UPDATE')
+                 AS owner_may_draw,
+               d.owned OR d.default_use IN ('plain', 'wrapped', 'rounded', 'too_deep') AS draws
+          FROM described AS d
+    )
+    SELECT j.sequence, j.relation, j.attnum, j.display, j.atttypid, j.atttypmod,
+           pg_catalog.format_type(j.atttypid, j.atttypmod),
+           NULLIF(j.default_use, 'not_drawing'),
+           j.owner_may_draw AND j.draws AND NOT j.other_temp AND j.relkind IN ('r', 'p'),
+           CASE
+               WHEN NOT j.owner_may_draw THEN 'its owner has no right to draw from the sequence'
+               WHEN NOT j.draws THEN 'its default does not call nextval() on it'
+               WHEN j.other_temp THEN 'another session''s temporary table'
+               WHEN j.relkind = 'v' THEN 'a view: the SQL edition does not follow views to their tables'
+               WHEN j.relkind = 'f' THEN 'a foreign table: its rows are not read'
+               WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
+           END
+      FROM judged AS j
+$$;
+
+-- The sequences in scope, as the native edition lists them: by schema and name.
+CREATE FUNCTION @extschema@._sequences_in_scope(schemas pg_catalog.text[],
+                                                exclude_schemas pg_catalog.text[])
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(pg_catalog.array_agg(c.oid ORDER BY n.nspname, c.relname), '{}')
+      FROM pg_catalog.pg_class AS c
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'S'
+       AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast)'
+       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+       AND n.nspname !~ '^pg_toast_temp_'
+       AND ($1 IS NULL OR n.nspname = ANY ($1))
+       AND ($2 IS NULL OR n.nspname <> ALL ($2))
+$$;
+
+-- Why reading `table` with a query could run code another role wrote or miss rows, or NULL:
+-- row-level security that applies to the caller; an index expression or predicate, or a
+-- partition key, that calls a function or an operator outside pg_catalog owned by a role the
+-- caller is not a member of (the planner may evaluate them).
+CREATE FUNCTION @extschema@._query_hazard(relation pg_catalog.oid)
+RETURNS pg_catalog.text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tree text;
+    what text;
+    found record;
+BEGIN
+    IF pg_catalog.row_security_active(relation) THEN
+        RETURN pg_catalog.format('row-level security on %s applies to you, so a query would not see every row; '
+                                 'resync as a role it does not apply to (the table''s owner, or one with BYPASSRLS)',
+                                 relation::pg_catalog.regclass);
+    END IF;
+    FOR what, tree IN
+        SELECT 'an index of', pg_catalog.concat(i.indexprs::pg_catalog.text, ' ', i.indpred::pg_catalog.text)
+          FROM pg_catalog.pg_index AS i
+         WHERE i.indrelid = relation AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+        UNION ALL
+        SELECT 'the partition key of', p.partexprs::pg_catalog.text
+          FROM pg_catalog.pg_partitioned_table AS p
+         WHERE p.partrelid = relation AND p.partexprs IS NOT NULL
+    LOOP
+        SELECT f.oid::pg_catalog.regprocedure AS name INTO found
+          FROM pg_catalog.regexp_matches(tree, ':(?:funcid|opfuncid) ([0-9]+)', 'g') AS m
+          JOIN pg_catalog.pg_proc AS f ON f.oid = m[1]::pg_catalog.oid
+         WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
+           AND NOT pg_catalog.pg_has_role(f.proowner, 'USAGE')
+         LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN pg_catalog.format('%s %s calls %s, another role''s function, which planning a query '
+                                     'over it may run: the SQL edition runs no code of another role''s',
+                                     what, relation::pg_catalog.regclass, found.name);
+        END IF;
+        SELECT o.oid::pg_catalog.regoperator AS name INTO found
+          FROM pg_catalog.regexp_matches(tree, ':opno ([0-9]+)', 'g') AS m
+          JOIN pg_catalog.pg_operator AS o ON o.oid = m[1]::pg_catalog.oid
+          JOIN pg_catalog.pg_proc AS f ON f.oid = o.oprcode
+         WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
+           AND NOT pg_catalog.pg_has_role(f.proowner, 'USAGE')
+         LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN pg_catalog.format('%s %s uses operator %s, another role''s, which planning a query '
+                                     'over it may run: the SQL edition runs no code of another role''s',
+                                     what, relation::pg_catalog.regclass, found.name);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+-- Waits (polling, at most the wait limit) until no other transaction holds a lock on `relation`
+-- that writing rows takes; false if one still does. Rows a transaction is still writing are
+-- invisible to a query, so they are waited for rather than missed.
+CREATE FUNCTION @extschema@._wait_for_writers(relation pg_catalog.oid,
+                                              deadline pg_catalog.timestamptz)
+RETURNS pg_catalog.bool LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    LOOP
+        IF NOT EXISTS (
+            SELECT FROM pg_catalog.pg_locks AS l
+             WHERE l.locktype = 'relation'
+               AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                                  WHERE d.datname = pg_catalog.current_database())
+               AND l.relation = $1
+               AND l.pid <> pg_catalog.pg_backend_pid()
+               AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock',
+                              'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'))
+        THEN
+            RETURN true;
+        END IF;
+        IF pg_catalog.clock_timestamp() >= deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_catalog.pg_sleep(0.005);
+    END LOOP;
+END $$;
+
+-- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
+-- the safe side; NULL when they hold no value. Raises 55P03 when a writer does not end in
+-- time, and 0A000 (naming the object) when reading a table would run another role's code.
+CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool)
+RETURNS pg_catalog.int8 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+SET row_security = off AS $$
+DECLARE
+    consumer record;
+    tables pg_catalog.oid[];
+    t pg_catalog.oid;
+    hazard text;
+    value pg_catalog.numeric;
+    best pg_catalog.numeric;
+    wait_ms pg_catalog.int4 := @extschema@._wait_limit_ms();
+    deadline pg_catalog.timestamptz := pg_catalog.clock_timestamp()
+                                       + pg_catalog.make_interval(secs => wait_ms / 1000.0);
+BEGIN
+    FOR consumer IN
+        SELECT r.relation, r.attnum, a.attname
+          FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
+         WHERE r.is_consumer
+           AND NOT EXISTS (  -- read through an ancestor that draws from it in the same column
+               SELECT FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS up
+                 JOIN pg_catalog.pg_attribute AS ua ON ua.attrelid = up.relation AND ua.attnum = up.attnum
+                WHERE up.is_consumer AND up.relation <> r.relation AND ua.attname = a.attname
+                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(r.relation)))
+    LOOP
+        tables := ARRAY(SELECT @extschema@._self_and_descendants(consumer.relation));
+        FOREACH t IN ARRAY tables LOOP
+            hazard := @extschema@._query_hazard(t);
+            IF hazard IS NOT NULL THEN
+                RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
+            END IF;
+        END LOOP;
+        FOREACH t IN ARRAY tables LOOP
+            IF NOT @extschema@._wait_for_writers(t, deadline) THEN
+                RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, pg_seqsync.lock_timeout)',
+                        t::pg_catalog.regclass, wait_ms
+                    USING ERRCODE = 'lock_not_available';
+            END IF;
+        END LOOP;
+        EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
+                                  CASE WHEN descending THEN 'min' ELSE 'max' END,
+                                  consumer.attname, consumer.relation::pg_catalog.regclass)
+           INTO value;
+        IF value IS NOT NULL THEN
+            value := CASE WHEN descending THEN pg_catalog.floor(value) ELSE pg_catalog.ceil(value) END;
+            best := CASE
+                WHEN best IS NULL THEN value
+                WHEN descending THEN LEAST(best, value)
+                ELSE GREATEST(best, value)
+            END;
+        END IF;
+    END LOOP;
+    IF best IS NOT NULL AND (best > 9223372036854775807 OR best < -9223372036854775808) THEN
+        RAISE EXCEPTION 'the data holds %, which no bigint sequence can follow', best
+            USING ERRCODE = 'numeric_value_out_of_range';
+    END IF;
+    RETURN best::pg_catalog.int8;
+END $$;
+
+-- One sequence: its report row, decided as the native edition's plan decides it.
+CREATE FUNCTION @extschema@._resync_one(target_sequence pg_catalog.oid, dry_run pg_catalog.bool,
+                                        allow_backward pg_catalog.bool, margin pg_catalog.int8,
+                                        explicit pg_catalog.bool)
+RETURNS TABLE (sequence pg_catalog.oid, consumers pg_catalog.text[], data_bound pg_catalog.int8,
+               old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
+               detail pg_catalog.text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    seq pg_catalog.oid := $1;
+    opts record;
+    state record;
+    names text[];
+    ignored text[];
+    unusable text;
+    bound pg_catalog.int8;
+    next_value pg_catalog.numeric;
+    target pg_catalog.numeric;
+    ahead pg_catalog.numeric;
+    step pg_catalog.int8;
+    row_action text;
+    row_detail text;
+    row_new pg_catalog.int8;
+    wait_ms pg_catalog.int4;
+    saved_timeout text;
+    err_code text;
+    err_text text;
+BEGIN
+    SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value,
+           s.seqstart AS start_value, s.seqcycle AS cycle, c.relowner
+      INTO opts
+      FROM pg_catalog.pg_sequence AS s JOIN pg_catalog.pg_class AS c ON c.oid = s.seqrelid
+     WHERE s.seqrelid = seq;
+    SELECT COALESCE(pg_catalog.array_agg(r.display ORDER BY r.display), '{}')
+      INTO names
+      FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
+     WHERE r.is_consumer
+       AND NOT EXISTS (
+           SELECT FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS up
+             JOIN pg_catalog.pg_attribute AS ua ON ua.attrelid = up.relation AND ua.attnum = up.attnum
+            WHERE up.is_consumer AND up.relation <> r.relation AND ua.attname = a.attname
+              AND up.relation IN (SELECT @extschema@._self_and_ancestors(r.relation)));
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s (%s)', r.display, r.reason) ORDER BY r.display)
+      INTO ignored
+      FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+     WHERE NOT r.is_consumer;
+
+    sequence := seq;
+    consumers := names;
+    IF NOT pg_catalog.has_sequence_privilege(seq, 'SELECT') THEN
+        IF explicit THEN
+            RAISE EXCEPTION 'permission denied for sequence %: reading it needs SELECT', seq::pg_catalog.regclass
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = pg_catalog.format('GRANT SELECT ON SEQUENCE %s TO %I;', seq::pg_catalog.regclass, current_user);
+        END IF;
+        action := 'skip';
+        detail := pg_catalog.format('permission denied for sequence %s: reading it needs SELECT', seq::pg_catalog.regclass);
+    ELSIF NOT dry_run AND NOT pg_catalog.has_sequence_privilege(seq, 'UPDATE') THEN
+        IF explicit THEN
+            RAISE EXCEPTION 'permission denied for sequence %: moving it needs UPDATE', seq::pg_catalog.regclass
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = pg_catalog.format('GRANT UPDATE ON SEQUENCE %s TO %I; or call with dry_run => true.',
+                                               seq::pg_catalog.regclass, current_user);
+        END IF;
+        action := 'skip';
+        detail := pg_catalog.format('permission denied for sequence %s: moving it needs UPDATE', seq::pg_catalog.regclass);
+    ELSIF pg_catalog.cardinality(names) = 0 THEN
+        action := 'skip';
+        detail := 'no column draws from this sequence, so there is no data to bound it';
+    ELSIF opts.cycle THEN
+        action := 'skip';
+        detail := pg_catalog.format('CYCLE sequence: after a wrap-around the %s value in the data is not the last one issued',
+                                    CASE WHEN opts.increment > 0 THEN 'largest' ELSE 'smallest' END);
+    ELSE
+        SELECT pg_catalog.format('%s has type %s, so its values cannot bound the sequence', r.display, r.type_name)
+          INTO unusable
+          FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+         WHERE r.is_consumer
+           AND pg_catalog.format_type(COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
+                                                  WHERE t.oid = r.type_oid AND t.typtype = 'd'), r.type_oid), NULL)
+               NOT IN ('smallint', 'integer', 'bigint', 'numeric')
+         ORDER BY r.display LIMIT 1;
+        IF unusable IS NULL THEN
+            SELECT CASE r.default_use
+                       WHEN 'too_deep' THEN pg_catalog.format('%s''s default is too large to read, so how it uses the sequence is not read', r.display)
+                       WHEN 'wrapped' THEN pg_catalog.format('%s uses the sequence inside an expression, %s, so its values cannot bound it',
+                                                             r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                                           FROM pg_catalog.pg_attrdef AS ad
+                                                                          WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum))
+                       WHEN 'rounded' THEN pg_catalog.format('%s rounds the values nextval() gives it (%s), so its values cannot bound the sequence',
+                                                             r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                                           FROM pg_catalog.pg_attrdef AS ad
+                                                                          WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum))
+                   END
+              INTO unusable
+              FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+             WHERE r.is_consumer AND r.default_use IN ('too_deep', 'wrapped', 'rounded')
+             ORDER BY CASE r.default_use WHEN 'too_deep' THEN 0 WHEN 'wrapped' THEN 1 ELSE 2 END, r.display
+             LIMIT 1;
+        END IF;
+        IF unusable IS NOT NULL THEN
+            action := 'skip';
+            detail := unusable;
+        ELSE
+            BEGIN
+                bound := @extschema@._data_bound(seq, opts.increment < 0);
+                data_bound := bound;
+                IF NOT dry_run THEN
+                    -- The lock nextval() and setval() conflict with, as ALTER SEQUENCE takes it
+                    -- (the only statement that does): no value is handed out between the read
+                    -- below and the setval. Held until the transaction ends.
+                    wait_ms := @extschema@._wait_limit_ms();
+                    saved_timeout := pg_catalog.current_setting('lock_timeout');
+                    PERFORM pg_catalog.set_config('lock_timeout', wait_ms::text || 'ms', true);
+                    IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
+                        EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq::pg_catalog.regclass,
+                                                  (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
+                    ELSE
+                        RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
+                            USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+                END IF;
+                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+                old_next := CASE
+                    WHEN NOT state.is_called THEN state.last_value
+                    WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
+                        THEN state.last_value + opts.increment
+                END;
+                next_value := old_next;
+                step := pg_catalog.sign(opts.increment)::pg_catalog.int8;
+                target := COALESCE(bound::pg_catalog.numeric + opts.increment, opts.start_value) + step * margin;
+                row_action := NULL;
+                IF next_value IS NOT NULL THEN
+                    ahead := (next_value - target) * step;
+                    IF ahead = 0 THEN
+                        row_action := 'none';
+                        row_new := old_next;
+                    ELSIF ahead > 0 AND NOT allow_backward THEN
+                        row_action := 'none';
+                        row_new := old_next;
+                        row_detail := pg_catalog.format('sequence is ahead of its data by %s (next value %s, target %s)',
+                                                        ahead, next_value, target);
+                    END IF;
+                END IF;
+                IF row_action IS NULL AND (target > opts.max_value OR target < opts.min_value) THEN
+                    row_action := 'error';
+                    row_new := NULL;
+                    row_detail := pg_catalog.format('%s, %s the sequence''s %s %s',
+                        CASE WHEN bound IS NULL THEN pg_catalog.format('empty data needs next value %s', target)
+                             ELSE pg_catalog.format('data bound %s needs next value %s', bound, target) END,
+                        CASE WHEN target > opts.max_value THEN 'above' ELSE 'below' END,
+                        CASE WHEN target > opts.max_value THEN 'MAXVALUE' ELSE 'MINVALUE' END,
+                        CASE WHEN target > opts.max_value THEN opts.max_value ELSE opts.min_value END);
+                END IF;
+                IF row_action IS NULL AND next_value IS NULL THEN
+                    row_detail := pg_catalog.format('sequence is exhausted (last value %s is at its %s)', state.last_value,
+                                                    CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END);
+                    IF allow_backward THEN
+                        row_action := 'lower';
+                        row_new := target;
+                    ELSE
+                        row_action := 'none';
+                        row_new := old_next;
+                    END IF;
+                END IF;
+                IF row_action IS NULL THEN
+                    ahead := (next_value - target) * step;
+                    row_new := target;
+                    IF ahead < 0 THEN
+                        row_action := 'advance';
+                    ELSE
+                        row_action := 'lower';
+                        row_detail := pg_catalog.format('back by %s from next value %s (allow_backward)', ahead, next_value);
+                    END IF;
+                END IF;
+                IF NOT dry_run AND row_action IN ('advance', 'lower') THEN
+                    PERFORM pg_catalog.setval(seq, row_new, false);
+                END IF;
+                new_next := row_new;
+                action := row_action;
+                detail := row_detail;
+            EXCEPTION
+                WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now
+                     OR out_of_memory THEN
+                    RAISE;
+                WHEN OTHERS THEN
+                    GET STACKED DIAGNOSTICS err_code = RETURNED_SQLSTATE, err_text = MESSAGE_TEXT;
+                    IF err_code = '42501' AND explicit THEN
+                        RAISE;
+                    END IF;
+                    data_bound := NULL;
+                    old_next := NULL;
+                    new_next := NULL;
+                    IF err_code IN ('55P03', '42501', '0A000') THEN
+                        action := 'skip';
+                        detail := err_text;
+                    ELSE
+                        action := 'error';
+                        detail := pg_catalog.format('%s (SQLSTATE %s)', err_text, err_code);
+                    END IF;
+            END;
+        END IF;
+    END IF;
+    IF ignored IS NOT NULL THEN
+        detail := CASE WHEN detail IS NULL THEN '' ELSE detail || '; ' END
+                  || 'ignored: ' || pg_catalog.array_to_string(ignored[1:20], ', ')
+                  || CASE WHEN pg_catalog.cardinality(ignored) > 20
+                          THEN pg_catalog.format(' and %s more', pg_catalog.cardinality(ignored) - 20) ELSE '' END;
+    END IF;
+    RETURN NEXT;
+END $$;
+
+-- Every sequence in `sequences`, in order, one row each; a NOTICE sums them up.
+CREATE FUNCTION @extschema@._resync(sequences pg_catalog.oid[], dry_run pg_catalog.bool,
+                                    allow_backward pg_catalog.bool, margin pg_catalog.int8,
+                                    explicit pg_catalog.bool, quiet pg_catalog.bool)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[], data_bound pg_catalog.int8,
+               old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
+               detail pg_catalog.text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s pg_catalog.oid;
+    r record;
+    counts pg_catalog.int8[] := '{0,0,0,0,0}';  -- advanced, lowered, skipped, errors, checked
+BEGIN
+    IF dry_run IS NULL OR allow_backward IS NULL OR margin IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL',
+                CASE WHEN dry_run IS NULL THEN 'dry_run' WHEN allow_backward IS NULL THEN 'allow_backward' ELSE 'margin' END
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Leave the argument out to use its default.';
+    END IF;
+    IF margin < 0 THEN
+        RAISE EXCEPTION 'margin must not be negative, got %', margin
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'margin is how many values to leave unused past the data; use 0 for none.';
+    END IF;
+    PERFORM @extschema@._require_read_committed();
+    FOREACH s IN ARRAY sequences LOOP
+        CONTINUE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = s);
+        FOR r IN SELECT * FROM @extschema@._resync_one(s, dry_run, allow_backward, margin, explicit) LOOP
+            sequence := r.sequence;
+            consumers := r.consumers;
+            data_bound := r.data_bound;
+            old_next := r.old_next;
+            new_next := r.new_next;
+            action := r.action;
+            detail := r.detail;
+            counts[5] := counts[5] + 1;
+            CASE r.action
+                WHEN 'advance' THEN counts[1] := counts[1] + 1;
+                WHEN 'lower' THEN counts[2] := counts[2] + 1;
+                WHEN 'skip' THEN counts[3] := counts[3] + 1;
+                WHEN 'error' THEN counts[4] := counts[4] + 1;
+                ELSE NULL;
+            END CASE;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+    IF NOT quiet THEN
+        IF dry_run THEN
+            RAISE NOTICE 'pg_seqsync (dry run, nothing changed): % sequences checked, % to advance, % to lower, % skipped, % errors',
+                counts[5], counts[1], counts[2], counts[3], counts[4];
+        ELSE
+            RAISE NOTICE 'pg_seqsync: % sequences checked, % advanced, % lowered, % skipped, % errors',
+                counts[5], counts[1], counts[2], counts[3], counts[4];
+        END IF;
+    END IF;
+END $$;
+
+-- The sequences `target` (and `column_name`) stand for, as the native edition resolves them: a
+-- sequence itself, or those behind the table's columns (its ancestors' included), by name; the
+-- native edition's errors for anything else.
+CREATE FUNCTION @extschema@._target_sequences(target pg_catalog.regclass, column_name pg_catalog.name)
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kind "char";
+    sequences pg_catalog.oid[];
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'target must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass a table or a sequence, e.g. resync_sequence(''public.orders'').';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c WHERE c.oid = target;
+    IF kind = 'S' THEN
+        IF column_name IS NOT NULL THEN
+            RAISE EXCEPTION '"%" is a sequence: column_name applies to a table', target
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave column_name out for a sequence.';
+        END IF;
+        sequences := ARRAY[target::pg_catalog.oid];
+    ELSIF kind IN ('r', 'p') THEN
+        IF column_name IS NOT NULL AND NOT EXISTS (
+            SELECT FROM pg_catalog.pg_attribute AS a
+             WHERE a.attrelid = target AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', column_name, target
+                USING ERRCODE = 'undefined_column';
+        END IF;
+        SELECT pg_catalog.array_agg(DISTINCT r.sequence) INTO sequences
+          FROM @extschema@._references(
+                   ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
+                          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                            AND d.refobjid IN (SELECT @extschema@._self_and_ancestors(target))
+                            AND d.deptype IN ('a', 'i')
+                         UNION
+                         SELECT d.refobjid FROM pg_catalog.pg_depend AS d
+                           JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+                          WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                            AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors(target))
+                            AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS r
+          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
+         WHERE r.is_consumer
+           AND r.relation IN (SELECT @extschema@._self_and_ancestors(target))
+           AND (column_name IS NULL OR a.attname = column_name);
+        IF sequences IS NULL THEN
+            IF column_name IS NOT NULL THEN
+                RAISE EXCEPTION 'column "%" of "%" draws from no sequence', column_name, target
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'Only a serial, identity or nextval() default column has a sequence to resync.';
+            END IF;
+            RAISE EXCEPTION 'no column of "%" draws from a sequence', target
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Only a serial, identity or nextval() default column has a sequence to resync.';
+        END IF;
+        sequences := ARRAY(SELECT u FROM pg_catalog.unnest(sequences) AS u
+                            ORDER BY (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+                                        FROM pg_catalog.pg_class AS c
+                                        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                       WHERE c.oid = u));
+    ELSE
+        RAISE EXCEPTION '"%" is not a table or sequence', target
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'resync_sequence() takes a table, a partitioned table or a sequence.';
+    END IF;
+    RETURN sequences;
+END $$;
+
+CREATE FUNCTION @extschema@.resync_sequence(
+    target         pg_catalog.regclass,
+    column_name    pg_catalog.name    DEFAULT NULL,
+    dry_run        pg_catalog.bool    DEFAULT false,
+    allow_backward pg_catalog.bool    DEFAULT false,
+    margin         pg_catalog.int8    DEFAULT 0)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
+               action pg_catalog.text, detail pg_catalog.text)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM @extschema@._resync(@extschema@._target_sequences(target, column_name),
+                                      dry_run, allow_backward, margin, true, false)
+$$;
+COMMENT ON FUNCTION @extschema@.resync_sequence(pg_catalog.regclass, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
+'Move the sequence (or a table''s sequences) past the data that uses it: one row per sequence (SQL edition).';
+
+CREATE FUNCTION @extschema@.resync_all_sequences(
+    schemas         pg_catalog.name[] DEFAULT NULL,
+    exclude_schemas pg_catalog.name[] DEFAULT NULL,
+    dry_run         pg_catalog.bool   DEFAULT false,
+    allow_backward  pg_catalog.bool   DEFAULT false,
+    margin          pg_catalog.int8   DEFAULT 0)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
+               action pg_catalog.text, detail pg_catalog.text)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM @extschema@._resync(
+        @extschema@._sequences_in_scope(schemas::pg_catalog.text[], exclude_schemas::pg_catalog.text[]),
+        dry_run, allow_backward, margin, false, false)
+$$;
+COMMENT ON FUNCTION @extschema@.resync_all_sequences(pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
+'resync_sequence() for every sequence in the database (or in some schemas): one row per sequence (SQL edition).';
+
+-- One batch of the procedure: resyncs `sequences` and adds them to `summary`.
+CREATE FUNCTION @extschema@._resync_batch(sequences pg_catalog.oid[], summary pg_catalog.jsonb,
+                                          dry_run pg_catalog.bool, allow_backward pg_catalog.bool,
+                                          margin pg_catalog.int8)
+RETURNS pg_catalog.jsonb LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    s pg_catalog.jsonb := COALESCE(summary, pg_catalog.jsonb_build_object(
+        'batches', 0, 'checked', 0, 'advanced', 0, 'lowered', 0, 'skipped', 0, 'errors', 0,
+        'problems', '[]'::pg_catalog.jsonb));
+    key text;
+BEGIN
+    FOR r IN SELECT * FROM @extschema@._resync(sequences, dry_run, allow_backward, margin, false, true) LOOP
+        s := pg_catalog.jsonb_set(s, '{checked}', pg_catalog.to_jsonb((s->>'checked')::pg_catalog.int8 + 1));
+        key := CASE r.action WHEN 'advance' THEN 'advanced' WHEN 'lower' THEN 'lowered'
+                             WHEN 'skip' THEN 'skipped' WHEN 'error' THEN 'errors' END;
+        IF key IS NOT NULL THEN
+            s := pg_catalog.jsonb_set(s, ARRAY[key], pg_catalog.to_jsonb((s->>key)::pg_catalog.int8 + 1));
+        END IF;
+        IF r.action IN ('skip', 'error') THEN
+            s := pg_catalog.jsonb_set(s, '{problems}', (s->'problems') || pg_catalog.jsonb_build_array(
+                     pg_catalog.jsonb_build_object('sequence', r.sequence::pg_catalog.text,
+                                                   'action', r.action, 'detail', r.detail)));
+        END IF;
+    END LOOP;
+    IF pg_catalog.cardinality(sequences) > 0 THEN
+        s := pg_catalog.jsonb_set(s, '{batches}', pg_catalog.to_jsonb((s->>'batches')::pg_catalog.int8 + 1));
+    END IF;
+    RETURN s;
+END $$;
+
+CREATE PROCEDURE @extschema@.resync_all_sequences_in_batches(
+    schemas         pg_catalog.name[] DEFAULT NULL,
+    exclude_schemas pg_catalog.name[] DEFAULT NULL,
+    dry_run         pg_catalog.bool   DEFAULT false,
+    allow_backward  pg_catalog.bool   DEFAULT false,
+    margin          pg_catalog.int8   DEFAULT 0,
+    batch_size      pg_catalog.int4   DEFAULT 500,
+    INOUT summary   pg_catalog.jsonb  DEFAULT NULL)
+LANGUAGE plpgsql
+-- No SET clause: a procedure with one cannot COMMIT. Every name is schema-qualified, every
+-- operator too, and every argument typed.
+AS $$
+DECLARE
+    all_sequences pg_catalog.oid[];
+    total pg_catalog.int4;
+    done pg_catalog.int4 := 0;
+    started pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch_size must be at least 1, got %', batch_size
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Each batch is resynced and committed before the next; 500 is a good size.';
+    END IF;
+    all_sequences := @extschema@._sequences_in_scope(schemas::pg_catalog.text[],
+                                                     exclude_schemas::pg_catalog.text[]);
+    total := COALESCE(pg_catalog.array_length(all_sequences, 1), 0);
+    summary := NULL;
+    WHILE done OPERATOR(pg_catalog.<) total LOOP
+        summary := @extschema@._resync_batch(
+            all_sequences[done OPERATOR(pg_catalog.+) 1 : done OPERATOR(pg_catalog.+) batch_size],
+            summary, dry_run, allow_backward, margin);
+        done := LEAST(done OPERATOR(pg_catalog.+) batch_size, total);
+        COMMIT;
+    END LOOP;
+    RAISE NOTICE 'pg_seqsync: resynced % / % sequences',
+        pg_catalog.to_char(done, 'FM999,999,999,999'), pg_catalog.to_char(total, 'FM999,999,999,999');
+    summary := pg_catalog.jsonb_set(
+        COALESCE(summary, @extschema@._resync_batch('{}'::pg_catalog.oid[], NULL::pg_catalog.jsonb,
+                                                    dry_run, allow_backward, margin)),
+        '{elapsed_seconds}'::pg_catalog.text[],
+        pg_catalog.to_jsonb(pg_catalog.round(pg_catalog.date_part('epoch'::pg_catalog.text,
+            pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)::pg_catalog.numeric, 3)));
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.resync_all_sequences_in_batches(pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool, pg_catalog.int8, pg_catalog.int4, pg_catalog.jsonb) IS
+'resync_all_sequences() for very large or live databases: commits after every batch_size sequences and returns a summary (SQL edition).';
+
+CREATE FUNCTION @extschema@.sequence_health(schemas pg_catalog.name[] DEFAULT NULL)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, next_value pg_catalog.int8,
+               behind pg_catalog.bool, behind_by pg_catalog.int8,
+               values_left pg_catalog.numeric, fraction_used pg_catalog.float8,
+               narrower_than_consumer pg_catalog.bool, detail pg_catalog.text,
+               limited_by pg_catalog.text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    opts record;
+    state record;
+    col record;
+    next_v pg_catalog.numeric;
+    limit_v pg_catalog.numeric;
+    low pg_catalog.numeric;
+    high pg_catalog.numeric;
+    step pg_catalog.numeric;
+    left_v pg_catalog.numeric;
+    target pg_catalog.numeric;
+    narrow text;
+BEGIN
+    PERFORM @extschema@._require_read_committed();
+    FOR r IN SELECT * FROM @extschema@._resync(
+                 @extschema@._sequences_in_scope(schemas::pg_catalog.text[], NULL),
+                 true, false, 0, false, true)
+    LOOP
+        sequence := r.sequence;
+        consumers := r.consumers;
+        data_bound := r.data_bound;
+        detail := CASE WHEN r.action IN ('skip', 'error') OR r.detail LIKE 'ignored: %' THEN r.detail END;
+        next_value := NULL; behind := NULL; behind_by := NULL; values_left := NULL;
+        fraction_used := NULL; narrower_than_consumer := false; limited_by := NULL;
+        IF pg_catalog.has_sequence_privilege(r.sequence, 'SELECT') THEN
+            SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value, s.seqcycle AS cycle
+              INTO opts FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = r.sequence;
+            EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', r.sequence) INTO state;
+            next_v := CASE WHEN NOT state.is_called THEN state.last_value
+                           WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
+                               THEN state.last_value + opts.increment END;
+            next_value := next_v;
+            step := pg_catalog.abs(opts.increment);
+            limit_v := CASE WHEN opts.increment > 0 THEN opts.max_value ELSE opts.min_value END;
+            limited_by := 'sequence';
+            narrow := NULL;
+            FOR col IN
+                SELECT x.display, x.type_name,
+                       CASE x.base WHEN 'smallint'::pg_catalog.regtype THEN 32767
+                                   WHEN 'integer'::pg_catalog.regtype THEN 2147483647
+                                   WHEN 'bigint'::pg_catalog.regtype THEN 9223372036854775807 END AS highest
+                  FROM (SELECT rf.display, rf.type_name,
+                               COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
+                                          WHERE t.oid = rf.type_oid AND t.typtype = 'd'), rf.type_oid) AS base
+                          FROM @extschema@._references(ARRAY[r.sequence::pg_catalog.oid]) AS rf
+                         WHERE rf.is_consumer AND rf.display = ANY (r.consumers)) AS x
+                 ORDER BY x.display
+            LOOP
+                CONTINUE WHEN col.highest IS NULL;
+                IF opts.increment > 0 AND col.highest < limit_v THEN
+                    limit_v := col.highest;
+                    limited_by := pg_catalog.format('%s (%s)', col.display, col.type_name);
+                ELSIF opts.increment < 0 AND -col.highest - 1 > limit_v THEN
+                    limit_v := -col.highest - 1;
+                    limited_by := pg_catalog.format('%s (%s)', col.display, col.type_name);
+                END IF;
+                IF narrow IS NULL AND ((opts.increment > 0 AND opts.max_value < col.highest)
+                                       OR (opts.increment < 0 AND opts.min_value > -col.highest - 1)) THEN
+                    narrow := pg_catalog.format('%s can hold values past the sequence''s %s %s', col.display,
+                        CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END,
+                        CASE WHEN opts.increment > 0 THEN opts.max_value ELSE opts.min_value END);
+                END IF;
+            END LOOP;
+            IF narrow IS NOT NULL THEN
+                narrower_than_consumer := true;
+                detail := CASE WHEN detail IS NULL THEN narrow ELSE narrow || '; ' || detail END;
+            END IF;
+            IF NOT opts.cycle THEN
+                IF opts.increment > 0 THEN
+                    low := opts.min_value; high := limit_v;
+                ELSE
+                    low := limit_v; high := opts.max_value;
+                END IF;
+                left_v := CASE
+                    WHEN next_v IS NULL THEN 0
+                    WHEN opts.increment > 0 AND next_v > high THEN 0
+                    WHEN opts.increment > 0 THEN pg_catalog.div(high - next_v, step) + 1
+                    WHEN next_v < low THEN 0
+                    ELSE pg_catalog.div(next_v - low, step) + 1 END;
+                values_left := left_v;
+                fraction_used := GREATEST(0.0, LEAST(1.0,
+                    1.0 - (left_v * step)::pg_catalog.float8 / GREATEST(high - low + 1, 1)::pg_catalog.float8));
+            END IF;
+            IF r.action NOT IN ('skip', 'error') THEN
+                IF r.data_bound IS NOT NULL THEN
+                    target := r.data_bound::pg_catalog.numeric + opts.increment;
+                    next_v := COALESCE(next_v, target + pg_catalog.sign(opts.increment));
+                    behind_by := GREATEST(0, (target - next_v) * pg_catalog.sign(opts.increment))::pg_catalog.int8;
+                    behind := behind_by > 0;
+                END IF;
+            END IF;
+        ELSE
+            detail := pg_catalog.format('permission denied for sequence %s', r.sequence);
+            limited_by := NULL;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION @extschema@.sequence_health(pg_catalog.name[]) IS
+'One row per sequence: is it behind its data, how many values are left before its first limit (SQL edition).';
+
+-- Automatic resync: a statement trigger that resyncs the table's sequences forward after
+-- INSERT (and COPY). It runs as the writer, so it moves only what the writer may move: a
+-- sequence the writer may not update is a WARNING, never an error that fails the write.
+CREATE FUNCTION @extschema@._auto_resync_trigger() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM @extschema@._resync(
+                 ARRAY(SELECT DISTINCT x.sequence FROM @extschema@._references(
+                     ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
+                            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                              AND d.refobjid IN (SELECT @extschema@._self_and_ancestors(TG_RELID))
+                              AND d.deptype IN ('a', 'i')
+                           UNION
+                           SELECT d.refobjid FROM pg_catalog.pg_depend AS d
+                             JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+                            WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                              AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors(TG_RELID))
+                              AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS x
+                     WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors(TG_RELID))),
+                 false, false, 0, false, true)
+    LOOP
+        IF r.action IN ('skip', 'error') THEN
+            RAISE WARNING 'pg_seqsync: automatic resync after a write could not % %: %',
+                CASE WHEN r.action = 'error' THEN 'resync' ELSE 'check' END, r.sequence, r.detail;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+EXCEPTION
+    WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+    WHEN OTHERS THEN
+        RAISE WARNING 'pg_seqsync: automatic resync after a write failed: %', SQLERRM;
+        RETURN NULL;
+END $$;
+
+CREATE FUNCTION @extschema@.enable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t pg_catalog.oid;
+    placed pg_catalog.int4 := 0;
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'database-wide automatic resync is not available in the SQL edition'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Switch it on per table: SELECT enable_auto_resync(''schema.table'');';
+    END IF;
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = target) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', target USING ERRCODE = 'wrong_object_type',
+            HINT = 'enable_auto_resync() takes a table or a partitioned table.';
+    END IF;
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM @extschema@._target_sequences(target, NULL::pg_catalog.name);
+    FOR t IN SELECT @extschema@._self_and_descendants(target) LOOP
+        CONTINUE WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
+                               WHERE g.tgrelid = t AND g.tgname = 'pg_seqsync_auto_resync');
+        CONTINUE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = t) NOT IN ('r', 'p');
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER pg_seqsync_auto_resync AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+            t::pg_catalog.regclass, '@extschema@._auto_resync_trigger'::pg_catalog.regproc);
+        placed := placed + 1;
+    END LOOP;
+    RETURN placed;
+END $$;
+COMMENT ON FUNCTION @extschema@.enable_auto_resync(pg_catalog.regclass) IS
+'Resync a table''s sequences automatically after every INSERT or COPY (SQL edition: per table only). Returns the number of triggers placed.';
+
+CREATE FUNCTION @extschema@.disable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t pg_catalog.oid;
+    removed pg_catalog.int4 := 0;
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'database-wide automatic resync is not available in the SQL edition'
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Switch it off per table: SELECT disable_auto_resync(''schema.table'');';
+    END IF;
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOR t IN SELECT g.tgrelid FROM pg_catalog.pg_trigger AS g
+              WHERE g.tgname = 'pg_seqsync_auto_resync' AND g.tgparentid = 0
+                AND g.tgrelid IN (SELECT @extschema@._self_and_descendants(target)) LOOP
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_seqsync_auto_resync ON %s', t::pg_catalog.regclass);
+        removed := removed + 1;
+    END LOOP;
+    RETURN removed;
+END $$;
+COMMENT ON FUNCTION @extschema@.disable_auto_resync(pg_catalog.regclass) IS
+'Remove what enable_auto_resync placed for this table. Returns the number of triggers removed (SQL edition).';
+
+CREATE FUNCTION @extschema@.auto_resync_status()
+RETURNS TABLE (relation pg_catalog.regclass, mode pg_catalog.text, trigger_name pg_catalog.text,
+               sequences pg_catalog.regclass[])
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT g.tgrelid::pg_catalog.regclass, 'table'::pg_catalog.text, g.tgname::pg_catalog.text,
+           ARRAY(SELECT DISTINCT x.sequence::pg_catalog.regclass
+                   FROM @extschema@._references(ARRAY(
+                            SELECT q.seqrelid FROM pg_catalog.pg_sequence AS q)) AS x
+                  WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors(g.tgrelid)))
+      FROM pg_catalog.pg_trigger AS g
+     WHERE g.tgname = 'pg_seqsync_auto_resync'
+       AND g.tgfoid = '@extschema@._auto_resync_trigger'::pg_catalog.regproc
+     ORDER BY g.tgrelid::pg_catalog.regclass::pg_catalog.text
+$$;
+COMMENT ON FUNCTION @extschema@.auto_resync_status() IS
+'One row per table covered by automatic resync (SQL edition: mode table).';
+
+-- Which edition this is, for scripts that must tell them apart.
+CREATE FUNCTION @extschema@.pg_seqsync_edition() RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT 'sql @VERSION@'::pg_catalog.text $$;

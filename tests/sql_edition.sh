@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The SQL edition (editions/sql), on a cluster of this major, installed as a managed service
+# lets you: by a role that owns its database and is not superuser.
+#   1. scripts/build-sql-edition builds its files;
+#   2. the plain script, run with psql into schema tools; run again, it changes nothing;
+#   3. pg_test/sql_edition (pg_regress, as that role): the behaviour, with the native edition's
+#      functions, report columns and action words;
+#   4. the plain uninstall script leaves nothing of it, and the tables as they were;
+#   5. where extension_control_path exists (18), the trusted control file: CREATE EXTENSION by
+#      that role from the edition's own directory, a resync, DROP EXTENSION.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/sql_edition
+DIR=$BASE/cluster
+PORT=54374
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect WHAT ACTUAL EXPECTED
+  [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"
+  echo "ok - $1"
+}
+
+# 1.
+install -d -o postgres -g postgres -m 0755 "$BASE"
+rm -rf "$BASE/dist"
+"$PROJECT_DIR/scripts/build-sql-edition" "$BASE/dist" >/dev/null
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml" | head -1)
+plain=$BASE/dist/pg_seqsync-$version-plain.sql
+chmod -R a+rX "$BASE/dist"
+
+options=""
+((PG_MAJOR >= 18)) && options="-c extension_control_path='$BASE/dist/pg_seqsync-$version-sql-edition:\$system'"
+CLUSTER_OPTS="$options" cluster_start "$DIR" "$PORT"
+trap 'cluster_stop "$DIR"' EXIT
+q() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" "$@"; }
+
+q -U postgres -d postgres >/dev/null <<'SQL'
+CREATE ROLE regress_app LOGIN;
+CREATE ROLE regress_planter;
+CREATE DATABASE edition OWNER regress_app;
+SQL
+# Another role's function, for the test's index predicate: the edition must never run it.
+q -U postgres -d edition >/dev/null <<'SQL'
+CREATE FUNCTION public.planted(int) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
+  $$ BEGIN RAISE WARNING 'planted code ran as %', current_user; RETURN true; END $$;
+ALTER FUNCTION public.planted(int) OWNER TO regress_planter;
+SQL
+q -U regress_app -d edition -c "CREATE SCHEMA tools" >/dev/null
+
+# 2.
+fingerprint() {
+  q -U regress_app -d edition -c "SELECT count(*) || ' ' || md5(string_agg(pg_get_functiondef(oid), '' ORDER BY oid))
+                                     FROM pg_proc WHERE pronamespace = 'tools'::regnamespace"
+}
+q -U regress_app -d edition -v schema=tools -f "$plain" >/dev/null
+first=$(fingerprint)
+[[ ${first%% *} -gt 20 ]] || fail "the plain script installed ${first%% *} routines"
+echo "ok - the plain script installs ${first%% *} routines into schema tools, as a role that is not superuser"
+q -U regress_app -d edition -v schema=tools -f "$plain" >/dev/null
+expect "the plain script run again changes nothing" "$(fingerprint)" "$first"
+out=$(q -U regress_app -d edition -v schema=nowhere -f "$plain" 2>&1 || true)
+[[ $out == *'schema "nowhere" does not exist'* ]] || fail "a missing schema: $out"
+echo "ok - a schema that does not exist is refused, naming it"
+
+# 3.
+rm -rf "$BASE/regress"
+"$PG_REGRESS" --host="$DIR" --port="$PORT" --user=regress_app --bindir="$PG_BIN" \
+  --use-existing --dbname=edition --inputdir="$PROJECT_DIR/pg_test/sql_edition" \
+  --outputdir="$BASE/regress" sql_edition || {
+  cat "$BASE/regress/regression.diffs" 2>/dev/null
+  fail "pg_test/sql_edition"
+}
+
+# 4.
+q -U regress_app -d edition -v schema=tools -f "$BASE/dist/pg_seqsync-$version-plain-uninstall.sql" >/dev/null
+expect "the uninstall script leaves no routine of it" \
+  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace")" "0"
+expect "and no trigger of it" \
+  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_trigger WHERE tgname = 'pg_seqsync_auto_resync'")" "0"
+expect "the tables stay" "$(q -U regress_app -d edition -c "SELECT max(id) FROM public.orders")" "41"
+
+# 5.
+if ((PG_MAJOR >= 18)); then
+  q -U postgres -d postgres -c "CREATE DATABASE trusted OWNER regress_app" >/dev/null
+  q -U regress_app -d trusted >/dev/null <<'SQL'
+CREATE EXTENSION pg_seqsync;
+CREATE TABLE t (id serial PRIMARY KEY);
+INSERT INTO t VALUES (9);
+SQL
+  expect "trusted control file: CREATE EXTENSION by the database owner, then a resync" \
+    "$(q -U regress_app -d trusted -c "SELECT pg_seqsync_edition() || ' ' || action || ' ' || new_next FROM resync_sequence('t')" 2>/dev/null)" \
+    "sql $version advance 10"
+  q -U regress_app -d trusted -c "DROP EXTENSION pg_seqsync" >/dev/null
+  expect "DROP EXTENSION leaves no routine of it" \
+    "$(q -U regress_app -d trusted -c "SELECT count(*) FROM pg_proc WHERE proname IN ('resync_sequence', '_resync')")" "0"
+else
+  echo "ok - # skip the trusted control file: extension_control_path needs PostgreSQL 18"
+fi
+echo "sql_edition: all checks passed"
