@@ -4,7 +4,9 @@
 #   1. scripts/build-sql-edition builds its files;
 #   2. the plain script, run with psql into schema tools; run again, it changes nothing;
 #   3. pg_test/sql_edition (pg_regress, as that role): the behaviour, with the native edition's
-#      functions, report columns and action words;
+#      functions, report columns and action words; and an unprivileged role's attacks
+#      (look-alikes in the edition's schema, squatters on the victim's sequence, a trap in an
+#      index predicate): none of its code runs, none of its objects moves the victim's sequence;
 #   4. the plain uninstall script leaves nothing of it, and the tables as they were;
 #   5. where extension_control_path exists (18), the trusted control file: CREATE EXTENSION by
 #      that role from the edition's own directory, a resync, DROP EXTENSION.
@@ -35,6 +37,7 @@ q() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" "$@"; }
 
 q -U postgres -d postgres >/dev/null <<'SQL'
 CREATE ROLE regress_app LOGIN;
+CREATE ROLE regress_evil LOGIN;
 CREATE ROLE regress_planter;
 CREATE DATABASE edition OWNER regress_app;
 SQL
@@ -43,6 +46,7 @@ q -U postgres -d edition >/dev/null <<'SQL'
 CREATE FUNCTION public.planted(int) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
   $$ BEGIN RAISE WARNING 'planted code ran as %', current_user; RETURN true; END $$;
 ALTER FUNCTION public.planted(int) OWNER TO regress_planter;
+CREATE SCHEMA evil AUTHORIZATION regress_evil;
 SQL
 q -U regress_app -d edition -c "CREATE SCHEMA tools" >/dev/null
 
@@ -65,7 +69,7 @@ echo "ok - a schema that does not exist is refused, naming it"
 rm -rf "$BASE/regress"
 "$PG_REGRESS" --host="$DIR" --port="$PORT" --user=regress_app --bindir="$PG_BIN" \
   --use-existing --dbname=edition --inputdir="$PROJECT_DIR/pg_test/sql_edition" \
-  --outputdir="$BASE/regress" sql_edition || {
+  --outputdir="$BASE/regress" sql_edition sql_edition_attacks || {
   cat "$BASE/regress/regression.diffs" 2>/dev/null
   fail "pg_test/sql_edition"
 }
@@ -73,7 +77,9 @@ rm -rf "$BASE/regress"
 # 4.
 q -U regress_app -d edition -v schema=tools -f "$BASE/dist/pg_seqsync-$version-plain-uninstall.sql" >/dev/null
 expect "the uninstall script leaves no routine of it" \
-  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace")" "0"
+  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace AND proowner = 'regress_app'::regrole")" "0"
+expect "and drops none of another role's look-alikes in that schema" \
+  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace AND proowner = 'regress_evil'::regrole")" "4"
 expect "and no trigger of it" \
   "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_trigger WHERE tgname = 'pg_seqsync_auto_resync'")" "0"
 expect "the tables stay" "$(q -U regress_app -d edition -c "SELECT max(id) FROM public.orders")" "41"

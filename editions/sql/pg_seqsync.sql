@@ -213,6 +213,15 @@ RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_te
        AND ($2 IS NULL OR n.nspname <> ALL ($2))
 $$;
 
+-- Whether code owned by `owner` is the caller's own: the caller is that role, or a member of it
+-- (not through being superuser: a superuser is a member of every role, and another role's code
+-- must not run as one).
+CREATE FUNCTION @extschema@._own_code(owner pg_catalog.oid) RETURNS pg_catalog.bool
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT r.oid = $1 OR (NOT r.rolsuper AND pg_catalog.pg_has_role($1, 'USAGE'))
+      FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user
+$$;
+
 -- Why reading `table` with a query could run code another role wrote or miss rows, or NULL:
 -- row-level security that applies to the caller; an index expression or predicate, or a
 -- partition key, that calls a function or an operator outside pg_catalog owned by a role the
@@ -242,7 +251,7 @@ BEGIN
           FROM pg_catalog.regexp_matches(tree, ':(?:funcid|opfuncid) ([0-9]+)', 'g') AS m
           JOIN pg_catalog.pg_proc AS f ON f.oid = m[1]::pg_catalog.oid
          WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
-           AND NOT pg_catalog.pg_has_role(f.proowner, 'USAGE')
+           AND NOT @extschema@._own_code(f.proowner)
          LIMIT 1;
         IF found IS NOT NULL THEN
             RETURN pg_catalog.format('%s %s calls %s, another role''s function, which planning a query '
@@ -254,7 +263,7 @@ BEGIN
           JOIN pg_catalog.pg_operator AS o ON o.oid = m[1]::pg_catalog.oid
           JOIN pg_catalog.pg_proc AS f ON f.oid = o.oprcode
          WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
-           AND NOT pg_catalog.pg_has_role(f.proowner, 'USAGE')
+           AND NOT @extschema@._own_code(f.proowner)
          LIMIT 1;
         IF found IS NOT NULL THEN
             RETURN pg_catalog.format('%s %s uses operator %s, another role''s, which planning a query '
