@@ -38,6 +38,7 @@ q() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" "$@"; }
 q -U postgres -d postgres >/dev/null <<'SQL'
 CREATE ROLE regress_app LOGIN;
 CREATE ROLE regress_evil LOGIN;
+CREATE ROLE regress_loader LOGIN;
 CREATE ROLE regress_planter;
 CREATE DATABASE edition OWNER regress_app;
 SQL
@@ -69,10 +70,39 @@ echo "ok - a schema that does not exist is refused, naming it"
 rm -rf "$BASE/regress"
 "$PG_REGRESS" --host="$DIR" --port="$PORT" --user=regress_app --bindir="$PG_BIN" \
   --use-existing --dbname=edition --inputdir="$PROJECT_DIR/pg_test/sql_edition" \
-  --outputdir="$BASE/regress" sql_edition sql_edition_attacks || {
+  --outputdir="$BASE/regress" sql_edition sql_edition_attacks sql_edition_roles || {
   cat "$BASE/regress/regression.diffs" 2>/dev/null
   fail "pg_test/sql_edition"
 }
+
+# Concurrent sessions. Rows a writer has not committed are invisible to a query: the edition
+# waits for the writer (at most pg_seqsync.lock_timeout), then counts its rows or skips.
+q -U regress_app -d edition -c "CREATE TABLE public.busy (id serial PRIMARY KEY)" >/dev/null
+writing() {
+  q -U regress_app -d edition -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.busy'::regclass AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"
+}
+q -U regress_app -d edition -c "BEGIN" -c "INSERT INTO public.busy VALUES (500)" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null &
+writer=$!
+for _ in $(seq 200); do [[ $(writing) == 1 ]] && break; sleep 0.05; done
+[[ $(writing) == 1 ]] || fail "the writer did not start"
+expect "a writer still running past the limit: skip, naming the table" \
+  "$(q -U regress_app -d edition -c "SET pg_seqsync.lock_timeout = '200ms'" -c "SELECT action || ': ' || detail FROM tools.resync_sequence('public.busy')" 2>/dev/null)" \
+  "skip: lock not available: public.busy is in use by another transaction (waited 200 ms, pg_seqsync.lock_timeout)"
+expect "with a longer limit, the writer is waited for and its row counts" \
+  "$(q -U regress_app -d edition -c "SET pg_seqsync.lock_timeout = '20s'" -c "SELECT action || ' ' || new_next FROM tools.resync_sequence('public.busy')" 2>/dev/null)" \
+  "advance 501"
+wait "$writer"
+# nextval() waits for the resync's transaction (its ALTER SEQUENCE lock) to end.
+q -U regress_app -d edition -c "BEGIN" -c "SELECT count(*) FROM tools.resync_sequence('public.busy', allow_backward => true, margin => 10)" \
+  -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null 2>&1 &
+resync=$!
+sleep 0.5
+out=$(q -U regress_app -d edition -c "SET lock_timeout = '200ms'" -c "SELECT nextval('public.busy_id_seq')" 2>&1 || true)
+[[ $out == *"lock timeout"* ]] || fail "nextval() during a resync's transaction: $out"
+echo "ok - nextval() waits while a resync's transaction holds the sequence"
+wait "$resync"
+expect "after it commits, nextval() goes on past the margin" \
+  "$(q -U regress_app -d edition -c "SELECT nextval('public.busy_id_seq')")" "511"
 
 # 4.
 q -U regress_app -d edition -v schema=tools -f "$BASE/dist/pg_seqsync-$version-plain-uninstall.sql" >/dev/null

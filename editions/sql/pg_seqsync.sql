@@ -483,7 +483,8 @@ BEGIN
                                                   (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
                     ELSE
                         RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
-                            USING ERRCODE = 'insufficient_privilege';
+                            USING ERRCODE = 'insufficient_privilege',
+                                  HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
                     END IF;
                     PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
                 END IF;
