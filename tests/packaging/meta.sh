@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # META.json: valid against the PGXN Meta spec by PGXN's own validator (the pgxn_meta crate's
 # CLI, installed by scripts/setup), and true to the release: its version and the provided
-# extension's are Cargo.toml's, the files it names exist, its licence is Cargo.toml's.
+# extension's are Cargo.toml's, the files it names exist, its licence is Cargo.toml's, and the
+# SQL edition's files it lists are exactly those scripts/build-sql-edition makes.
 # The validator must also reject a META.json known to be invalid, so a validator that passes
 # everything cannot pass this test.
 set -euo pipefail
@@ -21,6 +22,18 @@ for key in file docfile; do
 done
 [[ $(jq -r .license "$meta") == "$(sed -n 's/^license = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml" | tr 'A-Z' 'a-z')" ]] \
   || fail "META.json's licence is not Cargo.toml's"
+
+# The SQL edition's files it lists are the ones scripts/build-sql-edition makes.
+built=$(mktemp -d)
+"$PROJECT_DIR/scripts/build-sql-edition" "$built" >/dev/null
+listed=$(jq -r '.x_sql_edition.files[]' "$meta")
+[[ -n $listed ]] || fail "META.json lists no SQL edition files"
+while read -r f; do
+  [[ $f == *"$version"* && -f $built/$f ]] || fail "META.json lists $f, which scripts/build-sql-edition does not make"
+done <<<"$listed"
+[[ $(cd "$built" && find . -type f ! -name LICENSE | wc -l) == $(wc -l <<<"$listed") ]] \
+  || fail "scripts/build-sql-edition makes files META.json does not list"
+rm -rf "$built"
 
 bad=$(mktemp)
 trap 'rm -f "$bad"' EXIT
