@@ -15,24 +15,12 @@
 # Skipped, saying why, on majors other than 15 or when the Citus source tarball is absent.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-if [[ $PG_MAJOR != 15 ]]; then
-  echo "skip - Citus is built here against Debian's PostgreSQL 15 only"
-  exit 0
-fi
-VENDOR=${PG_SEQSYNC_VENDOR:-$PROJECT_DIR/../shared/vendor}
-TARBALL=$VENDOR/citus-13.2.2.tar.gz
-if [[ ! -f $TARBALL ]]; then
-  echo "skip - no Citus source at $TARBALL"
-  exit 0
-fi
+source "$(dirname "$0")/lib/vendored.sh"
+vendored_source Citus citus-13.2.2.tar.gz
+TARBALL=$VENDORED
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/citus
 COORDINATOR=$BASE/coordinator WORKER=$BASE/worker
 C_PORT=54371 W_PORT=54372
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # expect WHAT ACTUAL EXPECTED
-  [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"
-  echo "ok - $1"
-}
 expect_match() { # expect_match WHAT ACTUAL PATTERN
   [[ $2 == $3 ]] || fail "$1: expected something like [$3], got [$2]"
   echo "ok - $1"
@@ -50,7 +38,7 @@ if [[ ! -f $pkglib/citus.so ]] || ! grep -q "default_version = '13.2-1'" "$("$PG
   tar -C "$build" -xzf "$TARBALL"
   (
     cd "$build"/citus-13.2.2
-    patch -p1 <"$VENDOR/citus-13.2.2-debian-15.20.patch" >/dev/null
+    patch -p1 <"$(dirname "$TARBALL")/citus-13.2.2-debian-15.20.patch" >/dev/null
     ./configure PG_CONFIG="$PG_CONFIG" --without-libcurl >"$build/configure.log" 2>&1
     make -j2 >"$build/make.log" 2>&1
     make install >"$build/install.log" 2>&1

@@ -11,23 +11,11 @@
 # why, on other majors or when the tarball is absent.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-if [[ $PG_MAJOR != 15 ]]; then
-  echo "skip - pg_tle is tested on Debian's PostgreSQL 15 only"
-  exit 0
-fi
-VENDOR=${PG_SEQSYNC_VENDOR:-$PROJECT_DIR/../shared/vendor}
-TARBALL=$VENDOR/pg_tle-1.5.2.tar.gz
-if [[ ! -f $TARBALL ]]; then
-  echo "skip - no pg_tle source at $TARBALL"
-  exit 0
-fi
+source "$(dirname "$0")/lib/vendored.sh"
+vendored_source pg_tle pg_tle-1.5.2.tar.gz
+TARBALL=$VENDORED
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/pg_tle
 PORT=54375
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # expect WHAT ACTUAL EXPECTED
-  [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"
-  echo "ok - $1"
-}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml" | head -1)
 
 rm -rf "$BASE"
