@@ -7,6 +7,7 @@
 #      functions, report columns and action words; and an unprivileged role's attacks
 #      (look-alikes in the edition's schema, squatters on the victim's sequence, a trap in an
 #      index predicate): none of its code runs, none of its objects moves the victim's sequence;
+#      who may move a sequence; database-wide mode (a superuser places its event trigger);
 #   4. the plain uninstall script leaves nothing of it, and the tables as they were;
 #   5. where extension_control_path exists (18), the trusted control file: CREATE EXTENSION by
 #      that role from the edition's own directory, a resync, DROP EXTENSION.
@@ -14,7 +15,7 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/sql_edition
 DIR=$BASE/cluster
-PORT=54374
+PORT=${PG_SEQSYNC_SQL_EDITION_PORT:-54374}
 fail() { echo "FAIL: $*"; exit 1; }
 expect() { # expect WHAT ACTUAL EXPECTED
   [[ $2 == "$3" ]] || fail "$1: expected [$3], got [$2]"
@@ -70,7 +71,7 @@ echo "ok - a schema that does not exist is refused, naming it"
 rm -rf "$BASE/regress"
 "$PG_REGRESS" --host="$DIR" --port="$PORT" --user=regress_app --bindir="$PG_BIN" \
   --use-existing --dbname=edition --inputdir="$PROJECT_DIR/pg_test/sql_edition" \
-  --outputdir="$BASE/regress" sql_edition sql_edition_attacks sql_edition_roles || {
+  --outputdir="$BASE/regress" sql_edition sql_edition_attacks sql_edition_roles sql_edition_database || {
   cat "$BASE/regress/regression.diffs" 2>/dev/null
   fail "pg_test/sql_edition"
 }

@@ -479,8 +479,11 @@ BEGIN
                     saved_timeout := pg_catalog.current_setting('lock_timeout');
                     PERFORM pg_catalog.set_config('lock_timeout', wait_ms::text || 'ms', true);
                     IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
+                        -- Database-wide mode's event trigger passes over this DDL of ours.
+                        PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
                         EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq::pg_catalog.regclass,
                                                   (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
+                        PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
                     ELSE
                         RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
                             USING ERRCODE = 'insufficient_privilege',
@@ -921,40 +924,134 @@ END $$;
 COMMENT ON FUNCTION @extschema@.sequence_health(pg_catalog.name[]) IS
 'One row per sequence: is it behind its data, how many values are left before its first limit (SQL edition).';
 
+-- The sequences the columns of `relation` (or of a table it inherits from or is a partition
+-- of) draw from.
+CREATE FUNCTION @extschema@._sequences_of_table(relation pg_catalog.oid)
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY(
+        SELECT DISTINCT x.sequence FROM @extschema@._references(
+            ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
+                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                     AND d.refobjid IN (SELECT @extschema@._self_and_ancestors($1))
+                     AND d.deptype IN ('a', 'i')
+                  UNION
+                  SELECT d.refobjid FROM pg_catalog.pg_depend AS d
+                    JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+                   WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                     AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors($1))
+                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS x
+         WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors($1)))
+$$;
+
+-- Resyncs `sequences` forward, quietly, and turns every row that needs attention into a
+-- WARNING naming `cause`.
+CREATE FUNCTION @extschema@._resync_and_warn(sequences pg_catalog.oid[], cause pg_catalog.text)
+RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM @extschema@._resync(sequences, false, false, 0::pg_catalog.int8, false, true) LOOP
+        IF r.action IN ('skip', 'error') THEN
+            RAISE WARNING 'pg_seqsync: automatic resync after % could not % %: %', cause,
+                CASE WHEN r.action = 'error' THEN 'resync' ELSE 'check' END, r.sequence, r.detail;
+        END IF;
+    END LOOP;
+END $$;
+
 -- Automatic resync: a statement trigger that resyncs the table's sequences forward after
 -- INSERT (and COPY). It runs as the writer, so it moves only what the writer may move: a
 -- sequence the writer may not update is a WARNING, never an error that fails the write.
 CREATE FUNCTION @extschema@._auto_resync_trigger() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    r record;
 BEGIN
-    FOR r IN SELECT * FROM @extschema@._resync(
-                 ARRAY(SELECT DISTINCT x.sequence FROM @extschema@._references(
-                     ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
-                            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                              AND d.refobjid IN (SELECT @extschema@._self_and_ancestors(TG_RELID))
-                              AND d.deptype IN ('a', 'i')
-                           UNION
-                           SELECT d.refobjid FROM pg_catalog.pg_depend AS d
-                             JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
-                            WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-                              AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors(TG_RELID))
-                              AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS x
-                     WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors(TG_RELID))),
-                 false, false, 0, false, true)
-    LOOP
-        IF r.action IN ('skip', 'error') THEN
-            RAISE WARNING 'pg_seqsync: automatic resync after a write could not % %: %',
-                CASE WHEN r.action = 'error' THEN 'resync' ELSE 'check' END, r.sequence, r.detail;
-        END IF;
-    END LOOP;
+    PERFORM @extschema@._resync_and_warn(@extschema@._sequences_of_table(TG_RELID), 'a write');
     RETURN NULL;
 EXCEPTION
     WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
     WHEN OTHERS THEN
         RAISE WARNING 'pg_seqsync: automatic resync after a write failed: %', SQLERRM;
         RETURN NULL;
+END $$;
+
+-- Places `trigger_name` on `relation` unless it has one of the two automatic-resync triggers;
+-- the number placed (0 or 1).
+CREATE FUNCTION @extschema@._place_trigger(relation pg_catalog.oid, trigger_name pg_catalog.text)
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
+                WHERE g.tgrelid = relation
+                  AND g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db'))
+       OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = relation) NOT IN ('r', 'p') THEN
+        RETURN 0;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+        trigger_name, relation::pg_catalog.regclass, '@extschema@._auto_resync_trigger'::pg_catalog.regproc);
+    RETURN 1;
+END $$;
+
+-- Database-wide mode: places its trigger on every table of `relations` and below, each in a
+-- block of its own (a table that cannot get one is a WARNING naming it, and the rest goes on).
+CREATE FUNCTION @extschema@._place_database_triggers(relations pg_catalog.oid[])
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t pg_catalog.oid;
+    placed pg_catalog.int4 := 0;
+BEGIN
+    FOR t IN SELECT DISTINCT d FROM pg_catalog.unnest(relations) AS r,
+                                    @extschema@._self_and_descendants(r) AS d ORDER BY 1 LOOP
+        BEGIN
+            placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync_db');
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+            WHEN OTHERS THEN
+                RAISE WARNING 'pg_seqsync: could not place the automatic resync trigger on %: %',
+                    t::pg_catalog.regclass, SQLERRM;
+        END;
+    END LOOP;
+    RETURN placed;
+END $$;
+
+-- After DDL in database-wide mode: a table (or sequence) created or changed gets its trigger
+-- where a column draws from a sequence, and those sequences are resynced forward.
+CREATE FUNCTION @extschema@._auto_resync_ddl() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    object pg_catalog.oid;
+    kind "char";
+    tables pg_catalog.oid[];
+    sequences pg_catalog.oid[];
+BEGIN
+    IF pg_catalog.current_setting('pg_seqsync.locking_sequence', true) = 'on' THEN
+        RETURN;  -- the ALTER SEQUENCE a resync takes its lock with
+    END IF;
+    FOR object IN
+        SELECT DISTINCT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+         WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    LOOP
+        -- Never fail the user's DDL: a problem becomes a WARNING.
+        BEGIN
+            SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c WHERE c.oid = object;
+            IF kind IN ('r', 'p') THEN
+                sequences := @extschema@._sequences_of_table(object);
+                tables := CASE WHEN pg_catalog.cardinality(sequences) > 0 THEN ARRAY[object] END;
+            ELSIF kind = 'S' THEN
+                sequences := ARRAY[object];
+                tables := ARRAY(SELECT r.relation FROM @extschema@._references(ARRAY[object]) AS r
+                                 WHERE r.is_consumer);
+            ELSE
+                CONTINUE;
+            END IF;
+            IF pg_catalog.cardinality(tables) > 0 THEN
+                PERFORM @extschema@._place_database_triggers(tables);
+                PERFORM @extschema@._resync_and_warn(sequences, 'DDL');
+            END IF;
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+            WHEN OTHERS THEN
+                RAISE WARNING 'pg_seqsync: automatic resync after DDL on % failed: %', object, SQLERRM;
+        END;
+    END LOOP;
 END $$;
 
 CREATE FUNCTION @extschema@.enable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
@@ -964,73 +1061,101 @@ DECLARE
     placed pg_catalog.int4 := 0;
 BEGIN
     IF target IS NULL THEN
-        RAISE EXCEPTION 'database-wide automatic resync is not available in the SQL edition'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Switch it on per table: SELECT enable_auto_resync(''schema.table'');';
+        -- Database-wide mode needs an event trigger, which only some roles may create (a
+        -- superuser; on some services their administrator role).
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS e
+                        WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
+            BEGIN
+                EXECUTE pg_catalog.format(
+                    'CREATE EVENT TRIGGER pg_seqsync_auto_resync ON ddl_command_end EXECUTE FUNCTION %s()',
+                    '@extschema@._auto_resync_ddl'::pg_catalog.regproc);
+            EXCEPTION WHEN insufficient_privilege THEN
+                RAISE EXCEPTION 'database-wide automatic resync needs a role that may create event triggers'
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'A table''s owner can switch it on per table: SELECT enable_auto_resync(''schema.table'');';
+            END;
+        END IF;
+        RETURN @extschema@._place_database_triggers(ARRAY(
+            SELECT DISTINCT r.relation
+              FROM @extschema@._references(@extschema@._sequences_in_scope(NULL, NULL)) AS r
+             WHERE r.is_consumer));
     END IF;
     IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = target) NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '"%" is not a table', target USING ERRCODE = 'wrong_object_type',
-            HINT = 'enable_auto_resync() takes a table or a partitioned table.';
+            HINT = 'enable_auto_resync() takes a table or a partitioned table, or NULL for the whole database.';
     END IF;
     IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
         RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
     END IF;
     PERFORM @extschema@._target_sequences(target, NULL::pg_catalog.name);
     FOR t IN SELECT @extschema@._self_and_descendants(target) LOOP
-        CONTINUE WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
-                               WHERE g.tgrelid = t AND g.tgname = 'pg_seqsync_auto_resync');
-        CONTINUE WHEN (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = t) NOT IN ('r', 'p');
-        EXECUTE pg_catalog.format(
-            'CREATE TRIGGER pg_seqsync_auto_resync AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-            t::pg_catalog.regclass, '@extschema@._auto_resync_trigger'::pg_catalog.regproc);
-        placed := placed + 1;
+        -- The table's own trigger replaces database-wide mode's.
+        IF EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = t AND g.tgname = 'pg_seqsync_auto_resync_db') THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER pg_seqsync_auto_resync_db ON %s', t::pg_catalog.regclass);
+        END IF;
+        placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync');
     END LOOP;
     RETURN placed;
 END $$;
 COMMENT ON FUNCTION @extschema@.enable_auto_resync(pg_catalog.regclass) IS
-'Resync a table''s sequences automatically after every INSERT or COPY (SQL edition: per table only). Returns the number of triggers placed.';
+'Resync a table''s sequences automatically after every INSERT or COPY (NULL: every table, now and later, and after DDL). Returns the number of triggers placed (SQL edition).';
 
 CREATE FUNCTION @extschema@.disable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
 RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t pg_catalog.oid;
     removed pg_catalog.int4 := 0;
+    tg text := CASE WHEN target IS NULL THEN 'pg_seqsync_auto_resync_db' ELSE 'pg_seqsync_auto_resync' END;
 BEGIN
     IF target IS NULL THEN
-        RAISE EXCEPTION 'database-wide automatic resync is not available in the SQL edition'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Switch it off per table: SELECT disable_auto_resync(''schema.table'');';
-    END IF;
-    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS e WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
+            DROP EVENT TRIGGER pg_seqsync_auto_resync;
+        END IF;
+    ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
         RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
     END IF;
     FOR t IN SELECT g.tgrelid FROM pg_catalog.pg_trigger AS g
-              WHERE g.tgname = 'pg_seqsync_auto_resync' AND g.tgparentid = 0
-                AND g.tgrelid IN (SELECT @extschema@._self_and_descendants(target)) LOOP
-        EXECUTE pg_catalog.format('DROP TRIGGER pg_seqsync_auto_resync ON %s', t::pg_catalog.regclass);
-        removed := removed + 1;
+              WHERE g.tgname = tg AND g.tgparentid = 0
+                AND g.tgfoid = '@extschema@._auto_resync_trigger'::pg_catalog.regproc
+                AND (target IS NULL OR g.tgrelid IN (SELECT @extschema@._self_and_descendants(target)))
+    LOOP
+        BEGIN
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', tg, t::pg_catalog.regclass);
+            removed := removed + 1;
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+            WHEN OTHERS THEN
+                RAISE WARNING 'pg_seqsync: could not remove the automatic resync trigger on %: %',
+                    t::pg_catalog.regclass, SQLERRM;
+        END;
     END LOOP;
     RETURN removed;
 END $$;
 COMMENT ON FUNCTION @extschema@.disable_auto_resync(pg_catalog.regclass) IS
-'Remove what enable_auto_resync placed for this table. Returns the number of triggers removed (SQL edition).';
+'Remove what enable_auto_resync placed for this table (NULL: the database-wide event trigger and its triggers). Returns the number of triggers removed (SQL edition).';
 
 CREATE FUNCTION @extschema@.auto_resync_status()
 RETURNS TABLE (relation pg_catalog.regclass, mode pg_catalog.text, trigger_name pg_catalog.text,
                sequences pg_catalog.regclass[])
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT g.tgrelid::pg_catalog.regclass, 'table'::pg_catalog.text, g.tgname::pg_catalog.text,
-           ARRAY(SELECT DISTINCT x.sequence::pg_catalog.regclass
-                   FROM @extschema@._references(ARRAY(
-                            SELECT q.seqrelid FROM pg_catalog.pg_sequence AS q)) AS x
-                  WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors(g.tgrelid)))
-      FROM pg_catalog.pg_trigger AS g
-     WHERE g.tgname = 'pg_seqsync_auto_resync'
-       AND g.tgfoid = '@extschema@._auto_resync_trigger'::pg_catalog.regproc
-     ORDER BY g.tgrelid::pg_catalog.regclass::pg_catalog.text
+    SELECT NULL::pg_catalog.regclass, 'database'::pg_catalog.text, e.evtname::pg_catalog.text,
+           '{}'::pg_catalog.regclass[]
+      FROM pg_catalog.pg_event_trigger AS e
+     WHERE e.evtname = 'pg_seqsync_auto_resync' AND e.evtenabled <> 'D'
+    UNION ALL
+    SELECT * FROM (
+        SELECT g.tgrelid::pg_catalog.regclass,
+               CASE g.tgname WHEN 'pg_seqsync_auto_resync' THEN 'table' ELSE 'database' END,
+               g.tgname::pg_catalog.text,
+               @extschema@._sequences_of_table(g.tgrelid)::pg_catalog.regclass[]
+          FROM pg_catalog.pg_trigger AS g
+         WHERE g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db')
+           AND g.tgfoid = '@extschema@._auto_resync_trigger'::pg_catalog.regproc
+         ORDER BY g.tgrelid::pg_catalog.regclass::pg_catalog.text) AS t
 $$;
 COMMENT ON FUNCTION @extschema@.auto_resync_status() IS
-'One row per table covered by automatic resync (SQL edition: mode table).';
+'One row per table covered by automatic resync (mode table or database), plus a row with relation NULL when database-wide mode is on (SQL edition).';
 
 -- Which edition this is, for scripts that must tell them apart.
 CREATE FUNCTION @extschema@.pg_seqsync_edition() RETURNS pg_catalog.text
