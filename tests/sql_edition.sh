@@ -8,6 +8,9 @@
 #      (look-alikes in the edition's schema, squatters on the victim's sequence, a trap in an
 #      index predicate): none of its code runs, none of its objects moves the victim's sequence;
 #      who may move a sequence; database-wide mode (a superuser places its event trigger);
+#      the native edition's behaviour tests (readme_examples, targets, sequence_options, dry_run,
+#      rounding, hierarchy, schemas, by_hand, bad_input) pass unchanged against it, with the
+#      native expected output;
 #   4. the plain uninstall script leaves nothing of it, and the tables as they were;
 #   5. where extension_control_path exists (18), the trusted control file: CREATE EXTENSION by
 #      that role from the edition's own directory, a resync, DROP EXTENSION.
@@ -104,6 +107,20 @@ echo "ok - nextval() waits while a resync's transaction holds the sequence"
 wait "$resync"
 expect "after it commits, nextval() goes on past the margin" \
   "$(q -U regress_app -d edition -c "SELECT nextval('public.busy_id_seq')")" "511"
+
+# 3b. The native edition's behaviour tests, unchanged and with the same expected output, against
+# this edition installed into public (as a superuser: the native suite runs as one).
+NATIVE_TESTS="readme_examples targets sequence_options dry_run rounding hierarchy schemas by_hand bad_input"
+q -U postgres -d postgres -c "CREATE DATABASE suite" >/dev/null
+q -U postgres -d suite -v schema=public -f "$plain" >/dev/null
+rm -rf "$BASE/native"
+# shellcheck disable=SC2086
+"$PG_REGRESS" --host="$DIR" --port="$PORT" --user=postgres --bindir="$PG_BIN" \
+  --use-existing --dbname=suite --inputdir="$PROJECT_DIR/pg_test" \
+  --outputdir="$BASE/native" $NATIVE_TESTS || {
+  cat "$BASE/native/regression.diffs" 2>/dev/null
+  fail "the native behaviour tests against the SQL edition"
+}
 
 # 4.
 q -U regress_app -d edition -v schema=tools -f "$BASE/dist/pg_seqsync-$version-plain-uninstall.sql" >/dev/null

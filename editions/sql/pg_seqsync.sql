@@ -319,7 +319,7 @@ DECLARE
                                        + pg_catalog.make_interval(secs => wait_ms / 1000.0);
 BEGIN
     FOR consumer IN
-        SELECT r.relation, r.attnum, a.attname
+        SELECT r.relation, r.attnum, a.attname, r.display
           FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
          WHERE r.is_consumer
@@ -349,6 +349,10 @@ BEGIN
            INTO value;
         IF value IS NOT NULL THEN
             value := CASE WHEN descending THEN pg_catalog.floor(value) ELSE pg_catalog.ceil(value) END;
+            IF value > 9223372036854775807 OR value < -9223372036854775808 THEN
+                RAISE EXCEPTION 'the data in % holds %, which no bigint sequence can follow', consumer.display, value
+                    USING ERRCODE = 'numeric_value_out_of_range';
+            END IF;
             best := CASE
                 WHEN best IS NULL THEN value
                 WHEN descending THEN LEAST(best, value)
@@ -356,10 +360,6 @@ BEGIN
             END;
         END IF;
     END LOOP;
-    IF best IS NOT NULL AND (best > 9223372036854775807 OR best < -9223372036854775808) THEN
-        RAISE EXCEPTION 'the data holds %, which no bigint sequence can follow', best
-            USING ERRCODE = 'numeric_value_out_of_range';
-    END IF;
     RETURN best::pg_catalog.int8;
 END $$;
 
@@ -390,6 +390,8 @@ DECLARE
     saved_timeout text;
     err_code text;
     err_text text;
+    denied_message text;
+    denied_hint text;
 BEGIN
     SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value,
            s.seqstart AS start_value, s.seqcycle AS cycle, c.relowner
@@ -453,16 +455,44 @@ BEGIN
                                                              r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
                                                                            FROM pg_catalog.pg_attrdef AS ad
                                                                           WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum))
-                       WHEN 'rounded' THEN pg_catalog.format('%s rounds the values nextval() gives it (%s), so its values cannot bound the sequence',
-                                                             r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
-                                                                           FROM pg_catalog.pg_attrdef AS ad
-                                                                          WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum))
+                       ELSE pg_catalog.format('%s rounds the values nextval() gives it (%s), so its values cannot bound the sequence',
+                                              r.display, CASE WHEN r.type_name ~ '^numeric\([0-9]+,-[0-9]+\)$' THEN r.type_name
+                                                              ELSE (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                                      FROM pg_catalog.pg_attrdef AS ad
+                                                                     WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum) END)
                    END
               INTO unusable
               FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
-             WHERE r.is_consumer AND r.default_use IN ('too_deep', 'wrapped', 'rounded')
+             WHERE r.is_consumer AND (r.default_use IN ('too_deep', 'wrapped', 'rounded')
+                                      OR r.type_name ~ '^numeric\([0-9]+,-[0-9]+\)$')
              ORDER BY CASE r.default_use WHEN 'too_deep' THEN 0 WHEN 'wrapped' THEN 1 ELSE 2 END, r.display
              LIMIT 1;
+        END IF;
+        IF unusable IS NULL THEN
+            -- What the caller may not read, as the native edition says it.
+            SELECT pg_catalog.format('permission denied for table %s: reading the data bound needs SELECT on column %I',
+                                     r.relation::pg_catalog.regclass, a.attname),
+                   pg_catalog.format('GRANT SELECT (%I) ON %s TO %I;', a.attname, r.relation::pg_catalog.regclass, current_user)
+              INTO denied_message, denied_hint
+              FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+              JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
+             WHERE r.is_consumer AND r.display = ANY (names)
+               AND NOT pg_catalog.has_column_privilege(r.relation, r.attnum, 'SELECT')
+             ORDER BY r.display LIMIT 1;
+            IF denied_message IS NULL THEN
+                SELECT pg_catalog.format('row-level security on %s may hide rows from this role, so the data bound could be too low',
+                                         r.relation::pg_catalog.regclass),
+                       'Run as a role with BYPASSRLS, or as the table''s owner while FORCE ROW LEVEL SECURITY is off.'
+                  INTO denied_message, denied_hint
+                  FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+                 WHERE r.is_consumer AND r.display = ANY (names)
+                   AND pg_catalog.row_security_active(r.relation)
+                 ORDER BY r.display LIMIT 1;
+            END IF;
+            IF denied_message IS NOT NULL AND explicit THEN
+                RAISE EXCEPTION '%', denied_message USING ERRCODE = 'insufficient_privilege', HINT = denied_hint;
+            END IF;
+            unusable := denied_message;
         END IF;
         IF unusable IS NOT NULL THEN
             action := 'skip';
@@ -565,6 +595,9 @@ BEGIN
                     IF err_code IN ('55P03', '42501', '0A000') THEN
                         action := 'skip';
                         detail := err_text;
+                    ELSIF err_code = '22003' AND err_text LIKE 'the data in % holds %' THEN
+                        action := 'error';
+                        detail := err_text;
                     ELSE
                         action := 'error';
                         detail := pg_catalog.format('%s (SQLSTATE %s)', err_text, err_code);
@@ -628,11 +661,13 @@ BEGIN
     END LOOP;
     IF NOT quiet THEN
         IF dry_run THEN
-            RAISE NOTICE 'pg_seqsync (dry run, nothing changed): % sequences checked, % to advance, % to lower, % skipped, % errors',
-                counts[5], counts[1], counts[2], counts[3], counts[4];
+            RAISE NOTICE 'pg_seqsync (dry run, nothing changed): % % checked, % to advance, % to lower, % skipped, % errors',
+                counts[5], CASE WHEN counts[5] = 1 THEN 'sequence' ELSE 'sequences' END,
+                counts[1], counts[2], counts[3], counts[4];
         ELSE
-            RAISE NOTICE 'pg_seqsync: % sequences checked, % advanced, % lowered, % skipped, % errors',
-                counts[5], counts[1], counts[2], counts[3], counts[4];
+            RAISE NOTICE 'pg_seqsync: % % checked, % advanced, % lowered, % skipped, % errors',
+                counts[5], CASE WHEN counts[5] = 1 THEN 'sequence' ELSE 'sequences' END,
+                counts[1], counts[2], counts[3], counts[4];
         END IF;
     END IF;
 END $$;
@@ -651,10 +686,16 @@ BEGIN
             HINT = 'Pass a table or a sequence, e.g. resync_sequence(''public.orders'').';
     END IF;
     SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c WHERE c.oid = target;
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', target::pg_catalog.oid
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'The relation may have been dropped; pass its name instead of an OID.';
+    END IF;
     IF kind = 'S' THEN
         IF column_name IS NOT NULL THEN
-            RAISE EXCEPTION '"%" is a sequence: column_name applies to a table', target
-                USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave column_name out for a sequence.';
+            RAISE EXCEPTION 'column_name cannot be given when the target "%" is a sequence', target
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Name the table with column_name, or the sequence alone: it is checked against every column that draws from it.';
         END IF;
         sequences := ARRAY[target::pg_catalog.oid];
     ELSIF kind IN ('r', 'p') THEN
@@ -662,7 +703,8 @@ BEGIN
             SELECT FROM pg_catalog.pg_attribute AS a
              WHERE a.attrelid = target AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped) THEN
             RAISE EXCEPTION 'column "%" of relation "%" does not exist', column_name, target
-                USING ERRCODE = 'undefined_column';
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Check the column''s spelling; names are case-sensitive when quoted.';
         END IF;
         SELECT pg_catalog.array_agg(DISTINCT r.sequence) INTO sequences
           FROM @extschema@._references(
@@ -682,13 +724,13 @@ BEGIN
            AND (column_name IS NULL OR a.attname = column_name);
         IF sequences IS NULL THEN
             IF column_name IS NOT NULL THEN
-                RAISE EXCEPTION 'column "%" of "%" draws from no sequence', column_name, target
+                RAISE EXCEPTION 'column "%" of relation "%" does not draw from a sequence', column_name, target
                     USING ERRCODE = 'object_not_in_prerequisite_state',
-                          HINT = 'Only a serial, identity or nextval() default column has a sequence to resync.';
+                          HINT = 'Only serial, identity, OWNED BY and DEFAULT nextval(...) columns have a sequence to resync.';
             END IF;
-            RAISE EXCEPTION 'no column of "%" draws from a sequence', target
+            RAISE EXCEPTION 'relation "%" has no column that draws from a sequence', target
                 USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = 'Only a serial, identity or nextval() default column has a sequence to resync.';
+                      HINT = 'Only serial, identity, OWNED BY and DEFAULT nextval(...) columns have a sequence to resync.';
         END IF;
         sequences := ARRAY(SELECT u FROM pg_catalog.unnest(sequences) AS u
                             ORDER BY (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
@@ -696,7 +738,10 @@ BEGIN
                                         JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
                                        WHERE c.oid = u));
     ELSE
-        RAISE EXCEPTION '"%" is not a table or sequence', target
+        RAISE EXCEPTION '"%" is %, not a table or sequence', target,
+                CASE kind WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
+                          WHEN 'i' THEN 'an index' WHEN 'I' THEN 'an index' WHEN 'f' THEN 'a foreign table'
+                          WHEN 't' THEN 'a TOAST table' WHEN 'c' THEN 'a composite type' ELSE 'not a table' END
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'resync_sequence() takes a table, a partitioned table or a sequence.';
     END IF;
@@ -714,7 +759,7 @@ RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
                action pg_catalog.text, detail pg_catalog.text)
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     SELECT * FROM @extschema@._resync(@extschema@._target_sequences(target, column_name),
-                                      dry_run, allow_backward, margin, true, false)
+                                      dry_run, allow_backward, margin, true, true)
 $$;
 COMMENT ON FUNCTION @extschema@.resync_sequence(pg_catalog.regclass, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
 'Move the sequence (or a table''s sequences) past the data that uses it: one row per sequence (SQL edition).';
@@ -860,27 +905,35 @@ BEGIN
             limited_by := 'sequence';
             narrow := NULL;
             FOR col IN
-                SELECT x.display, x.type_name,
-                       CASE x.base WHEN 'smallint'::pg_catalog.regtype THEN 32767
-                                   WHEN 'integer'::pg_catalog.regtype THEN 2147483647
-                                   WHEN 'bigint'::pg_catalog.regtype THEN 9223372036854775807 END AS highest
-                  FROM (SELECT rf.display, rf.type_name,
-                               COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
-                                          WHERE t.oid = rf.type_oid AND t.typtype = 'd'), rf.type_oid) AS base
-                          FROM @extschema@._references(ARRAY[r.sequence::pg_catalog.oid]) AS rf
-                         WHERE rf.is_consumer AND rf.display = ANY (r.consumers)) AS x
+                SELECT x.display, x.type_name, x.highest,
+                       CASE WHEN x.base = 'numeric'::pg_catalog.regtype THEN -x.highest ELSE -x.highest - 1 END AS lowest
+                  FROM (SELECT y.display, y.type_name, y.base,
+                               CASE WHEN y.base = 'smallint'::pg_catalog.regtype THEN 32767::pg_catalog.numeric
+                                    WHEN y.base = 'integer'::pg_catalog.regtype THEN 2147483647::pg_catalog.numeric
+                                    WHEN y.base = 'bigint'::pg_catalog.regtype THEN 9223372036854775807::pg_catalog.numeric
+                                    -- numeric(p, s): 10^(p - s) - 1; beyond 19 digits every bigint fits
+                                    WHEN y.base = 'numeric'::pg_catalog.regtype AND y.typmod >= 4 AND y.digits <= 19
+                                        THEN pg_catalog.power(10::pg_catalog.numeric, GREATEST(y.digits, 0))::pg_catalog.int8 - 1
+                               END AS highest
+                          FROM (SELECT rf.display, rf.type_name, rf.typmod,
+                                       COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
+                                                  WHERE t.oid = rf.type_oid AND t.typtype = 'd'), rf.type_oid) AS base,
+                                       (((rf.typmod - 4) >> 16) & 65535)
+                                         - ((((rf.typmod - 4) & 2047) # 1024) - 1024) AS digits
+                                  FROM @extschema@._references(ARRAY[r.sequence::pg_catalog.oid]) AS rf
+                                 WHERE rf.is_consumer AND rf.display = ANY (r.consumers)) AS y) AS x
                  ORDER BY x.display
             LOOP
                 CONTINUE WHEN col.highest IS NULL;
                 IF opts.increment > 0 AND col.highest < limit_v THEN
                     limit_v := col.highest;
                     limited_by := pg_catalog.format('%s (%s)', col.display, col.type_name);
-                ELSIF opts.increment < 0 AND -col.highest - 1 > limit_v THEN
-                    limit_v := -col.highest - 1;
+                ELSIF opts.increment < 0 AND col.lowest > limit_v THEN
+                    limit_v := col.lowest;
                     limited_by := pg_catalog.format('%s (%s)', col.display, col.type_name);
                 END IF;
                 IF narrow IS NULL AND ((opts.increment > 0 AND opts.max_value < col.highest)
-                                       OR (opts.increment < 0 AND opts.min_value > -col.highest - 1)) THEN
+                                       OR (opts.increment < 0 AND opts.min_value > col.lowest)) THEN
                     narrow := pg_catalog.format('%s can hold values past the sequence''s %s %s', col.display,
                         CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END,
                         CASE WHEN opts.increment > 0 THEN opts.max_value ELSE opts.min_value END);
