@@ -131,11 +131,19 @@ END $$;
 
 -- Every reference to `sequences` from a column (OWNED BY or identity, or a default naming the
 -- sequence), judged as the native edition judges it: a consumer, or ignored with the reason.
+-- One reference to a sequence from a column, judged (`_references`): read once per batch of
+-- sequences and handed to the functions that need it.
+CREATE TYPE @extschema@._reference AS (
+    sequence pg_catalog.oid, relation pg_catalog.oid, attnum pg_catalog.int2,
+    attname pg_catalog.name, display pg_catalog.text, type_oid pg_catalog.oid,
+    typmod pg_catalog.int4, type_name pg_catalog.text, default_use pg_catalog.text,
+    is_consumer pg_catalog.bool,
+    -- a consumer not read through an ancestor that draws from the sequence in the same column
+    is_root pg_catalog.bool,
+    reason pg_catalog.text);
+
 CREATE FUNCTION @extschema@._references(sequences pg_catalog.oid[])
-RETURNS TABLE (sequence pg_catalog.oid, relation pg_catalog.oid, attnum pg_catalog.int2,
-               display pg_catalog.text, type_oid pg_catalog.oid, typmod pg_catalog.int4,
-               type_name pg_catalog.text, default_use pg_catalog.text,
-               is_consumer pg_catalog.bool, reason pg_catalog.text)
+RETURNS SETOF @extschema@._reference
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     WITH refs AS (
         SELECT d.objid AS sequence, d.refobjid AS relation, d.refobjsubid::pg_catalog.int2 AS attnum,
@@ -161,7 +169,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     ), described AS (
         SELECT m.sequence, m.relation, m.attnum, m.owned, c.relkind, c.relowner,
                pg_catalog.pg_is_other_temp_schema(c.relnamespace) AS other_temp,
-               a.atttypid, a.atttypmod,
+               a.atttypid, a.atttypmod, a.attname,
                @extschema@._column_display(m.relation, m.attnum) AS display,
                s.relowner AS sequence_owner,
                CASE WHEN m.attrdef IS NOT NULL THEN
@@ -182,20 +190,29 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                  AS owner_may_draw,
                d.owned OR d.default_use IN ('plain', 'wrapped', 'rounded', 'too_deep') AS draws
           FROM described AS d
+    ), final AS (
+        SELECT j.sequence, j.relation, j.attnum, j.attname, j.display, j.atttypid, j.atttypmod,
+               NULLIF(j.default_use, 'not_drawing') AS default_use,
+               j.owner_may_draw AND j.draws AND NOT j.other_temp AND j.relkind IN ('r', 'p') AS is_consumer,
+               CASE
+                   WHEN NOT j.owner_may_draw THEN 'its owner has no right to draw from the sequence'
+                   WHEN NOT j.draws THEN 'its default does not call nextval() on it'
+                   WHEN j.other_temp THEN 'another session''s temporary table'
+                   WHEN j.relkind = 'v' THEN 'a view: the SQL edition does not follow views to their tables'
+                   WHEN j.relkind = 'f' THEN 'a foreign table: its rows are not read'
+                   WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
+               END AS reason
+          FROM judged AS j
     )
-    SELECT j.sequence, j.relation, j.attnum, j.display, j.atttypid, j.atttypmod,
-           pg_catalog.format_type(j.atttypid, j.atttypmod),
-           NULLIF(j.default_use, 'not_drawing'),
-           j.owner_may_draw AND j.draws AND NOT j.other_temp AND j.relkind IN ('r', 'p'),
-           CASE
-               WHEN NOT j.owner_may_draw THEN 'its owner has no right to draw from the sequence'
-               WHEN NOT j.draws THEN 'its default does not call nextval() on it'
-               WHEN j.other_temp THEN 'another session''s temporary table'
-               WHEN j.relkind = 'v' THEN 'a view: the SQL edition does not follow views to their tables'
-               WHEN j.relkind = 'f' THEN 'a foreign table: its rows are not read'
-               WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
-           END
-      FROM judged AS j
+    SELECT f.sequence, f.relation, f.attnum, f.attname, f.display, f.atttypid, f.atttypmod,
+           pg_catalog.format_type(f.atttypid, f.atttypmod), f.default_use, f.is_consumer,
+           f.is_consumer AND NOT EXISTS (
+               SELECT FROM final AS up
+                WHERE up.is_consumer AND up.sequence = f.sequence AND up.relation <> f.relation
+                  AND up.attname = f.attname
+                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(f.relation))),
+           f.reason
+      FROM final AS f
 $$;
 
 -- The sequences in scope, as the native edition lists them: by schema and name.
@@ -274,28 +291,30 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Waits (polling, at most the wait limit) until no other transaction holds a lock on `relation`
--- that writing rows takes; false if one still does. Rows a transaction is still writing are
--- invisible to a query, so they are waited for rather than missed.
-CREATE FUNCTION @extschema@._wait_for_writers(relation pg_catalog.oid,
+-- Waits (polling, at most until `deadline`) until no other transaction holds a lock that
+-- writing rows takes on any of `relations`; the first one still written to then, or NULL. Rows
+-- a transaction is still writing are invisible to a query, so they are waited for rather than
+-- missed. One look at the lock table per poll, for every relation at once.
+CREATE FUNCTION @extschema@._wait_for_writers(relations pg_catalog.oid[],
                                               deadline pg_catalog.timestamptz)
-RETURNS pg_catalog.bool LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+RETURNS pg_catalog.oid LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    busy pg_catalog.oid;
+    here pg_catalog.oid := (SELECT d.oid FROM pg_catalog.pg_database AS d
+                             WHERE d.datname = pg_catalog.current_database());
 BEGIN
     LOOP
-        IF NOT EXISTS (
-            SELECT FROM pg_catalog.pg_locks AS l
-             WHERE l.locktype = 'relation'
-               AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
-                                  WHERE d.datname = pg_catalog.current_database())
-               AND l.relation = $1
-               AND l.pid <> pg_catalog.pg_backend_pid()
-               AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock',
-                              'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'))
-        THEN
-            RETURN true;
-        END IF;
-        IF pg_catalog.clock_timestamp() >= deadline THEN
-            RETURN false;
+        SELECT l.relation INTO busy
+          FROM pg_catalog.pg_locks AS l
+         WHERE l.locktype = 'relation' AND l.database = here
+           AND l.relation = ANY ($1)
+           AND l.pid <> pg_catalog.pg_backend_pid()
+           AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock',
+                          'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+         ORDER BY pg_catalog.array_position($1, l.relation)
+         LIMIT 1;
+        IF busy IS NULL OR pg_catalog.clock_timestamp() >= deadline THEN
+            RETURN busy;
         END IF;
         PERFORM pg_catalog.pg_sleep(0.005);
     END LOOP;
@@ -304,7 +323,8 @@ END $$;
 -- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
 -- the safe side; NULL when they hold no value. Raises 55P03 when a writer does not end in
 -- time, and 0A000 (naming the object) when reading a table would run another role's code.
-CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool)
+CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool,
+                                         refs @extschema@._reference[])
 RETURNS pg_catalog.int8 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 SET row_security = off AS $$
 DECLARE
@@ -319,15 +339,8 @@ DECLARE
                                        + pg_catalog.make_interval(secs => wait_ms / 1000.0);
 BEGIN
     FOR consumer IN
-        SELECT r.relation, r.attnum, a.attname, r.display
-          FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
-          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
-         WHERE r.is_consumer
-           AND NOT EXISTS (  -- read through an ancestor that draws from it in the same column
-               SELECT FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS up
-                 JOIN pg_catalog.pg_attribute AS ua ON ua.attrelid = up.relation AND ua.attnum = up.attnum
-                WHERE up.is_consumer AND up.relation <> r.relation AND ua.attname = a.attname
-                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(r.relation)))
+        SELECT r.relation, r.attnum, r.attname, r.display FROM pg_catalog.unnest(refs) AS r
+         WHERE r.sequence = seq AND r.is_root
     LOOP
         tables := ARRAY(SELECT @extschema@._self_and_descendants(consumer.relation));
         FOREACH t IN ARRAY tables LOOP
@@ -336,13 +349,12 @@ BEGIN
                 RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
             END IF;
         END LOOP;
-        FOREACH t IN ARRAY tables LOOP
-            IF NOT @extschema@._wait_for_writers(t, deadline) THEN
-                RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, pg_seqsync.lock_timeout)',
-                        t::pg_catalog.regclass, wait_ms
-                    USING ERRCODE = 'lock_not_available';
-            END IF;
-        END LOOP;
+        t := @extschema@._wait_for_writers(tables, deadline);
+        IF t IS NOT NULL THEN
+            RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, pg_seqsync.lock_timeout)',
+                    t::pg_catalog.regclass, wait_ms
+                USING ERRCODE = 'lock_not_available';
+        END IF;
         EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
                                   CASE WHEN descending THEN 'min' ELSE 'max' END,
                                   consumer.attname, consumer.relation::pg_catalog.regclass)
@@ -364,7 +376,8 @@ BEGIN
 END $$;
 
 -- One sequence: its report row, decided as the native edition's plan decides it.
-CREATE FUNCTION @extschema@._resync_one(target_sequence pg_catalog.oid, dry_run pg_catalog.bool,
+CREATE FUNCTION @extschema@._resync_one(target_sequence pg_catalog.oid, refs @extschema@._reference[],
+                                        dry_run pg_catalog.bool,
                                         allow_backward pg_catalog.bool, margin pg_catalog.int8,
                                         explicit pg_catalog.bool)
 RETURNS TABLE (sequence pg_catalog.oid, consumers pg_catalog.text[], data_bound pg_catalog.int8,
@@ -398,19 +411,14 @@ BEGIN
       INTO opts
       FROM pg_catalog.pg_sequence AS s JOIN pg_catalog.pg_class AS c ON c.oid = s.seqrelid
      WHERE s.seqrelid = seq;
+    refs := ARRAY(SELECT r::@extschema@._reference FROM pg_catalog.unnest(refs) AS r WHERE r.sequence = seq);
     SELECT COALESCE(pg_catalog.array_agg(r.display ORDER BY r.display), '{}')
       INTO names
-      FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
-      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
-     WHERE r.is_consumer
-       AND NOT EXISTS (
-           SELECT FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS up
-             JOIN pg_catalog.pg_attribute AS ua ON ua.attrelid = up.relation AND ua.attnum = up.attnum
-            WHERE up.is_consumer AND up.relation <> r.relation AND ua.attname = a.attname
-              AND up.relation IN (SELECT @extschema@._self_and_ancestors(r.relation)));
+      FROM pg_catalog.unnest(refs) AS r
+     WHERE r.is_root;
     SELECT pg_catalog.array_agg(pg_catalog.format('%s (%s)', r.display, r.reason) ORDER BY r.display)
       INTO ignored
-      FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+      FROM pg_catalog.unnest(refs) AS r
      WHERE NOT r.is_consumer;
 
     sequence := seq;
@@ -442,7 +450,7 @@ BEGIN
     ELSE
         SELECT pg_catalog.format('%s has type %s, so its values cannot bound the sequence', r.display, r.type_name)
           INTO unusable
-          FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+          FROM pg_catalog.unnest(refs) AS r
          WHERE r.is_consumer
            AND pg_catalog.format_type(COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
                                                   WHERE t.oid = r.type_oid AND t.typtype = 'd'), r.type_oid), NULL)
@@ -462,7 +470,7 @@ BEGIN
                                                                      WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum) END)
                    END
               INTO unusable
-              FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+              FROM pg_catalog.unnest(refs) AS r
              WHERE r.is_consumer AND (r.default_use IN ('too_deep', 'wrapped', 'rounded')
                                       OR r.type_name ~ '^numeric\([0-9]+,-[0-9]+\)$')
              ORDER BY CASE r.default_use WHEN 'too_deep' THEN 0 WHEN 'wrapped' THEN 1 ELSE 2 END, r.display
@@ -474,7 +482,7 @@ BEGIN
                                      r.relation::pg_catalog.regclass, a.attname),
                    pg_catalog.format('GRANT SELECT (%I) ON %s TO %I;', a.attname, r.relation::pg_catalog.regclass, current_user)
               INTO denied_message, denied_hint
-              FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+              FROM pg_catalog.unnest(refs) AS r
               JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
              WHERE r.is_consumer AND r.display = ANY (names)
                AND NOT pg_catalog.has_column_privilege(r.relation, r.attnum, 'SELECT')
@@ -484,7 +492,7 @@ BEGIN
                                          r.relation::pg_catalog.regclass),
                        'Run as a role with BYPASSRLS, or as the table''s owner while FORCE ROW LEVEL SECURITY is off.'
                   INTO denied_message, denied_hint
-                  FROM @extschema@._references(ARRAY[seq]::pg_catalog.oid[]) AS r
+                  FROM pg_catalog.unnest(refs) AS r
                  WHERE r.is_consumer AND r.display = ANY (names)
                    AND pg_catalog.row_security_active(r.relation)
                  ORDER BY r.display LIMIT 1;
@@ -499,7 +507,7 @@ BEGIN
             detail := unusable;
         ELSE
             BEGIN
-                bound := @extschema@._data_bound(seq, opts.increment < 0);
+                bound := @extschema@._data_bound(seq, opts.increment < 0, refs);
                 data_bound := bound;
                 IF NOT dry_run THEN
                     -- The lock nextval() and setval() conflict with, as ALTER SEQUENCE takes it
@@ -626,6 +634,10 @@ DECLARE
     s pg_catalog.oid;
     r record;
     counts pg_catalog.int8[] := '{0,0,0,0,0}';  -- advanced, lowered, skipped, errors, checked
+    refs @extschema@._reference[];
+    at pg_catalog.int4 := 0;
+    chunk_end pg_catalog.int4 := 0;
+    total pg_catalog.int4;
 BEGIN
     IF dry_run IS NULL OR allow_backward IS NULL OR margin IS NULL THEN
         RAISE EXCEPTION '% must not be NULL',
@@ -638,9 +650,17 @@ BEGIN
                   HINT = 'margin is how many values to leave unused past the data; use 0 for none.';
     END IF;
     PERFORM @extschema@._require_read_committed();
+    total := COALESCE(pg_catalog.array_length(sequences, 1), 0);
     FOREACH s IN ARRAY sequences LOOP
+        at := at + 1;
         CONTINUE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = s);
-        FOR r IN SELECT * FROM @extschema@._resync_one(s, dry_run, allow_backward, margin, explicit) LOOP
+        -- The references of a chunk of sequences at once: one catalog query for many.
+        IF at > chunk_end THEN
+            chunk_end := at + 255;
+            refs := ARRAY(SELECT x::@extschema@._reference
+                            FROM @extschema@._references(sequences[at:chunk_end]) AS x);
+        END IF;
+        FOR r IN SELECT * FROM @extschema@._resync_one(s, refs, dry_run, allow_backward, margin, explicit) LOOP
             sequence := r.sequence;
             consumers := r.consumers;
             data_bound := r.data_bound;
@@ -880,11 +900,18 @@ DECLARE
     left_v pg_catalog.numeric;
     target pg_catalog.numeric;
     narrow text;
+    scope pg_catalog.oid[];
+    chunk pg_catalog.oid[];
+    chunk_refs @extschema@._reference[];
+    first pg_catalog.int4;
 BEGIN
     PERFORM @extschema@._require_read_committed();
-    FOR r IN SELECT * FROM @extschema@._resync(
-                 @extschema@._sequences_in_scope(schemas::pg_catalog.text[], NULL),
-                 true, false, 0, false, true)
+    scope := @extschema@._sequences_in_scope(schemas::pg_catalog.text[], NULL);
+    -- By chunks of sequences: their references read once per chunk.
+    FOR first IN 1 .. COALESCE(pg_catalog.array_length(scope, 1), 0) BY 256 LOOP
+    chunk := scope[first : first + 255];
+    chunk_refs := ARRAY(SELECT x::@extschema@._reference FROM @extschema@._references(chunk) AS x WHERE x.is_root);
+    FOR r IN SELECT * FROM @extschema@._resync(chunk, true, false, 0, false, true)
     LOOP
         sequence := r.sequence;
         consumers := r.consumers;
@@ -920,8 +947,8 @@ BEGIN
                                                   WHERE t.oid = rf.type_oid AND t.typtype = 'd'), rf.type_oid) AS base,
                                        (((rf.typmod - 4) >> 16) & 65535)
                                          - ((((rf.typmod - 4) & 2047) # 1024) - 1024) AS digits
-                                  FROM @extschema@._references(ARRAY[r.sequence::pg_catalog.oid]) AS rf
-                                 WHERE rf.is_consumer AND rf.display = ANY (r.consumers)) AS y) AS x
+                                  FROM pg_catalog.unnest(chunk_refs) AS rf
+                                 WHERE rf.sequence = r.sequence) AS y) AS x
                  ORDER BY x.display
             LOOP
                 CONTINUE WHEN col.highest IS NULL;
@@ -972,6 +999,7 @@ BEGIN
             limited_by := NULL;
         END IF;
         RETURN NEXT;
+    END LOOP;
     END LOOP;
 END $$;
 COMMENT ON FUNCTION @extschema@.sequence_health(pg_catalog.name[]) IS
