@@ -302,7 +302,26 @@ DECLARE
     busy pg_catalog.oid;
     here pg_catalog.oid := (SELECT d.oid FROM pg_catalog.pg_database AS d
                              WHERE d.datname = pg_catalog.current_database());
+    t pg_catalog.oid;
+    uncertain pg_catalog.oid[] := '{}';
 BEGIN
+    -- The cheap look first: SHARE conflicts with every writer's lock, so a table where it is
+    -- granted at once has none. It is released at once (with the block), queues nothing, and
+    -- needs UPDATE, DELETE or TRUNCATE on the table: without them, the lock table is read.
+    FOREACH t IN ARRAY relations LOOP
+        BEGIN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE NOWAIT', t::pg_catalog.regclass);
+            RAISE EXCEPTION USING ERRCODE = 'PSQ01';
+        EXCEPTION
+            WHEN SQLSTATE 'PSQ01' THEN NULL;
+            WHEN lock_not_available OR insufficient_privilege OR wrong_object_type THEN
+                uncertain := uncertain || t;
+        END;
+    END LOOP;
+    IF pg_catalog.cardinality(uncertain) = 0 THEN
+        RETURN NULL;
+    END IF;
+    relations := uncertain;
     LOOP
         SELECT l.relation INTO busy
           FROM pg_catalog.pg_locks AS l
@@ -405,6 +424,7 @@ DECLARE
     err_text text;
     denied_message text;
     denied_hint text;
+    locked pg_catalog.bool;
 BEGIN
     SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value,
            s.seqstart AS start_value, s.seqcycle AS cycle, c.relowner
@@ -509,79 +529,87 @@ BEGIN
             BEGIN
                 bound := @extschema@._data_bound(seq, opts.increment < 0, refs);
                 data_bound := bound;
-                IF NOT dry_run THEN
-                    -- The lock nextval() and setval() conflict with, as ALTER SEQUENCE takes it
-                    -- (the only statement that does): no value is handed out between the read
-                    -- below and the setval. Held until the transaction ends.
-                    wait_ms := @extschema@._wait_limit_ms();
-                    saved_timeout := pg_catalog.current_setting('lock_timeout');
-                    PERFORM pg_catalog.set_config('lock_timeout', wait_ms::text || 'ms', true);
-                    IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
-                        -- Database-wide mode's event trigger passes over this DDL of ours.
-                        PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
-                        EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq::pg_catalog.regclass,
-                                                  (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
-                        PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
-                    ELSE
-                        RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
-                            USING ERRCODE = 'insufficient_privilege',
-                                  HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
+                -- Decided first without the lock; a move (or any decision with allow_backward)
+                -- is decided again under it, as the native edition does: a sequence at or past its
+                -- target stays so whatever nextval() does meanwhile, and needs no lock.
+                locked := false;
+                LOOP
+                    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+                    old_next := CASE
+                        WHEN NOT state.is_called THEN state.last_value
+                        WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
+                            THEN state.last_value + opts.increment
+                    END;
+                    next_value := old_next;
+                    step := pg_catalog.sign(opts.increment)::pg_catalog.int8;
+                    target := COALESCE(bound::pg_catalog.numeric + opts.increment, opts.start_value) + step * margin;
+                    row_action := NULL;
+                    row_detail := NULL;
+                    IF next_value IS NOT NULL THEN
+                        ahead := (next_value - target) * step;
+                        IF ahead = 0 THEN
+                            row_action := 'none';
+                            row_new := old_next;
+                        ELSIF ahead > 0 AND NOT allow_backward THEN
+                            row_action := 'none';
+                            row_new := old_next;
+                            row_detail := pg_catalog.format('sequence is ahead of its data by %s (next value %s, target %s)',
+                                                            ahead, next_value, target);
+                        END IF;
                     END IF;
-                    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
-                END IF;
-                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
-                old_next := CASE
-                    WHEN NOT state.is_called THEN state.last_value
-                    WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
-                        THEN state.last_value + opts.increment
-                END;
-                next_value := old_next;
-                step := pg_catalog.sign(opts.increment)::pg_catalog.int8;
-                target := COALESCE(bound::pg_catalog.numeric + opts.increment, opts.start_value) + step * margin;
-                row_action := NULL;
-                IF next_value IS NOT NULL THEN
-                    ahead := (next_value - target) * step;
-                    IF ahead = 0 THEN
-                        row_action := 'none';
-                        row_new := old_next;
-                    ELSIF ahead > 0 AND NOT allow_backward THEN
-                        row_action := 'none';
-                        row_new := old_next;
-                        row_detail := pg_catalog.format('sequence is ahead of its data by %s (next value %s, target %s)',
-                                                        ahead, next_value, target);
+                    IF row_action IS NULL AND (target > opts.max_value OR target < opts.min_value) THEN
+                        row_action := 'error';
+                        row_new := NULL;
+                        row_detail := pg_catalog.format('%s, %s the sequence''s %s %s',
+                            CASE WHEN bound IS NULL THEN pg_catalog.format('empty data needs next value %s', target)
+                                 ELSE pg_catalog.format('data bound %s needs next value %s', bound, target) END,
+                            CASE WHEN target > opts.max_value THEN 'above' ELSE 'below' END,
+                            CASE WHEN target > opts.max_value THEN 'MAXVALUE' ELSE 'MINVALUE' END,
+                            CASE WHEN target > opts.max_value THEN opts.max_value ELSE opts.min_value END);
                     END IF;
-                END IF;
-                IF row_action IS NULL AND (target > opts.max_value OR target < opts.min_value) THEN
-                    row_action := 'error';
-                    row_new := NULL;
-                    row_detail := pg_catalog.format('%s, %s the sequence''s %s %s',
-                        CASE WHEN bound IS NULL THEN pg_catalog.format('empty data needs next value %s', target)
-                             ELSE pg_catalog.format('data bound %s needs next value %s', bound, target) END,
-                        CASE WHEN target > opts.max_value THEN 'above' ELSE 'below' END,
-                        CASE WHEN target > opts.max_value THEN 'MAXVALUE' ELSE 'MINVALUE' END,
-                        CASE WHEN target > opts.max_value THEN opts.max_value ELSE opts.min_value END);
-                END IF;
-                IF row_action IS NULL AND next_value IS NULL THEN
-                    row_detail := pg_catalog.format('sequence is exhausted (last value %s is at its %s)', state.last_value,
-                                                    CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END);
-                    IF allow_backward THEN
-                        row_action := 'lower';
+                    IF row_action IS NULL AND next_value IS NULL THEN
+                        row_detail := pg_catalog.format('sequence is exhausted (last value %s is at its %s)', state.last_value,
+                                                        CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END);
+                        IF allow_backward THEN
+                            row_action := 'lower';
+                            row_new := target;
+                        ELSE
+                            row_action := 'none';
+                            row_new := old_next;
+                        END IF;
+                    END IF;
+                    IF row_action IS NULL THEN
+                        ahead := (next_value - target) * step;
                         row_new := target;
-                    ELSE
-                        row_action := 'none';
-                        row_new := old_next;
+                        IF ahead < 0 THEN
+                            row_action := 'advance';
+                        ELSE
+                            row_action := 'lower';
+                            row_detail := pg_catalog.format('back by %s from next value %s (allow_backward)', ahead, next_value);
+                        END IF;
                     END IF;
-                END IF;
-                IF row_action IS NULL THEN
-                    ahead := (next_value - target) * step;
-                    row_new := target;
-                    IF ahead < 0 THEN
-                        row_action := 'advance';
-                    ELSE
-                        row_action := 'lower';
-                        row_detail := pg_catalog.format('back by %s from next value %s (allow_backward)', ahead, next_value);
-                    END IF;
-                END IF;
+                    EXIT WHEN dry_run OR locked
+                              OR (NOT allow_backward AND row_action NOT IN ('advance', 'lower'));
+                        -- The lock nextval() and setval() conflict with, as ALTER SEQUENCE takes it
+                        -- (the only statement that does): no value is handed out between the read
+                        -- below and the setval. Held until the transaction ends.
+                        wait_ms := @extschema@._wait_limit_ms();
+                        saved_timeout := pg_catalog.current_setting('lock_timeout');
+                        PERFORM pg_catalog.set_config('lock_timeout', wait_ms::text || 'ms', true);
+                        IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
+                            -- Database-wide mode's event trigger passes over this DDL of ours.
+                            PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
+                            EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq::pg_catalog.regclass,
+                                                      (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
+                            PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
+                        ELSE
+                            RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
+                                USING ERRCODE = 'insufficient_privilege',
+                                      HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
+                        END IF;
+                        PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+                    locked := true;
+                END LOOP;
                 IF NOT dry_run AND row_action IN ('advance', 'lower') THEN
                     PERFORM pg_catalog.setval(seq, row_new, false);
                 END IF;
