@@ -108,6 +108,24 @@ wait "$resync"
 expect "after it commits, nextval() goes on past the margin" \
   "$(q -U regress_app -d edition -c "SELECT nextval('public.busy_id_seq')")" "511"
 
+# A role that keeps its own sequence (or a table) locked cannot hang a sweep: every statement of
+# it waits at most pg_seqsync.lock_timeout, and the sequence is a row of its own.
+q -U regress_evil -d edition -c "BEGIN" -c "ALTER SEQUENCE evil.wide_seq RENAME TO wide_seq_held" \
+  -c "SELECT pg_sleep(4)" -c "ROLLBACK" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 200); do
+  [[ $(q -U postgres -d edition -c "SELECT count(*) FROM pg_locks WHERE relation = 'evil.wide_seq'::regclass AND mode = 'AccessExclusiveLock'") == 1 ]] && break
+  sleep 0.05
+done
+started=$(date +%s%N)
+row=$(q -U postgres -d edition -c "SET pg_seqsync.lock_timeout = '200ms'" \
+  -c "SELECT action || ': ' || detail FROM tools.resync_all_sequences(schemas => '{evil}') WHERE sequence = 'evil.wide_seq'::regclass" 2>/dev/null)
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+[[ $row == "skip: "*"lock timeout"* ]] || fail "a sweep past another role's locked sequence: [$row]"
+((elapsed_ms < 3000)) || fail "the sweep waited ${elapsed_ms} ms for another role's lock"
+echo "ok - another role's locked sequence is a skip row within the limit (${elapsed_ms} ms), not a hang"
+wait "$holder"
+
 # 3b. The native edition's behaviour tests, unchanged and with the same expected output, against
 # this edition installed into public (as a superuser: the native suite runs as one).
 NATIVE_TESTS="readme_examples targets sequence_options dry_run rounding hierarchy schemas by_hand bad_input"
@@ -122,15 +140,18 @@ rm -rf "$BASE/native"
   fail "the native behaviour tests against the SQL edition"
 }
 
-# 4.
+# 4. Another role's trigger on the edition's trigger function cannot keep it from being removed.
+q -U regress_evil -d edition -c "CREATE TRIGGER squat AFTER INSERT ON evil.squat FOR EACH STATEMENT EXECUTE FUNCTION tools._auto_resync_trigger()" >/dev/null
 q -U regress_app -d edition -v schema=tools -f "$BASE/dist/pg_seqsync-$version-plain-uninstall.sql" >/dev/null
 expect "the uninstall script leaves no routine of it" \
   "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace AND proowner = 'regress_app'::regrole")" "0"
 expect "and drops none of another role's look-alikes in that schema" \
-  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace AND proowner = 'regress_evil'::regrole")" "4"
+  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_proc WHERE pronamespace = 'tools'::regnamespace AND proowner = 'regress_evil'::regrole")" "7"
 expect "and no trigger of it" \
   "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_trigger WHERE tgname = 'pg_seqsync_auto_resync'")" "0"
 expect "the tables stay" "$(q -U regress_app -d edition -c "SELECT max(id) FROM public.orders")" "41"
+expect "another role's trigger on its function went with it, its table stays" \
+  "$(q -U regress_app -d edition -c "SELECT count(*) FROM pg_trigger WHERE tgname = 'squat'")$(q -U regress_app -d edition -c "SELECT to_regclass('evil.squat') IS NOT NULL")" "0t"
 
 # 5.
 if ((PG_MAJOR >= 18)); then

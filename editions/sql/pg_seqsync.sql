@@ -141,6 +141,9 @@ CREATE TYPE @extschema@._reference AS (
     -- a consumer not read through an ancestor that draws from the sequence in the same column
     is_root pg_catalog.bool,
     reason pg_catalog.text);
+-- Only the edition's own functions use it: no one else may make a column of it (which would
+-- keep it, and so the edition, from being removed).
+REVOKE USAGE ON TYPE @extschema@._reference FROM PUBLIC;
 
 CREATE FUNCTION @extschema@._references(sequences pg_catalog.oid[])
 RETURNS SETOF @extschema@._reference
@@ -240,30 +243,61 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Why reading `table` with a query could run code another role wrote or miss rows, or NULL:
--- row-level security that applies to the caller; an index expression or predicate, or a
--- partition key, that calls a function or an operator outside pg_catalog owned by a role the
--- caller is not a member of (the planner may evaluate them).
+-- row-level security that applies to the caller; an expression the planner may evaluate (an
+-- index expression or predicate, a partition key, a CHECK constraint, which constraint
+-- exclusion folds, an extended statistics expression) that calls a function or an operator
+-- outside pg_catalog owned by a role the caller is not a member of, or coerces to a domain
+-- (whose checks run).
 CREATE FUNCTION @extschema@._query_hazard(relation pg_catalog.oid)
 RETURNS pg_catalog.text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     tree text;
     what text;
     found record;
+    trees text[];
+    more text[];
+    pair pg_catalog.int4;
 BEGIN
     IF pg_catalog.row_security_active(relation) THEN
         RETURN pg_catalog.format('row-level security on %s applies to you, so a query would not see every row; '
                                  'resync as a role it does not apply to (the table''s owner, or one with BYPASSRLS)',
                                  relation::pg_catalog.regclass);
     END IF;
-    FOR what, tree IN
-        SELECT 'an index of', pg_catalog.concat(i.indexprs::pg_catalog.text, ' ', i.indpred::pg_catalog.text)
-          FROM pg_catalog.pg_index AS i
-         WHERE i.indrelid = relation AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
-        UNION ALL
-        SELECT 'the partition key of', p.partexprs::pg_catalog.text
-          FROM pg_catalog.pg_partitioned_table AS p
-         WHERE p.partrelid = relation AND p.partexprs IS NOT NULL
+    -- "what" and its expression tree, as pairs in one array.
+    trees := ARRAY(
+        SELECT x FROM (
+            SELECT 'an index of', pg_catalog.concat(i.indexprs::pg_catalog.text, ' ', i.indpred::pg_catalog.text)
+              FROM pg_catalog.pg_index AS i
+             WHERE i.indrelid = relation AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+            UNION ALL
+            SELECT 'the partition key of', p.partexprs::pg_catalog.text
+              FROM pg_catalog.pg_partitioned_table AS p
+             WHERE p.partrelid = relation AND p.partexprs IS NOT NULL
+            UNION ALL
+            SELECT 'a CHECK constraint of', c.conbin::pg_catalog.text
+              FROM pg_catalog.pg_constraint AS c
+             WHERE c.conrelid = relation AND c.contype = 'c' AND c.conbin IS NOT NULL) AS t(w, e),
+        LATERAL (VALUES (t.w), (t.e)) AS v(x));
+    -- Expressions in extended statistics exist from PostgreSQL 14.
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                WHERE a.attrelid = 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass
+                  AND a.attname = 'stxexprs') THEN
+        EXECUTE 'SELECT pg_catalog.array_agg(v.x)
+                   FROM pg_catalog.pg_statistic_ext AS s,
+                        LATERAL (VALUES (''the statistics of''), (s.stxexprs::pg_catalog.text)) AS v(x)
+                  WHERE s.stxrelid OPERATOR(pg_catalog.=) $1 AND s.stxexprs IS NOT NULL'
+           INTO more USING relation;
+        trees := trees || COALESCE(more, '{}');
+    END IF;
+    FOR pair IN 1 .. COALESCE(pg_catalog.array_length(trees, 1), 0) / 2
     LOOP
+        what := trees[2 * pair - 1];
+        tree := trees[2 * pair];
+        IF pg_catalog.strpos(tree, '{COERCETODOMAIN') > 0 THEN
+            RETURN pg_catalog.format('%s %s coerces to a domain, whose checks planning a query over it may '
+                                     'run: the SQL edition runs no code of another role''s',
+                                     what, relation::pg_catalog.regclass);
+        END IF;
         SELECT f.oid::pg_catalog.regprocedure AS name INTO found
           FROM pg_catalog.regexp_matches(tree, ':(?:funcid|opfuncid) ([0-9]+)', 'g') AS m
           JOIN pg_catalog.pg_proc AS f ON f.oid = m[1]::pg_catalog.oid
@@ -276,8 +310,9 @@ BEGIN
                                      what, relation::pg_catalog.regclass, found.name);
         END IF;
         SELECT o.oid::pg_catalog.regoperator AS name INTO found
-          FROM pg_catalog.regexp_matches(tree, ':opno ([0-9]+)', 'g') AS m
-          JOIN pg_catalog.pg_operator AS o ON o.oid = m[1]::pg_catalog.oid
+          FROM (SELECT pg_catalog.regexp_split_to_table(pg_catalog.btrim(x[1]), ' +') AS id
+                  FROM pg_catalog.regexp_matches(tree, ':opnos? \(?o?((?: ?[0-9]+)+)', 'g') AS x) AS m
+          JOIN pg_catalog.pg_operator AS o ON o.oid = m.id::pg_catalog.oid
           JOIN pg_catalog.pg_proc AS f ON f.oid = o.oprcode
          WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
            AND NOT @extschema@._own_code(f.proowner)
@@ -595,7 +630,7 @@ BEGIN
                         -- below and the setval. Held until the transaction ends.
                         wait_ms := @extschema@._wait_limit_ms();
                         saved_timeout := pg_catalog.current_setting('lock_timeout');
-                        PERFORM pg_catalog.set_config('lock_timeout', wait_ms::text || 'ms', true);
+                        PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::text || 'ms', true);
                         IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
                             -- Database-wide mode's event trigger passes over this DDL of ours.
                             PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
@@ -666,6 +701,7 @@ DECLARE
     at pg_catalog.int4 := 0;
     chunk_end pg_catalog.int4 := 0;
     total pg_catalog.int4;
+    saved_timeout text;
 BEGIN
     IF dry_run IS NULL OR allow_backward IS NULL OR margin IS NULL THEN
         RAISE EXCEPTION '% must not be NULL',
@@ -678,6 +714,10 @@ BEGIN
                   HINT = 'margin is how many values to leave unused past the data; use 0 for none.';
     END IF;
     PERFORM @extschema@._require_read_committed();
+    -- Every lock any statement below waits for (a sequence read, planning a query over a table
+    -- someone keeps locked) waits at most the limit; 0 would mean forever to PostgreSQL.
+    saved_timeout := pg_catalog.current_setting('lock_timeout');
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
     total := COALESCE(pg_catalog.array_length(sequences, 1), 0);
     FOREACH s IN ARRAY sequences LOOP
         at := at + 1;
@@ -707,6 +747,7 @@ BEGIN
             RETURN NEXT;
         END LOOP;
     END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
     IF NOT quiet THEN
         IF dry_run THEN
             RAISE NOTICE 'pg_seqsync (dry run, nothing changed): % % checked, % to advance, % to lower, % skipped, % errors',
@@ -806,7 +847,7 @@ RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
                data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
                action pg_catalog.text, detail pg_catalog.text)
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT * FROM @extschema@._resync(@extschema@._target_sequences(target, column_name),
+    SELECT * FROM @extschema@._resync(@extschema@._target_sequences(target::pg_catalog.regclass, column_name::pg_catalog.name),
                                       dry_run, allow_backward, margin, true, true)
 $$;
 COMMENT ON FUNCTION @extschema@.resync_sequence(pg_catalog.regclass, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
@@ -932,14 +973,16 @@ DECLARE
     chunk pg_catalog.oid[];
     chunk_refs @extschema@._reference[];
     first pg_catalog.int4;
+    saved_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
     PERFORM @extschema@._require_read_committed();
-    scope := @extschema@._sequences_in_scope(schemas::pg_catalog.text[], NULL);
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
+    scope := @extschema@._sequences_in_scope(schemas::pg_catalog.text[], NULL::pg_catalog.text[]);
     -- By chunks of sequences: their references read once per chunk.
     FOR first IN 1 .. COALESCE(pg_catalog.array_length(scope, 1), 0) BY 256 LOOP
     chunk := scope[first : first + 255];
     chunk_refs := ARRAY(SELECT x::@extschema@._reference FROM @extschema@._references(chunk) AS x WHERE x.is_root);
-    FOR r IN SELECT * FROM @extschema@._resync(chunk, true, false, 0, false, true)
+    FOR r IN SELECT * FROM @extschema@._resync(chunk, true, false, 0::pg_catalog.int8, false, true)
     LOOP
         sequence := r.sequence;
         consumers := r.consumers;
@@ -947,10 +990,21 @@ BEGIN
         detail := CASE WHEN r.action IN ('skip', 'error') OR r.detail LIKE 'ignored: %' THEN r.detail END;
         next_value := NULL; behind := NULL; behind_by := NULL; values_left := NULL;
         fraction_used := NULL; narrower_than_consumer := false; limited_by := NULL;
+        state := NULL;
         IF pg_catalog.has_sequence_privilege(r.sequence, 'SELECT') THEN
             SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value, s.seqcycle AS cycle
               INTO opts FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = r.sequence;
-            EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', r.sequence) INTO state;
+            -- Its position, or why it could not be read (a lock held past the limit, ...): one
+            -- sequence's problem never ends the call.
+            BEGIN
+                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', r.sequence) INTO state;
+            EXCEPTION
+                WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+                WHEN OTHERS THEN
+                    detail := SQLERRM;
+            END;
+        END IF;
+        IF state IS NOT NULL THEN
             next_v := CASE WHEN NOT state.is_called THEN state.last_value
                            WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
                                THEN state.last_value + opts.increment END;
@@ -968,7 +1022,7 @@ BEGIN
                                     WHEN y.base = 'bigint'::pg_catalog.regtype THEN 9223372036854775807::pg_catalog.numeric
                                     -- numeric(p, s): 10^(p - s) - 1; beyond 19 digits every bigint fits
                                     WHEN y.base = 'numeric'::pg_catalog.regtype AND y.typmod >= 4 AND y.digits <= 19
-                                        THEN pg_catalog.power(10::pg_catalog.numeric, GREATEST(y.digits, 0))::pg_catalog.int8 - 1
+                                        THEN pg_catalog.trunc(pg_catalog.power(10::pg_catalog.numeric, GREATEST(y.digits, 0))) - 1
                                END AS highest
                           FROM (SELECT rf.display, rf.type_name, rf.typmod,
                                        COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
@@ -1022,13 +1076,14 @@ BEGIN
                     behind := behind_by > 0;
                 END IF;
             END IF;
-        ELSE
+        ELSIF NOT pg_catalog.has_sequence_privilege(r.sequence, 'SELECT') THEN
             detail := pg_catalog.format('permission denied for sequence %s', r.sequence);
             limited_by := NULL;
         END IF;
         RETURN NEXT;
     END LOOP;
     END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
 END $$;
 COMMENT ON FUNCTION @extschema@.sequence_health(pg_catalog.name[]) IS
 'One row per sequence: is it behind its data, how many values are left before its first limit (SQL edition).';
@@ -1073,7 +1128,7 @@ END $$;
 CREATE FUNCTION @extschema@._auto_resync_trigger() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM @extschema@._resync_and_warn(@extschema@._sequences_of_table(TG_RELID), 'a write');
+    PERFORM @extschema@._resync_and_warn(@extschema@._sequences_of_table(TG_RELID), 'a write'::pg_catalog.text);
     RETURN NULL;
 EXCEPTION
     WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
@@ -1094,8 +1149,8 @@ BEGIN
         RETURN 0;
     END IF;
     EXECUTE pg_catalog.format(
-        'CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-        trigger_name, relation::pg_catalog.regclass, '@extschema@._auto_resync_trigger'::pg_catalog.regproc);
+        'CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s',
+        trigger_name, relation::pg_catalog.regclass, '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure);
     RETURN 1;
 END $$;
 
@@ -1110,7 +1165,7 @@ BEGIN
     FOR t IN SELECT DISTINCT d FROM pg_catalog.unnest(relations) AS r,
                                     @extschema@._self_and_descendants(r) AS d ORDER BY 1 LOOP
         BEGIN
-            placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync_db');
+            placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync_db'::pg_catalog.text);
         EXCEPTION
             WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
             WHEN OTHERS THEN
@@ -1153,7 +1208,7 @@ BEGIN
             END IF;
             IF pg_catalog.cardinality(tables) > 0 THEN
                 PERFORM @extschema@._place_database_triggers(tables);
-                PERFORM @extschema@._resync_and_warn(sequences, 'DDL');
+                PERFORM @extschema@._resync_and_warn(sequences, 'DDL'::pg_catalog.text);
             END IF;
         EXCEPTION
             WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
@@ -1176,8 +1231,8 @@ BEGIN
                         WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
             BEGIN
                 EXECUTE pg_catalog.format(
-                    'CREATE EVENT TRIGGER pg_seqsync_auto_resync ON ddl_command_end EXECUTE FUNCTION %s()',
-                    '@extschema@._auto_resync_ddl'::pg_catalog.regproc);
+                    'CREATE EVENT TRIGGER pg_seqsync_auto_resync ON ddl_command_end EXECUTE FUNCTION %s',
+                    '@extschema@._auto_resync_ddl()'::pg_catalog.regprocedure);
             EXCEPTION WHEN insufficient_privilege THEN
                 RAISE EXCEPTION 'database-wide automatic resync needs a role that may create event triggers'
                     USING ERRCODE = 'insufficient_privilege',
@@ -1186,7 +1241,7 @@ BEGIN
         END IF;
         RETURN @extschema@._place_database_triggers(ARRAY(
             SELECT DISTINCT r.relation
-              FROM @extschema@._references(@extschema@._sequences_in_scope(NULL, NULL)) AS r
+              FROM @extschema@._references(@extschema@._sequences_in_scope(NULL::pg_catalog.text[], NULL::pg_catalog.text[])) AS r
              WHERE r.is_consumer));
     END IF;
     IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = target) NOT IN ('r', 'p') THEN
@@ -1203,7 +1258,7 @@ BEGIN
                     WHERE g.tgrelid = t AND g.tgname = 'pg_seqsync_auto_resync_db') THEN
             EXECUTE pg_catalog.format('DROP TRIGGER pg_seqsync_auto_resync_db ON %s', t::pg_catalog.regclass);
         END IF;
-        placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync');
+        placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync'::pg_catalog.text);
     END LOOP;
     RETURN placed;
 END $$;
@@ -1226,7 +1281,7 @@ BEGIN
     END IF;
     FOR t IN SELECT g.tgrelid FROM pg_catalog.pg_trigger AS g
               WHERE g.tgname = tg AND g.tgparentid = 0
-                AND g.tgfoid = '@extschema@._auto_resync_trigger'::pg_catalog.regproc
+                AND g.tgfoid = '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure
                 AND (target IS NULL OR g.tgrelid IN (SELECT @extschema@._self_and_descendants(target)))
     LOOP
         BEGIN
@@ -1260,7 +1315,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                @extschema@._sequences_of_table(g.tgrelid)::pg_catalog.regclass[]
           FROM pg_catalog.pg_trigger AS g
          WHERE g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db')
-           AND g.tgfoid = '@extschema@._auto_resync_trigger'::pg_catalog.regproc
+           AND g.tgfoid = '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure
          ORDER BY g.tgrelid::pg_catalog.regclass::pg_catalog.text) AS t
 $$;
 COMMENT ON FUNCTION @extschema@.auto_resync_status() IS
