@@ -2,18 +2,19 @@
 # The SQL edition (editions/sql), on a cluster of this major, installed as a managed service
 # lets you: by a role that owns its database and is not superuser.
 #   1. scripts/build-sql-edition builds its files;
-#   2. the plain script, run with psql into schema tools; run again, it changes nothing;
+#   2. the plain script, run with psql into schema tools; run again, it changes nothing; run over
+#      the previous release, it leaves the routines of a fresh install;
 #   3. pg_test/sql_edition (pg_regress, as that role): the behaviour, with the native edition's
 #      functions, report columns and action words; and an unprivileged role's attacks
 #      (look-alikes in the edition's schema, squatters on the victim's sequence, a trap in an
 #      index predicate): none of its code runs, none of its objects moves the victim's sequence;
 #      who may move a sequence; database-wide mode (a superuser places its event trigger);
-#      the native edition's behaviour tests (readme_examples, targets, sequence_options, dry_run,
-#      rounding, hierarchy, schemas, by_hand, bad_input) pass unchanged against it, with the
-#      native expected output;
+#      the native edition's behaviour and attack tests, unchanged, against it: with the native
+#      expected output, or this edition's own where it differs by design (README's table);
 #   4. the plain uninstall script leaves nothing of it, and the tables as they were;
 #   5. where extension_control_path exists (18), the trusted control file: CREATE EXTENSION by
-#      that role from the edition's own directory, a resync, DROP EXTENSION.
+#      that role from the edition's own directory, a resync, DROP EXTENSION; the previous release
+#      created and updated from there.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/sql_edition
@@ -31,7 +32,12 @@ rm -rf "$BASE/dist"
 "$PROJECT_DIR/scripts/build-sql-edition" "$BASE/dist" >/dev/null
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$PROJECT_DIR/Cargo.toml" | head -1)
 plain=$BASE/dist/pg_seqsync-$version-plain.sql
-chmod -R a+rX "$BASE/dist"
+# The previous release of the edition, frozen as released, built the same way.
+previous=$(cd "$PROJECT_DIR/editions/sql/releases" && ls pg_seqsync--*.sql | sed 's/^pg_seqsync--//; s/\.sql$//' | sort -V | tail -1)
+rm -rf "$BASE/previous"
+PG_SEQSYNC_EDITION_SOURCE=$PROJECT_DIR/editions/sql/releases/pg_seqsync--$previous.sql PG_SEQSYNC_EDITION_VERSION=$previous \
+  "$PROJECT_DIR/scripts/build-sql-edition" "$BASE/previous" >/dev/null
+chmod -R a+rX "$BASE/dist" "$BASE/previous"
 
 options=""
 ((PG_MAJOR >= 18)) && options="-c extension_control_path='$BASE/dist/pg_seqsync-$version-sql-edition:\$system'"
@@ -66,6 +72,25 @@ first=$(fingerprint)
 echo "ok - the plain script installs ${first%% *} routines into schema tools, as a role that is not superuser"
 q -U regress_app -d edition -v schema=tools -f "$plain" >/dev/null
 expect "the plain script run again changes nothing" "$(fingerprint)" "$first"
+# Over the previous release, in use (automatic resync on a table): the same routines as a fresh
+# install, and the table's trigger still works.
+routines() { # routines DATABASE: every routine in schema tools, by signature, with its definition's digest
+  q -U regress_app -d "$1" -c "SELECT string_agg(p.oid::regprocedure::text || ' ' || md5(pg_get_functiondef(p.oid)), E'\\n'
+                                                 ORDER BY p.oid::regprocedure::text)
+                                 FROM pg_proc AS p WHERE p.pronamespace = 'tools'::regnamespace"
+}
+q -U postgres -d postgres -c "CREATE DATABASE upgraded OWNER regress_app" >/dev/null
+q -U regress_app -d upgraded -c "CREATE SCHEMA tools" >/dev/null
+q -U regress_app -d upgraded -v schema=tools -f "$BASE/previous/pg_seqsync-$previous-plain.sql" >/dev/null
+q -U regress_app -d upgraded -c "CREATE TABLE kept (id serial PRIMARY KEY)" -c "SELECT tools.enable_auto_resync('kept')" >/dev/null
+expect "the previous release, installed" "$(q -U regress_app -d upgraded -c "SELECT tools.pg_seqsync_edition()")" "sql $previous"
+q -U regress_app -d upgraded -v schema=tools -f "$plain" >/dev/null
+diff <(routines upgraded) <(routines edition) || fail "the plain script over $previous left other routines than a fresh install"
+echo "ok - the plain script over $previous leaves the routines of a fresh install, $(routines edition | wc -l) of them"
+q -U regress_app -d upgraded -c "INSERT INTO kept VALUES (30)" >/dev/null
+expect "automatic resync switched on under $previous still works" \
+  "$(q -U regress_app -d upgraded -c "SELECT tools.pg_seqsync_edition()" -c "INSERT INTO kept DEFAULT VALUES RETURNING id" | tr '\n' ' ')" \
+  "sql $version 31 "
 out=$(q -U regress_app -d edition -v schema=nowhere -f "$plain" 2>&1 || true)
 [[ $out == *'schema "nowhere" does not exist'* ]] || fail "a missing schema: $out"
 echo "ok - a schema that does not exist is refused, naming it"
@@ -126,18 +151,40 @@ elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 echo "ok - another role's locked sequence is a skip row within the limit (${elapsed_ms} ms), not a hang"
 wait "$holder"
 
-# 3b. The native edition's behaviour tests, unchanged and with the same expected output, against
-# this edition installed into public (as a superuser: the native suite runs as one).
-NATIVE_TESTS="readme_examples targets sequence_options dry_run rounding hierarchy schemas by_hand bad_input"
+# 3b. One suite, two editions: the native edition's behaviour and attack tests, unchanged,
+# against this edition installed into public (as a superuser: the native suite runs as one).
+# SAME pass with the native expected output; DIFFERENT with this edition's own
+# (pg_test/sql_edition/native_expected), where it differs by design as README's table says.
+SAME="readme_examples targets sequence_options dry_run rounding hierarchy schemas by_hand bad_input
+      auto_resync_paths safe_sql index_only attack_victim_calls"
+DIFFERENT="discovery privileges isolation_of_failures health auto_resync_table auto_resync_privileges
+           auto_resync_database own_changes view_leaks hostile_input deep_default"
+ATTACKS="attack_planting attack_superuser_calls attack_victim_calls attack_own_objects"
+OWN=$PROJECT_DIR/pg_test/sql_edition/native_expected
+for f in "$OWN"/*.out; do
+  t=$(basename "$f" .out)
+  [[ " $(echo $DIFFERENT $ATTACKS) " == *" $t "* ]] || fail "$f: $t is in no list of this test"
+  ! cmp -s "$f" "$PROJECT_DIR/pg_test/expected/$t.out" || fail "$f: the same as the native expected output; list $t in SAME"
+done
+input=$BASE/native-input
+rm -rf "$input" "$BASE/native"
+mkdir -p "$input/expected"
+ln -s "$PROJECT_DIR/pg_test/sql" "$input/sql"
+cp "$PROJECT_DIR"/pg_test/expected/*.out "$input/expected/"
+for f in "$OWN"/*.out; do
+  t=$(basename "$f" .out)
+  rm -f "$input/expected/${t}"_[0-9].out
+  cp "$f" "$input/expected/"
+done
 q -U postgres -d postgres -c "CREATE DATABASE suite" >/dev/null
 q -U postgres -d suite -v schema=public -f "$plain" >/dev/null
-rm -rf "$BASE/native"
+# The attack tests last, in their order: attack_planting plants what the others attack.
 # shellcheck disable=SC2086
 "$PG_REGRESS" --host="$DIR" --port="$PORT" --user=postgres --bindir="$PG_BIN" \
-  --use-existing --dbname=suite --inputdir="$PROJECT_DIR/pg_test" \
-  --outputdir="$BASE/native" $NATIVE_TESTS || {
+  --use-existing --dbname=suite --inputdir="$input" --outputdir="$BASE/native" \
+  $(echo $SAME | sed 's/attack_victim_calls//') $DIFFERENT $ATTACKS || {
   cat "$BASE/native/regression.diffs" 2>/dev/null
-  fail "the native behaviour tests against the SQL edition"
+  fail "the native behaviour and attack tests against the SQL edition"
 }
 
 # 4. Another role's trigger on the edition's trigger function cannot keep it from being removed.
@@ -164,6 +211,11 @@ SQL
   expect "trusted control file: CREATE EXTENSION by the database owner, then a resync" \
     "$(q -U regress_app -d trusted -c "SELECT pg_seqsync_edition() || ' ' || action || ' ' || new_next FROM resync_sequence('t')" 2>/dev/null)" \
     "sql $version advance 10"
+  q -U regress_app -d trusted -c "DROP EXTENSION pg_seqsync" >/dev/null
+  q -U regress_app -d trusted -c "CREATE EXTENSION pg_seqsync VERSION '$previous'" -c "ALTER EXTENSION pg_seqsync UPDATE" >/dev/null
+  expect "trusted control file: CREATE EXTENSION of $previous, then ALTER EXTENSION ... UPDATE" \
+    "$(q -U regress_app -d trusted -c "SELECT extversion || ' ' || pg_seqsync_edition() FROM pg_extension WHERE extname = 'pg_seqsync'" -c "SELECT action FROM resync_sequence('t')" 2>/dev/null | tr '\n' ' ')" \
+    "$version sql $version none "
   q -U regress_app -d trusted -c "DROP EXTENSION pg_seqsync" >/dev/null
   expect "DROP EXTENSION leaves no routine of it" \
     "$(q -U regress_app -d trusted -c "SELECT count(*) FROM pg_proc WHERE proname IN ('resync_sequence', '_resync')")" "0"

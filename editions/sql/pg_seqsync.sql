@@ -15,7 +15,8 @@
 -- sequence is a skip that names the object.
 
 -- The wait limit, from pg_seqsync.lock_timeout (milliseconds, or with a unit), as the native
--- edition reads it; 1 second when unset.
+-- edition reads it; 1 second when unset. Plain milliseconds are read without a subtransaction
+-- (it is called for every sequence).
 CREATE FUNCTION @extschema@._wait_limit_ms() RETURNS pg_catalog.int4
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -24,6 +25,15 @@ BEGIN
     IF raw IS NULL OR pg_catalog.btrim(raw) = '' THEN
         RETURN 1000;
     END IF;
+    IF raw ~ '^\s*[0-9]{1,9}\s*$' THEN
+        RETURN raw::pg_catalog.int4;
+    END IF;
+    RETURN @extschema@._parse_wait_limit(raw);
+END $$;
+
+CREATE FUNCTION @extschema@._parse_wait_limit(raw text) RETURNS pg_catalog.int4
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
     IF raw ~ '^\s*[0-9]+\s*$' THEN
         RETURN raw::pg_catalog.int4;
     END IF;
@@ -49,6 +59,14 @@ BEGIN
                          'REPEATABLE READ or SERIALIZABLE transaction began would not be seen.';
     END IF;
 END $$;
+
+-- How the native edition names a relation kind in its errors.
+CREATE FUNCTION @extschema@._kind_name(kind "char") RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE $1 WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view' WHEN 'i' THEN 'an index'
+                   WHEN 'I' THEN 'an index' WHEN 'f' THEN 'a foreign table' WHEN 't' THEN 'a TOAST table'
+                   WHEN 'c' THEN 'a composite type' WHEN 'S' THEN 'a sequence' ELSE 'not a table' END
+$$;
 
 -- `schema.table.column`, quoted as needed.
 CREATE FUNCTION @extschema@._column_display(relation pg_catalog.oid, attnum pg_catalog.int2)
@@ -157,6 +175,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
            AND d.refobjsubid > 0
            AND d.deptype IN ('a', 'i')
+           -- An index depends on its columns the same way.
+           AND EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = d.objid)
         UNION ALL
         SELECT d.refobjid, ad.adrelid, ad.adnum, false, ad.oid
           FROM pg_catalog.pg_depend AS d
@@ -173,15 +193,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT m.sequence, m.relation, m.attnum, m.owned, c.relkind, c.relowner,
                pg_catalog.pg_is_other_temp_schema(c.relnamespace) AS other_temp,
                a.atttypid, a.atttypmod, a.attname,
-               @extschema@._column_display(m.relation, m.attnum) AS display,
+               pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname) AS display,
                s.relowner AS sequence_owner,
-               CASE WHEN m.attrdef IS NOT NULL THEN
-                   @extschema@._default_use(ad.adbin::pg_catalog.text,
-                                            pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
-                                            m.sequence)
+               CASE WHEN m.attrdef IS NULL THEN NULL
+                    -- The usual default, known without reading it further.
+                    WHEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                         = 'nextval(' || pg_catalog.quote_literal(m.sequence::pg_catalog.regclass::pg_catalog.text) || '::regclass)'
+                      THEN 'plain'
+                    ELSE @extschema@._default_use(ad.adbin::pg_catalog.text,
+                                                  pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+                                                  m.sequence)
                END AS default_use
           FROM merged AS m
           JOIN pg_catalog.pg_class AS c ON c.oid = m.relation
+          JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
           JOIN pg_catalog.pg_attribute AS a
             ON a.attrelid = m.relation AND a.attnum = m.attnum AND NOT a.attisdropped
           JOIN pg_catalog.pg_class AS s ON s.oid = m.sequence
@@ -206,16 +231,21 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                    WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
                END AS reason
           FROM judged AS j
+    ), counted AS (
+        -- How many references of the sequence name the same column (only then can one be read
+        -- through another): the costly look below is for those alone.
+        SELECT f.*, pg_catalog.count(*) OVER (PARTITION BY f.sequence, f.attname) AS peers
+          FROM final AS f
     )
     SELECT f.sequence, f.relation, f.attnum, f.attname, f.display, f.atttypid, f.atttypmod,
            pg_catalog.format_type(f.atttypid, f.atttypmod), f.default_use, f.is_consumer,
-           f.is_consumer AND NOT EXISTS (
+           f.is_consumer AND (f.peers = 1 OR NOT EXISTS (
                SELECT FROM final AS up
                 WHERE up.is_consumer AND up.sequence = f.sequence AND up.relation <> f.relation
                   AND up.attname = f.attname
-                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(f.relation))),
+                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(f.relation)))),
            f.reason
-      FROM final AS f
+      FROM counted AS f
 $$;
 
 -- The sequences in scope, as the native edition lists them: by schema and name.
@@ -258,6 +288,11 @@ DECLARE
     more text[];
     pair pg_catalog.int4;
 BEGIN
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = relation) = 'f' THEN
+        RETURN pg_catalog.format('%s is a foreign table, whose rows a query would fetch with its server''s code: '
+                                 'the SQL edition does not read them; resync after loading by hand',
+                                 relation::pg_catalog.regclass);
+    END IF;
     IF pg_catalog.row_security_active(relation) THEN
         RETURN pg_catalog.format('row-level security on %s applies to you, so a query would not see every row; '
                                  'resync as a role it does not apply to (the table''s owner, or one with BYPASSRLS)',
@@ -340,6 +375,9 @@ DECLARE
     t pg_catalog.oid;
     uncertain pg_catalog.oid[] := '{}';
 BEGIN
+    IF pg_catalog.cardinality(relations) = 0 THEN
+        RETURN NULL;
+    END IF;
     -- The cheap look first: SHARE conflicts with every writer's lock, so a table where it is
     -- granted at once has none. It is released at once (with the block), queues nothing, and
     -- needs UPDATE, DELETE or TRUNCATE on the table: without them, the lock table is read.
@@ -374,11 +412,73 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Of `tables`, those a query can read without any check of _query_hazard: no row-level
+-- security, no index expression or predicate, no partition key expression, no CHECK constraint,
+-- no extended statistics. One catalog query for a whole chunk of sequences; the rest are checked
+-- one by one.
+CREATE FUNCTION @extschema@._plain_tables(tables pg_catalog.oid[])
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(pg_catalog.array_agg(c.oid), '{}')
+      FROM pg_catalog.pg_class AS c
+     WHERE c.oid = ANY ($1)
+       AND c.relkind IN ('r', 'p')
+       AND NOT c.relrowsecurity
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                        WHERE i.indrelid = c.oid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table AS p
+                        WHERE p.partrelid = c.oid AND p.partexprs IS NOT NULL)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint AS k
+                        WHERE k.conrelid = c.oid AND k.contype = 'c')
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_statistic_ext AS x WHERE x.stxrelid = c.oid)
+$$;
+
+-- Of `tables`, all when no other transaction writes any of them now (one LOCK ... SHARE MODE
+-- NOWAIT for all, released at once), else none: they are then looked at one by one
+-- (_wait_for_writers).
+CREATE FUNCTION @extschema@._unwritten_tables(tables pg_catalog.oid[])
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.cardinality(tables) = 0 THEN
+        RETURN tables;
+    END IF;
+    BEGIN
+        EXECUTE 'LOCK TABLE ' || (SELECT pg_catalog.string_agg('ONLY ' || t::pg_catalog.regclass::pg_catalog.text, ', ')
+                                    FROM pg_catalog.unnest(tables) AS t)
+                || ' IN SHARE MODE NOWAIT';
+        RAISE EXCEPTION USING ERRCODE = 'PSQ01';
+    EXCEPTION
+        WHEN SQLSTATE 'PSQ01' THEN RETURN tables;
+        WHEN lock_not_available OR insufficient_privilege OR wrong_object_type OR undefined_table THEN
+            RETURN '{}';
+    END;
+END $$;
+
+-- Why rows of column `attname` of `relation` that the caller's own transaction removed could
+-- come back on rollback, or NULL: it holds ACCESS EXCLUSIVE on it (`rewritten`: TRUNCATE, a
+-- rewrite), or it wrote there (`written`: ROW EXCLUSIVE, still held) and the backend's pending
+-- statistics count deletes or updates (they may include an earlier transaction's not yet
+-- reported: then it is a skip too many, never one too few). A query sees none of those rows.
+CREATE FUNCTION @extschema@._own_changes(relation pg_catalog.oid, attname pg_catalog.name,
+                                         rewritten pg_catalog.oid[], written pg_catalog.oid[])
+RETURNS pg_catalog.text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN $1 = ANY ($3) THEN
+            pg_catalog.format('%s.%I was truncated or rewritten in this transaction, and its rows from before then '
+                              'come back if it rolls back: resync after it ends', $1::pg_catalog.regclass, $2)
+        WHEN $1 = ANY ($4)
+             AND pg_catalog.pg_stat_get_xact_tuples_deleted($1) + pg_catalog.pg_stat_get_xact_tuples_updated($1) > 0 THEN
+            pg_catalog.format('rows of %s.%I were deleted or updated in this transaction, and they come back if it '
+                              'rolls back: resync after it ends', $1::pg_catalog.regclass, $2)
+    END
+$$;
+
 -- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
 -- the safe side; NULL when they hold no value. Raises 55P03 when a writer does not end in
 -- time, and 0A000 (naming the object) when reading a table would run another role's code.
 CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool,
-                                         refs @extschema@._reference[])
+                                         refs @extschema@._reference[], plain pg_catalog.oid[],
+                                         unwritten pg_catalog.oid[], rewritten pg_catalog.oid[],
+                                         written pg_catalog.oid[], own_changes_matter pg_catalog.bool, wait_ms pg_catalog.int4)
 RETURNS pg_catalog.int8 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 SET row_security = off AS $$
 DECLARE
@@ -388,7 +488,6 @@ DECLARE
     hazard text;
     value pg_catalog.numeric;
     best pg_catalog.numeric;
-    wait_ms pg_catalog.int4 := @extschema@._wait_limit_ms();
     deadline pg_catalog.timestamptz := pg_catalog.clock_timestamp()
                                        + pg_catalog.make_interval(secs => wait_ms / 1000.0);
 BEGIN
@@ -398,12 +497,23 @@ BEGIN
     LOOP
         tables := ARRAY(SELECT @extschema@._self_and_descendants(consumer.relation));
         FOREACH t IN ARRAY tables LOOP
-            hazard := @extschema@._query_hazard(t);
-            IF hazard IS NOT NULL THEN
-                RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
+            IF t <> ALL (plain) THEN
+                hazard := @extschema@._query_hazard(t);
+                IF hazard IS NOT NULL THEN
+                    RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
+                END IF;
+            END IF;
+            -- An answer must not rest on rows a rollback brings back (automatic resync only
+            -- moves forward, which a rollback never makes wrong: it goes on).
+            IF own_changes_matter THEN
+                hazard := @extschema@._own_changes(t, consumer.attname, rewritten, written);
+                IF hazard IS NOT NULL THEN
+                    RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
+                END IF;
             END IF;
         END LOOP;
-        t := @extschema@._wait_for_writers(tables, deadline);
+        t := @extschema@._wait_for_writers(ARRAY(SELECT x FROM pg_catalog.unnest(tables) AS x WHERE x <> ALL (unwritten)),
+                                           deadline);
         IF t IS NOT NULL THEN
             RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, pg_seqsync.lock_timeout)',
                     t::pg_catalog.regclass, wait_ms
@@ -430,13 +540,209 @@ BEGIN
 END $$;
 
 -- One sequence: its report row, decided as the native edition's plan decides it.
+-- The native edition's decision for a sequence at (`last_value`, `is_called`) whose data
+-- reaches `bound` (NULL: no rows): its next value now and after, the action and why.
+CREATE FUNCTION @extschema@._decide(bound pg_catalog.int8, last_value pg_catalog.int8, is_called pg_catalog.bool,
+                                    increment pg_catalog.int8, min_value pg_catalog.int8,
+                                    max_value pg_catalog.int8, start_value pg_catalog.int8,
+                                    margin pg_catalog.int8, allow_backward pg_catalog.bool,
+                                    OUT old_next pg_catalog.int8, OUT new_next pg_catalog.int8,
+                                    OUT action text, OUT detail text)
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    step pg_catalog.int8 := pg_catalog.sign(increment::pg_catalog.numeric)::pg_catalog.int8;
+    target pg_catalog.numeric := COALESCE(bound::pg_catalog.numeric + increment, start_value) + step * margin;
+    ahead pg_catalog.numeric;
+BEGIN
+    old_next := CASE
+        WHEN NOT is_called THEN last_value
+        WHEN last_value::pg_catalog.numeric + increment BETWEEN min_value AND max_value THEN last_value + increment
+    END;
+    IF old_next IS NOT NULL THEN
+        ahead := (old_next - target) * step;
+        IF ahead = 0 OR (ahead > 0 AND NOT allow_backward) THEN
+            new_next := old_next;
+            action := 'none';
+            IF ahead > 0 THEN
+                detail := pg_catalog.format('sequence is ahead of its data by %s (next value %s, target %s)',
+                                            ahead, old_next, target);
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    IF target > max_value OR target < min_value THEN
+        action := 'error';
+        detail := pg_catalog.format('%s, %s the sequence''s %s %s',
+            CASE WHEN bound IS NULL THEN pg_catalog.format('empty data needs next value %s', target)
+                 ELSE pg_catalog.format('data bound %s needs next value %s', bound, target) END,
+            CASE WHEN target > max_value THEN 'above' ELSE 'below' END,
+            CASE WHEN target > max_value THEN 'MAXVALUE' ELSE 'MINVALUE' END,
+            CASE WHEN target > max_value THEN max_value ELSE min_value END);
+        RETURN;
+    END IF;
+    IF old_next IS NULL THEN
+        detail := pg_catalog.format('sequence is exhausted (last value %s is at its %s)', last_value,
+                                    CASE WHEN increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END);
+        IF allow_backward THEN
+            action := 'lower';
+            new_next := target;
+        ELSE
+            action := 'none';
+        END IF;
+        RETURN;
+    END IF;
+    new_next := target;
+    IF ahead < 0 THEN
+        action := 'advance';
+    ELSE
+        action := 'lower';
+        detail := pg_catalog.format('back by %s from next value %s (allow_backward)', ahead, old_next);
+    END IF;
+END $$;
+
+-- Decides again under a lock that nextval() and setval() conflict with, and moves the sequence:
+-- no value is handed out between the read below and the setval. The lock comes from ALTER
+-- SEQUENCE (LOCK TABLE takes no sequence): OWNER TO its own owner changes nothing and writes
+-- nothing, so the setval stays as setval() does, whatever the transaction does after. It is
+-- held until the transaction ends, and waited for at most `wait_ms`.
+CREATE FUNCTION @extschema@._move(seq pg_catalog.oid, owner pg_catalog.oid, bound pg_catalog.int8,
+                                  increment pg_catalog.int8, min_value pg_catalog.int8,
+                                  max_value pg_catalog.int8, start_value pg_catalog.int8,
+                                  margin pg_catalog.int8, allow_backward pg_catalog.bool,
+                                  wait_ms pg_catalog.int4,
+                                  OUT old_next pg_catalog.int8, OUT new_next pg_catalog.int8,
+                                  OUT action text, OUT detail text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    saved_timeout text := pg_catalog.current_setting('lock_timeout');
+    state record;
+BEGIN
+    IF NOT pg_catalog.pg_has_role(owner, 'USAGE') THEN
+        RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
+    END IF;
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::text || 'ms', true);
+    -- Database-wide mode's event trigger passes over this DDL of ours.
+    PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
+    EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', seq::pg_catalog.regclass,
+                              (SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = owner));
+    PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+    SELECT * INTO old_next, new_next, action, detail
+      FROM @extschema@._decide(bound, state.last_value, state.is_called, increment, min_value, max_value,
+                               start_value, margin, allow_backward);
+    IF action IN ('advance', 'lower') THEN
+        PERFORM pg_catalog.setval(seq, new_next, false);
+    END IF;
+END $$;
+
+-- A sequence's failure as its report row: what the caller can act on (a lock held past the
+-- limit, a privilege, an object the edition does not read) is a skip; the rest an error.
+CREATE FUNCTION @extschema@._failure(err_code text, err_text text, OUT action text, OUT detail text)
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN $1 IN ('55P03', '42501', '0A000') THEN 'skip' ELSE 'error' END,
+           CASE WHEN $1 IN ('55P03', '42501', '0A000') OR ($1 = '22003' AND $2 LIKE 'the data in % holds %') THEN $2
+                ELSE pg_catalog.format('%s (SQLSTATE %s)', $2, $1) END
+$$;
+
+-- The common case, found for a whole chunk at once: sequences (at position n of `chunk`) whose
+-- every reference is a consumer column of type smallint, integer or bigint drawing plainly from
+-- it, in tables of `ready` (no check needed, no writer, no change of this transaction's),
+-- readable by the caller, not CYCLE. Their positions are read without a query of their own
+-- (read before the bound, which is safe: a sequence only moves forward, and a move reads it
+-- again under the lock), their bounds with one query each. Anything unusual, or a failure,
+-- leaves a sequence to _resync_one, where it becomes a row of its own.
+CREATE FUNCTION @extschema@._read_fast(chunk pg_catalog.oid[], refs @extschema@._reference[],
+                                       ready pg_catalog.oid[], dry_run pg_catalog.bool)
+RETURNS TABLE (n pg_catalog.int4, bound pg_catalog.int8, last_value pg_catalog.int8,
+               is_called pg_catalog.bool, consumers text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET row_security = off AS $$
+DECLARE
+    picked record;
+    value pg_catalog.numeric;
+    position_value pg_catalog.int8;
+    position_called pg_catalog.bool;
+BEGIN
+    FOR picked IN
+        WITH per AS (
+            SELECT x.sequence,
+                   pg_catalog.bool_and(x.is_consumer
+                       AND x.type_oid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                                          'pg_catalog.int8'::pg_catalog.regtype)
+                       AND COALESCE(x.default_use, 'plain') = 'plain'
+                       AND (NOT x.is_root
+                            OR (pg_catalog.has_column_privilege(x.relation, x.attnum, 'SELECT')
+                                AND x.relation = ANY (ready)
+                                AND NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                                                 WHERE c.oid = x.relation AND c.relhassubclass
+                                                   AND EXISTS (SELECT FROM @extschema@._self_and_descendants(x.relation) AS d
+                                                                WHERE d <> ALL (ready)))))) AS simple,
+                   pg_catalog.array_agg(x.display ORDER BY x.display) FILTER (WHERE x.is_root) AS names,
+                   pg_catalog.array_agg(x.relation) FILTER (WHERE x.is_root) AS root_relations,
+                   pg_catalog.array_agg(x.attname) FILTER (WHERE x.is_root) AS root_columns
+              FROM pg_catalog.unnest(refs) AS x
+             GROUP BY x.sequence
+        )
+        SELECT c.n, c.s, per.names,
+               (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric AS v FROM %s',
+                                                               CASE WHEN q.seqincrement < 0 THEN 'min' ELSE 'max' END,
+                                                               u.col, u.rel::pg_catalog.regclass), ' UNION ALL ')
+                  FROM ROWS FROM (pg_catalog.unnest(per.root_relations), pg_catalog.unnest(per.root_columns)) AS u(rel, col))
+                 AS bound_sql,
+               pg_catalog.cardinality(per.root_relations) > 1 AS several,
+               q.seqincrement < 0 AS descending
+          FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
+          JOIN per ON per.sequence = c.s
+          JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = c.s
+         WHERE per.simple AND per.names IS NOT NULL AND NOT q.seqcycle
+           AND pg_catalog.has_sequence_privilege(c.s, 'SELECT')
+           AND (dry_run OR pg_catalog.has_sequence_privilege(c.s, 'UPDATE'))
+         ORDER BY c.n
+    LOOP
+        BEGIN
+            IF picked.several THEN
+                picked.bound_sql := pg_catalog.format('SELECT pg_catalog.%s(b.v) FROM (%s) AS b',
+                                                      CASE WHEN picked.descending THEN 'min' ELSE 'max' END, picked.bound_sql);
+            END IF;
+            EXECUTE picked.bound_sql INTO value;
+            -- Its position without a query of its own (it takes ROW EXCLUSIVE on the sequence,
+            -- which nextval() takes too); NULL when not called yet, or set with is_called false.
+            position_value := pg_catalog.pg_sequence_last_value(picked.s);
+            position_called := position_value IS NOT NULL;
+            IF NOT position_called THEN
+                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', picked.s::pg_catalog.regclass)
+                   INTO position_value, position_called;
+            END IF;
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now OR out_of_memory THEN
+                RAISE;
+            WHEN OTHERS THEN
+                CONTINUE;
+        END;
+        n := picked.n;
+        bound := value;
+        last_value := position_value;
+        is_called := position_called;
+        consumers := picked.names::text;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
+-- `plain`, `unwritten` and `rewritten` are the chunk's tables that need no hazard check, had no
+-- writer, and were rewritten by this transaction. `deliberate` marks a skip by design (nothing
+-- draws from it, CYCLE, a consumer whose values cannot bound it), which automatic resync passes
+-- over in silence as the native edition does.
 CREATE FUNCTION @extschema@._resync_one(target_sequence pg_catalog.oid, refs @extschema@._reference[],
                                         dry_run pg_catalog.bool,
                                         allow_backward pg_catalog.bool, margin pg_catalog.int8,
-                                        explicit pg_catalog.bool)
+                                        explicit pg_catalog.bool, plain pg_catalog.oid[],
+                                        unwritten pg_catalog.oid[], rewritten pg_catalog.oid[],
+                                        written pg_catalog.oid[], automatic pg_catalog.bool, wait_ms pg_catalog.int4)
 RETURNS TABLE (sequence pg_catalog.oid, consumers pg_catalog.text[], data_bound pg_catalog.int8,
                old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
-               detail pg_catalog.text)
+               detail pg_catalog.text, deliberate pg_catalog.bool)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     seq pg_catalog.oid := $1;
@@ -446,20 +752,11 @@ DECLARE
     ignored text[];
     unusable text;
     bound pg_catalog.int8;
-    next_value pg_catalog.numeric;
-    target pg_catalog.numeric;
-    ahead pg_catalog.numeric;
-    step pg_catalog.int8;
-    row_action text;
-    row_detail text;
-    row_new pg_catalog.int8;
-    wait_ms pg_catalog.int4;
-    saved_timeout text;
+    decided record;
     err_code text;
     err_text text;
     denied_message text;
     denied_hint text;
-    locked pg_catalog.bool;
 BEGIN
     SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value,
            s.seqstart AS start_value, s.seqcycle AS cycle, c.relowner
@@ -478,6 +775,7 @@ BEGIN
 
     sequence := seq;
     consumers := names;
+    deliberate := false;
     IF NOT pg_catalog.has_sequence_privilege(seq, 'SELECT') THEN
         IF explicit THEN
             RAISE EXCEPTION 'permission denied for sequence %: reading it needs SELECT', seq::pg_catalog.regclass
@@ -497,9 +795,11 @@ BEGIN
         detail := pg_catalog.format('permission denied for sequence %s: moving it needs UPDATE', seq::pg_catalog.regclass);
     ELSIF pg_catalog.cardinality(names) = 0 THEN
         action := 'skip';
+        deliberate := true;
         detail := 'no column draws from this sequence, so there is no data to bound it';
     ELSIF opts.cycle THEN
         action := 'skip';
+        deliberate := true;
         detail := pg_catalog.format('CYCLE sequence: after a wrap-around the %s value in the data is not the last one issued',
                                     CASE WHEN opts.increment > 0 THEN 'largest' ELSE 'smallest' END);
     ELSE
@@ -531,6 +831,7 @@ BEGIN
              ORDER BY CASE r.default_use WHEN 'too_deep' THEN 0 WHEN 'wrapped' THEN 1 ELSE 2 END, r.display
              LIMIT 1;
         END IF;
+        deliberate := unusable IS NOT NULL;
         IF unusable IS NULL THEN
             -- What the caller may not read, as the native edition says it.
             SELECT pg_catalog.format('permission denied for table %s: reading the data bound needs SELECT on column %I',
@@ -562,95 +863,20 @@ BEGIN
             detail := unusable;
         ELSE
             BEGIN
-                bound := @extschema@._data_bound(seq, opts.increment < 0, refs);
+                bound := @extschema@._data_bound(seq, opts.increment < 0, refs, plain, unwritten, rewritten,
+                                                 written, NOT automatic, wait_ms);
                 data_bound := bound;
-                -- Decided first without the lock; a move (or any decision with allow_backward)
-                -- is decided again under it, as the native edition does: a sequence at or past its
-                -- target stays so whatever nextval() does meanwhile, and needs no lock.
-                locked := false;
-                LOOP
-                    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
-                    old_next := CASE
-                        WHEN NOT state.is_called THEN state.last_value
-                        WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
-                            THEN state.last_value + opts.increment
-                    END;
-                    next_value := old_next;
-                    step := pg_catalog.sign(opts.increment)::pg_catalog.int8;
-                    target := COALESCE(bound::pg_catalog.numeric + opts.increment, opts.start_value) + step * margin;
-                    row_action := NULL;
-                    row_detail := NULL;
-                    IF next_value IS NOT NULL THEN
-                        ahead := (next_value - target) * step;
-                        IF ahead = 0 THEN
-                            row_action := 'none';
-                            row_new := old_next;
-                        ELSIF ahead > 0 AND NOT allow_backward THEN
-                            row_action := 'none';
-                            row_new := old_next;
-                            row_detail := pg_catalog.format('sequence is ahead of its data by %s (next value %s, target %s)',
-                                                            ahead, next_value, target);
-                        END IF;
-                    END IF;
-                    IF row_action IS NULL AND (target > opts.max_value OR target < opts.min_value) THEN
-                        row_action := 'error';
-                        row_new := NULL;
-                        row_detail := pg_catalog.format('%s, %s the sequence''s %s %s',
-                            CASE WHEN bound IS NULL THEN pg_catalog.format('empty data needs next value %s', target)
-                                 ELSE pg_catalog.format('data bound %s needs next value %s', bound, target) END,
-                            CASE WHEN target > opts.max_value THEN 'above' ELSE 'below' END,
-                            CASE WHEN target > opts.max_value THEN 'MAXVALUE' ELSE 'MINVALUE' END,
-                            CASE WHEN target > opts.max_value THEN opts.max_value ELSE opts.min_value END);
-                    END IF;
-                    IF row_action IS NULL AND next_value IS NULL THEN
-                        row_detail := pg_catalog.format('sequence is exhausted (last value %s is at its %s)', state.last_value,
-                                                        CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END);
-                        IF allow_backward THEN
-                            row_action := 'lower';
-                            row_new := target;
-                        ELSE
-                            row_action := 'none';
-                            row_new := old_next;
-                        END IF;
-                    END IF;
-                    IF row_action IS NULL THEN
-                        ahead := (next_value - target) * step;
-                        row_new := target;
-                        IF ahead < 0 THEN
-                            row_action := 'advance';
-                        ELSE
-                            row_action := 'lower';
-                            row_detail := pg_catalog.format('back by %s from next value %s (allow_backward)', ahead, next_value);
-                        END IF;
-                    END IF;
-                    EXIT WHEN dry_run OR locked
-                              OR (NOT allow_backward AND row_action NOT IN ('advance', 'lower'));
-                        -- The lock nextval() and setval() conflict with, as ALTER SEQUENCE takes it
-                        -- (the only statement that does): no value is handed out between the read
-                        -- below and the setval. Held until the transaction ends.
-                        wait_ms := @extschema@._wait_limit_ms();
-                        saved_timeout := pg_catalog.current_setting('lock_timeout');
-                        PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::text || 'ms', true);
-                        IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
-                            -- Database-wide mode's event trigger passes over this DDL of ours.
-                            PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
-                            EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq::pg_catalog.regclass,
-                                                      (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
-                            PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
-                        ELSE
-                            RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
-                                USING ERRCODE = 'insufficient_privilege',
-                                      HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
-                        END IF;
-                        PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
-                    locked := true;
-                END LOOP;
-                IF NOT dry_run AND row_action IN ('advance', 'lower') THEN
-                    PERFORM pg_catalog.setval(seq, row_new, false);
+                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+                decided := @extschema@._decide(bound, state.last_value, state.is_called, opts.increment, opts.min_value,
+                                               opts.max_value, opts.start_value, margin, allow_backward);
+                IF NOT dry_run AND (allow_backward OR decided.action IN ('advance', 'lower')) THEN
+                    decided := @extschema@._move(seq, opts.relowner, bound, opts.increment, opts.min_value,
+                                                 opts.max_value, opts.start_value, margin, allow_backward, wait_ms);
                 END IF;
-                new_next := row_new;
-                action := row_action;
-                detail := row_detail;
+                old_next := decided.old_next;
+                new_next := decided.new_next;
+                action := decided.action;
+                detail := decided.detail;
             EXCEPTION
                 WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now
                      OR out_of_memory THEN
@@ -663,16 +889,7 @@ BEGIN
                     data_bound := NULL;
                     old_next := NULL;
                     new_next := NULL;
-                    IF err_code IN ('55P03', '42501', '0A000') THEN
-                        action := 'skip';
-                        detail := err_text;
-                    ELSIF err_code = '22003' AND err_text LIKE 'the data in % holds %' THEN
-                        action := 'error';
-                        detail := err_text;
-                    ELSE
-                        action := 'error';
-                        detail := pg_catalog.format('%s (SQLSTATE %s)', err_text, err_code);
-                    END IF;
+                    SELECT f.action, f.detail INTO action, detail FROM @extschema@._failure(err_code, err_text) AS f;
             END;
         END IF;
     END IF;
@@ -685,22 +902,87 @@ BEGIN
     RETURN NEXT;
 END $$;
 
--- Every sequence in `sequences`, in order, one row each; a NOTICE sums them up.
+-- The report row of a sequence _read_fast read (its consumers, bound and position): decided,
+-- and moved under the lock where it must be.
+CREATE FUNCTION @extschema@._resync_read(seq pg_catalog.oid, names text[], bound pg_catalog.int8,
+                                         last_value pg_catalog.int8, is_called pg_catalog.bool,
+                                         dry_run pg_catalog.bool, allow_backward pg_catalog.bool,
+                                         margin pg_catalog.int8, explicit pg_catalog.bool, wait_ms pg_catalog.int4,
+                                         OUT sequence pg_catalog.oid, OUT consumers text[], OUT data_bound pg_catalog.int8,
+                                         OUT old_next pg_catalog.int8, OUT new_next pg_catalog.int8, OUT action text,
+                                         OUT detail text, OUT deliberate pg_catalog.bool)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    opts record;
+    decided record;
+    err_code text;
+    err_text text;
+BEGIN
+    SELECT q.seqincrement AS increment, q.seqmin AS min_value, q.seqmax AS max_value, q.seqstart AS start_value,
+           c.relowner
+      INTO opts
+      FROM pg_catalog.pg_sequence AS q JOIN pg_catalog.pg_class AS c ON c.oid = q.seqrelid
+     WHERE q.seqrelid = seq;
+    sequence := seq;
+    consumers := names;
+    deliberate := false;
+    decided := @extschema@._decide(bound, last_value, is_called, opts.increment, opts.min_value, opts.max_value,
+                                   opts.start_value, margin, allow_backward);
+    IF NOT dry_run AND (allow_backward OR decided.action IN ('advance', 'lower')) THEN
+        BEGIN
+            decided := @extschema@._move(seq, opts.relowner, bound, opts.increment, opts.min_value,
+                                         opts.max_value, opts.start_value, margin, allow_backward, wait_ms);
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now OR out_of_memory THEN
+                RAISE;
+            WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS err_code = RETURNED_SQLSTATE, err_text = MESSAGE_TEXT;
+                IF err_code = '42501' AND explicit THEN
+                    RAISE;
+                END IF;
+                SELECT f.action, f.detail INTO action, detail FROM @extschema@._failure(err_code, err_text) AS f;
+                RETURN;
+        END;
+    END IF;
+    data_bound := bound;
+    old_next := decided.old_next;
+    new_next := decided.new_next;
+    action := decided.action;
+    detail := decided.detail;
+END $$;
+
+-- Every sequence in `sequences`, in order, one row each; a NOTICE sums them up. With
+-- `warn_cause` (automatic resync), every row that needs attention is also a WARNING naming it.
+-- By chunks of 256 sequences: their references, which of their tables need a closer look
+-- before a query, and whether any is being written, are each found once per chunk.
 CREATE FUNCTION @extschema@._resync(sequences pg_catalog.oid[], dry_run pg_catalog.bool,
                                     allow_backward pg_catalog.bool, margin pg_catalog.int8,
-                                    explicit pg_catalog.bool, quiet pg_catalog.bool)
+                                    explicit pg_catalog.bool, quiet pg_catalog.bool,
+                                    warn_cause pg_catalog.text DEFAULT NULL)
 RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[], data_bound pg_catalog.int8,
                old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
                detail pg_catalog.text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    s pg_catalog.oid;
+    item record;
     r record;
     counts pg_catalog.int8[] := '{0,0,0,0,0}';  -- advanced, lowered, skipped, errors, checked
-    refs @extschema@._reference[];
-    at pg_catalog.int4 := 0;
-    chunk_end pg_catalog.int4 := 0;
-    total pg_catalog.int4;
+    chunk pg_catalog.oid[];
+    chunk_refs @extschema@._reference[];
+    tables pg_catalog.oid[];
+    plain pg_catalog.oid[];
+    unwritten pg_catalog.oid[];
+    rewritten pg_catalog.oid[];
+    written pg_catalog.oid[];
+    ready pg_catalog.oid[];
+    fast_n pg_catalog.int4[];
+    fast_bound pg_catalog.int8[];
+    fast_last_value pg_catalog.int8[];
+    fast_called pg_catalog.bool[];
+    fast_consumers text[];
+    k pg_catalog.int4;
+    first pg_catalog.int4;
+    wait_ms pg_catalog.int4;
     saved_timeout text;
 BEGIN
     IF dry_run IS NULL OR allow_backward IS NULL OR margin IS NULL THEN
@@ -714,21 +996,63 @@ BEGIN
                   HINT = 'margin is how many values to leave unused past the data; use 0 for none.';
     END IF;
     PERFORM @extschema@._require_read_committed();
+    wait_ms := @extschema@._wait_limit_ms();
     -- Every lock any statement below waits for (a sequence read, planning a query over a table
     -- someone keeps locked) waits at most the limit; 0 would mean forever to PostgreSQL.
     saved_timeout := pg_catalog.current_setting('lock_timeout');
-    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
-    total := COALESCE(pg_catalog.array_length(sequences, 1), 0);
-    FOREACH s IN ARRAY sequences LOOP
-        at := at + 1;
-        CONTINUE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = s);
-        -- The references of a chunk of sequences at once: one catalog query for many.
-        IF at > chunk_end THEN
-            chunk_end := at + 255;
-            refs := ARRAY(SELECT x::@extschema@._reference
-                            FROM @extschema@._references(sequences[at:chunk_end]) AS x);
-        END IF;
-        FOR r IN SELECT * FROM @extschema@._resync_one(s, refs, dry_run, allow_backward, margin, explicit) LOOP
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::pg_catalog.text || 'ms', true);
+    -- What this transaction truncated or rewrote, and wrote into, before the call (the call
+    -- itself writes into no table).
+    SELECT COALESCE(pg_catalog.array_agg(l.relation) FILTER (WHERE l.mode = 'AccessExclusiveLock'), '{}'),
+           COALESCE(pg_catalog.array_agg(l.relation) FILTER (WHERE l.mode = 'RowExclusiveLock'), '{}')
+      INTO rewritten, written
+      FROM pg_catalog.pg_locks AS l
+     WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.relation IS NOT NULL
+       AND l.mode IN ('AccessExclusiveLock', 'RowExclusiveLock');
+    FOR first IN 1 .. COALESCE(pg_catalog.array_length(sequences, 1), 0) BY 256 LOOP
+        -- Sequences only, in order (one dropped meanwhile has no row).
+        chunk := ARRAY(SELECT c.s FROM pg_catalog.unnest(sequences[first : first + 255]) WITH ORDINALITY AS c(s, n)
+                        WHERE EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = c.s)
+                        ORDER BY c.n);
+        chunk_refs := ARRAY(SELECT x::@extschema@._reference FROM @extschema@._references(chunk) AS x);
+        -- Every table a bound reads: the root consumers and what lies below them.
+        tables := ARRAY(SELECT DISTINCT t.d
+                          FROM pg_catalog.unnest(chunk_refs) AS x
+                          JOIN pg_catalog.pg_class AS c ON c.oid = x.relation,
+                               LATERAL (SELECT x.relation WHERE NOT c.relhassubclass
+                                        UNION ALL
+                                        SELECT @extschema@._self_and_descendants(x.relation) WHERE c.relhassubclass) AS t(d)
+                         WHERE x.is_root);
+        plain := @extschema@._plain_tables(tables);
+        unwritten := @extschema@._unwritten_tables(tables);
+        ready := ARRAY(SELECT t FROM pg_catalog.unnest(plain) AS t
+                        WHERE t = ANY (unwritten)
+                          AND (warn_cause IS NOT NULL OR pg_catalog.cardinality(rewritten) + pg_catalog.cardinality(written) = 0
+                               OR @extschema@._own_changes(t, ''::pg_catalog.name, rewritten, written) IS NULL));
+        SELECT COALESCE(pg_catalog.array_agg(f.n ORDER BY f.n), '{}'), pg_catalog.array_agg(f.bound ORDER BY f.n),
+               pg_catalog.array_agg(f.last_value ORDER BY f.n), pg_catalog.array_agg(f.is_called ORDER BY f.n),
+               pg_catalog.array_agg(f.consumers ORDER BY f.n)
+          INTO fast_n, fast_bound, fast_last_value, fast_called, fast_consumers
+          FROM @extschema@._read_fast(chunk, chunk_refs, ready, dry_run) AS f;
+        k := 1;
+        FOR item IN
+            SELECT c.s, c.n, COALESCE(g.refs, '{}') AS refs
+              FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
+              LEFT JOIN (SELECT x.sequence, pg_catalog.array_agg(x) AS refs
+                           FROM pg_catalog.unnest(chunk_refs) AS x GROUP BY x.sequence) AS g
+                ON g.sequence = c.s
+             ORDER BY c.n
+        LOOP
+            IF k <= pg_catalog.cardinality(fast_n) AND fast_n[k] = item.n THEN
+                r := @extschema@._resync_read(item.s, fast_consumers[k]::text[], fast_bound[k], fast_last_value[k],
+                                              fast_called[k], dry_run, allow_backward, margin, explicit, wait_ms);
+                k := k + 1;
+            ELSE
+                SELECT * INTO r FROM @extschema@._resync_one(item.s, item.refs, dry_run, allow_backward, margin,
+                                                             explicit, plain, unwritten, rewritten, written,
+                                                             warn_cause IS NOT NULL, wait_ms);
+            END IF;
+            CONTINUE WHEN r.sequence IS NULL;
             sequence := r.sequence;
             consumers := r.consumers;
             data_bound := r.data_bound;
@@ -744,6 +1068,10 @@ BEGIN
                 WHEN 'error' THEN counts[4] := counts[4] + 1;
                 ELSE NULL;
             END CASE;
+            IF warn_cause IS NOT NULL AND r.action IN ('skip', 'error') AND NOT r.deliberate THEN
+                RAISE WARNING 'pg_seqsync: automatic resync after % could not % %: %', warn_cause,
+                    CASE WHEN r.action = 'error' THEN 'resync' ELSE 'check' END, r.sequence::pg_catalog.regclass, r.detail;
+            END IF;
             RETURN NEXT;
         END LOOP;
     END LOOP;
@@ -827,10 +1155,7 @@ BEGIN
                                         JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
                                        WHERE c.oid = u));
     ELSE
-        RAISE EXCEPTION '"%" is %, not a table or sequence', target,
-                CASE kind WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
-                          WHEN 'i' THEN 'an index' WHEN 'I' THEN 'an index' WHEN 'f' THEN 'a foreign table'
-                          WHEN 't' THEN 'a TOAST table' WHEN 'c' THEN 'a composite type' ELSE 'not a table' END
+        RAISE EXCEPTION '"%" is %, not a table or sequence', target, @extschema@._kind_name(kind)
             USING ERRCODE = 'wrong_object_type',
                   HINT = 'resync_sequence() takes a table, a partitioned table or a sequence.';
     END IF;
@@ -1009,7 +1334,7 @@ BEGIN
                            WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
                                THEN state.last_value + opts.increment END;
             next_value := next_v;
-            step := pg_catalog.abs(opts.increment);
+            step := pg_catalog.abs(opts.increment::pg_catalog.numeric);
             limit_v := CASE WHEN opts.increment > 0 THEN opts.max_value ELSE opts.min_value END;
             limited_by := 'sequence';
             narrow := NULL;
@@ -1068,11 +1393,15 @@ BEGIN
                 fraction_used := GREATEST(0.0, LEAST(1.0,
                     1.0 - (left_v * step)::pg_catalog.float8 / GREATEST(high - low + 1, 1)::pg_catalog.float8));
             END IF;
-            IF r.action NOT IN ('skip', 'error') THEN
+            -- Behind wherever the bound is known: an error row that the data needs a value past
+            -- the sequence's limit is behind too.
+            IF r.action <> 'skip' THEN
                 IF r.data_bound IS NOT NULL THEN
                     target := r.data_bound::pg_catalog.numeric + opts.increment;
-                    next_v := COALESCE(next_v, target + pg_catalog.sign(opts.increment));
-                    behind_by := GREATEST(0, (target - next_v) * pg_catalog.sign(opts.increment))::pg_catalog.int8;
+                    next_v := COALESCE(next_v, target + pg_catalog.sign(opts.increment::pg_catalog.numeric));
+                    -- At most the largest bigint, as the native edition reports it.
+                    behind_by := LEAST(GREATEST(0, (target - next_v) * pg_catalog.sign(opts.increment::pg_catalog.numeric)),
+                                       9223372036854775807)::pg_catalog.int8;
                     behind := behind_by > 0;
                 END IF;
             END IF;
@@ -1111,15 +1440,8 @@ $$;
 -- WARNING naming `cause`.
 CREATE FUNCTION @extschema@._resync_and_warn(sequences pg_catalog.oid[], cause pg_catalog.text)
 RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    r record;
 BEGIN
-    FOR r IN SELECT * FROM @extschema@._resync(sequences, false, false, 0::pg_catalog.int8, false, true) LOOP
-        IF r.action IN ('skip', 'error') THEN
-            RAISE WARNING 'pg_seqsync: automatic resync after % could not % %: %', cause,
-                CASE WHEN r.action = 'error' THEN 'resync' ELSE 'check' END, r.sequence, r.detail;
-        END IF;
-    END LOOP;
+    PERFORM FROM @extschema@._resync(sequences, false, false, 0::pg_catalog.int8, false, true, cause);
 END $$;
 
 -- Automatic resync: a statement trigger that resyncs the table's sequences forward after
@@ -1128,13 +1450,20 @@ END $$;
 CREATE FUNCTION @extschema@._auto_resync_trigger() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM @extschema@._resync_and_warn(@extschema@._sequences_of_table(TG_RELID), 'a write'::pg_catalog.text);
+    -- Placed by hand some other way, it refuses, as the native edition's does (a direct call is
+    -- refused by PostgreSQL itself, with 0A000).
+    IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'STATEMENT' OR TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION '_auto_resync_trigger() must be fired AFTER INSERT FOR EACH STATEMENT'
+            USING ERRCODE = '39P01', HINT = 'Place it with enable_auto_resync(''schema.table'').';
+    END IF;
+    BEGIN
+        PERFORM @extschema@._resync_and_warn(@extschema@._sequences_of_table(TG_RELID), 'a write'::pg_catalog.text);
+    EXCEPTION
+        WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+        WHEN OTHERS THEN
+            RAISE WARNING 'pg_seqsync: automatic resync after a write failed: %', SQLERRM;
+    END;
     RETURN NULL;
-EXCEPTION
-    WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
-    WHEN OTHERS THEN
-        RAISE WARNING 'pg_seqsync: automatic resync after a write failed: %', SQLERRM;
-        RETURN NULL;
 END $$;
 
 -- Places `trigger_name` on `relation` unless it has one of the two automatic-resync triggers;
@@ -1218,6 +1547,24 @@ BEGIN
     END LOOP;
 END $$;
 
+-- A table or partitioned table the caller owns (is a member of its owner), or the native
+-- edition's error for `function`.
+CREATE FUNCTION @extschema@._require_own_table(target pg_catalog.regclass, function pg_catalog.text)
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rel record;
+BEGIN
+    SELECT c.relkind, c.relowner, c.relname INTO rel FROM pg_catalog.pg_class AS c WHERE c.oid = target;
+    IF rel.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is %, not a table', target, @extschema@._kind_name(rel.relkind)
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = pg_catalog.format('%s() takes a table or a partitioned table, or NULL for the whole database.', function);
+    END IF;
+    IF NOT pg_catalog.pg_has_role(rel.relowner, 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied for table %', rel.relname USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END $$;
+
 CREATE FUNCTION @extschema@.enable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
 RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1244,13 +1591,7 @@ BEGIN
               FROM @extschema@._references(@extschema@._sequences_in_scope(NULL::pg_catalog.text[], NULL::pg_catalog.text[])) AS r
              WHERE r.is_consumer));
     END IF;
-    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = target) NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '"%" is not a table', target USING ERRCODE = 'wrong_object_type',
-            HINT = 'enable_auto_resync() takes a table or a partitioned table, or NULL for the whole database.';
-    END IF;
-    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
-        RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
-    END IF;
+    PERFORM @extschema@._require_own_table(target, 'enable_auto_resync'::pg_catalog.text);
     PERFORM @extschema@._target_sequences(target, NULL::pg_catalog.name);
     FOR t IN SELECT @extschema@._self_and_descendants(target) LOOP
         -- The table's own trigger replaces database-wide mode's.
@@ -1276,8 +1617,8 @@ BEGIN
         IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS e WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
             DROP EVENT TRIGGER pg_seqsync_auto_resync;
         END IF;
-    ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
-        RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
+    ELSE
+        PERFORM @extschema@._require_own_table(target, 'disable_auto_resync'::pg_catalog.text);
     END IF;
     FOR t IN SELECT g.tgrelid FROM pg_catalog.pg_trigger AS g
               WHERE g.tgname = tg AND g.tgparentid = 0

@@ -29,15 +29,18 @@ ROLLBACK;
 SELECT last_value, is_called FROM iso.good_a_id_seq;
 -- A cancel or statement_timeout is not one sequence's problem: it ends the whole call. What was
 -- advanced before it stays advanced (setval() is not transactional); nothing is half-done.
--- iso.slow has no index, so its bound is a heap scan long enough to be cancelled in.
+-- iso.slow has no index, so its bound is a heap scan long enough to be cancelled in (read by
+-- one process: the SQL edition's query would otherwise be spread over parallel workers).
 CREATE SEQUENCE iso.slow_seq;
 CREATE TABLE iso.slow (id numeric DEFAULT nextval('iso.slow_seq'));
-INSERT INTO iso.slow SELECT g FROM generate_series(1, 1000000) AS g;
+INSERT INTO iso.slow SELECT g FROM generate_series(1, 2000000) AS g;
+SET max_parallel_workers_per_gather = 0;
 SELECT setval('iso.good_a_id_seq', 1, false), setval('iso.good_b_id_seq', 1, false);
 SET statement_timeout = '100ms';
 SELECT sequence, action FROM resync_all_sequences(schemas => '{iso}');
 \echo :LAST_ERROR_SQLSTATE
 RESET statement_timeout;
+RESET max_parallel_workers_per_gather;
 SELECT last_value, is_called FROM iso.good_a_id_seq;
 SELECT last_value, is_called FROM iso.slow_seq;
 SET client_min_messages = warning;

@@ -21,13 +21,31 @@ SELECT action, new_next, detail FROM resync_sequence('orders');
 SELECT action, new_next, detail FROM resync_sequence('orders', allow_backward => true);
 SELECT action, new_next FROM resync_sequence('orders', margin => 100);
 
--- A move is undone with the transaction that made it (the native edition's setval() stays):
--- the lock is taken with ALTER SEQUENCE, which gives the sequence new storage.
+-- A move stays when the caller's transaction rolls back, as setval() does (the lock is taken
+-- with ALTER SEQUENCE ... OWNER TO its own owner, which writes nothing).
 SELECT setval('orders_id_seq', 5);
 BEGIN;
 SELECT action, new_next FROM resync_sequence('orders');
 ROLLBACK;
 SELECT last_value, is_called FROM orders_id_seq;
+-- So an answer never rests on rows the caller's transaction deleted, updated or truncated (a
+-- query cannot see them, and a rollback brings them back): those calls skip, naming the table.
+-- Automatic resync, which only moves forward, goes on.
+SELECT setval('orders_id_seq', 5);
+BEGIN;
+DELETE FROM orders WHERE id > 40;
+SELECT action, new_next, detail FROM resync_sequence('orders', allow_backward => true);
+SELECT action, detail FROM resync_sequence('orders');
+SELECT behind, detail FROM sequence_health() WHERE sequence = 'orders_id_seq'::regclass;
+ROLLBACK;
+BEGIN;
+UPDATE orders SET id = id WHERE id = 41;
+SELECT action, detail FROM resync_sequence('orders', dry_run => true);
+ROLLBACK;
+BEGIN;
+TRUNCATE orders;
+SELECT action, detail FROM resync_all_sequences(schemas => '{public}') WHERE sequence = 'orders_id_seq'::regclass;
+ROLLBACK;
 SELECT action, new_next FROM resync_sequence('orders');
 
 -- Descending identity, custom START on an empty table, a sequence shared by two tables.

@@ -1,0 +1,1326 @@
+-- pg_seqsync, SQL edition: the same functions as the native extension, in SQL and PL/pgSQL, for
+-- servers that load no native code of yours (RDS, Aurora, Supabase through pg_tle; Cloud SQL,
+-- Azure, Neon as a plain script). README "The SQL edition" lists how it differs.
+--
+-- Every object lives in @extschema@, every function pins search_path to pg_catalog, pg_temp
+-- (operators then resolve in pg_catalog: the temporary schema is never searched for them), and
+-- every call of this edition's own functions is qualified with @extschema@ and typed, so a
+-- look-alike another role creates in that schema never runs. The procedure, which commits and so
+-- cannot pin search_path, qualifies every operator too.
+--
+-- The data bound is read with a query (there is no direct scan in SQL). A query plans over the
+-- table, so a table whose planning or reading would run code another role wrote is never
+-- queried: a view, row-level security that applies to the caller, an index expression or
+-- predicate or a partition key calling a function or operator outside pg_catalog. Such a
+-- sequence is a skip that names the object.
+
+-- The wait limit, from pg_seqsync.lock_timeout (milliseconds, or with a unit), as the native
+-- edition reads it; 1 second when unset.
+CREATE FUNCTION @extschema@._wait_limit_ms() RETURNS pg_catalog.int4
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    raw text := pg_catalog.current_setting('pg_seqsync.lock_timeout', true);
+BEGIN
+    IF raw IS NULL OR pg_catalog.btrim(raw) = '' THEN
+        RETURN 1000;
+    END IF;
+    IF raw ~ '^\s*[0-9]+\s*$' THEN
+        RETURN raw::pg_catalog.int4;
+    END IF;
+    RETURN (pg_catalog.date_part('epoch', raw::pg_catalog.interval) * 1000)::pg_catalog.int4;
+EXCEPTION WHEN invalid_datetime_format OR invalid_text_representation
+               OR numeric_value_out_of_range OR datetime_field_overflow THEN
+    RAISE EXCEPTION 'invalid value for parameter "pg_seqsync.lock_timeout": "%"', raw
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Give milliseconds or a duration with a unit, e.g. SET pg_seqsync.lock_timeout = ''1s''.';
+END $$;
+
+-- A query's snapshot is the statement's own only under READ COMMITTED: under REPEATABLE READ or
+-- SERIALIZABLE, rows committed after the transaction began are invisible to every query here,
+-- and the answer would be stale. The native edition reads around it; this one refuses.
+CREATE FUNCTION @extschema@._require_read_committed() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'pg_seqsync (SQL edition) needs READ COMMITTED, not %',
+                pg_catalog.upper(pg_catalog.current_setting('transaction_isolation'))
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Call it outside this transaction, or in one that is READ COMMITTED: rows committed after a '
+                         'REPEATABLE READ or SERIALIZABLE transaction began would not be seen.';
+    END IF;
+END $$;
+
+-- `schema.table.column`, quoted as needed.
+CREATE FUNCTION @extschema@._column_display(relation pg_catalog.oid, attnum pg_catalog.int2)
+RETURNS pg_catalog.text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname)
+      FROM pg_catalog.pg_class AS c
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = $2
+     WHERE c.oid = $1
+$$;
+
+-- `relation` and every table it inherits from or is a partition of.
+CREATE FUNCTION @extschema@._self_and_ancestors(relation pg_catalog.oid)
+RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE up(relid) AS (
+        SELECT $1
+        UNION
+        SELECT i.inhparent FROM pg_catalog.pg_inherits AS i JOIN up ON i.inhrelid = up.relid
+    )
+    SELECT relid FROM up
+$$;
+
+-- `relation` and every partition or inheritance child below it.
+CREATE FUNCTION @extschema@._self_and_descendants(relation pg_catalog.oid)
+RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE down(relid) AS (
+        SELECT $1
+        UNION
+        SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i JOIN down ON i.inhparent = down.relid
+    )
+    SELECT relid FROM down
+$$;
+
+-- How a column default uses `sequence`, from its deparsed text (pinned search_path, so the
+-- sequence is written schema-qualified): plain (nextval, at most cast to an integer or numeric
+-- type), rounded (cast to a numeric with fewer digits than it carries), wrapped (nextval inside
+-- a larger expression), not_drawing (currval, a regclass constant), too_deep (an expression
+-- too large to read).
+CREATE FUNCTION @extschema@._default_use(adbin pg_catalog.text, expression pg_catalog.text,
+                                         sequence pg_catalog.oid)
+RETURNS pg_catalog.text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    call_text text := 'nextval(' || pg_catalog.quote_literal(sequence::pg_catalog.regclass::pg_catalog.text)
+                 || '::regclass)';
+    rest text;
+    cast_type text;
+BEGIN
+    IF expression IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.length(adbin) - pg_catalog.length(pg_catalog.replace(adbin, '{', '')) > 64 THEN
+        RETURN 'too_deep';
+    END IF;
+    IF pg_catalog.strpos(expression, call_text) = 0 THEN
+        RETURN 'not_drawing';
+    END IF;
+    rest := expression;
+    -- Casts around the call: (nextval(...))::type or nextval(...)::type, any number of them.
+    LOOP
+        IF rest = call_text THEN
+            RETURN 'plain';
+        END IF;
+        IF rest ~ '^\(.*\)::[a-z ]+(\([0-9, -]+\))?$' OR rest ~ '^nextval\(.*\)::[a-z ]+(\([0-9, -]+\))?$' THEN
+            cast_type := pg_catalog.substring(rest, '::([a-z ]+(\([0-9, -]+\))?)$');
+            IF cast_type !~ '^(bigint|integer|smallint|numeric(\([0-9]+(, *-?[0-9]+)?\))?)$' THEN
+                RETURN 'wrapped';
+            END IF;
+            IF cast_type ~ '^numeric\([0-9]+, *-[0-9]+\)$' THEN
+                RETURN 'rounded';
+            END IF;
+            rest := pg_catalog.left(rest, pg_catalog.length(rest) - pg_catalog.length(cast_type) - 2);
+            IF rest ~ '^\(.*\)$' THEN
+                rest := pg_catalog.substr(rest, 2, pg_catalog.length(rest) - 2);
+            END IF;
+        ELSE
+            RETURN 'wrapped';
+        END IF;
+    END LOOP;
+END $$;
+
+-- Every reference to `sequences` from a column (OWNED BY or identity, or a default naming the
+-- sequence), judged as the native edition judges it: a consumer, or ignored with the reason.
+-- One reference to a sequence from a column, judged (`_references`): read once per batch of
+-- sequences and handed to the functions that need it.
+CREATE TYPE @extschema@._reference AS (
+    sequence pg_catalog.oid, relation pg_catalog.oid, attnum pg_catalog.int2,
+    attname pg_catalog.name, display pg_catalog.text, type_oid pg_catalog.oid,
+    typmod pg_catalog.int4, type_name pg_catalog.text, default_use pg_catalog.text,
+    is_consumer pg_catalog.bool,
+    -- a consumer not read through an ancestor that draws from the sequence in the same column
+    is_root pg_catalog.bool,
+    reason pg_catalog.text);
+-- Only the edition's own functions use it: no one else may make a column of it (which would
+-- keep it, and so the edition, from being removed).
+REVOKE USAGE ON TYPE @extschema@._reference FROM PUBLIC;
+
+CREATE FUNCTION @extschema@._references(sequences pg_catalog.oid[])
+RETURNS SETOF @extschema@._reference
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH refs AS (
+        SELECT d.objid AS sequence, d.refobjid AS relation, d.refobjsubid::pg_catalog.int2 AS attnum,
+               true AS owned, NULL::pg_catalog.oid AS attrdef
+          FROM pg_catalog.pg_depend AS d
+         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.objid = ANY ($1)
+           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refobjsubid > 0
+           AND d.deptype IN ('a', 'i')
+        UNION ALL
+        SELECT d.refobjid, ad.adrelid, ad.adnum, false, ad.oid
+          FROM pg_catalog.pg_depend AS d
+          JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND d.refobjid = ANY ($1)
+           AND d.deptype = 'n'
+    ), merged AS (
+        SELECT r.sequence, r.relation, r.attnum, pg_catalog.bool_or(r.owned) AS owned,
+               pg_catalog.max(r.attrdef) AS attrdef
+          FROM refs AS r GROUP BY r.sequence, r.relation, r.attnum
+    ), described AS (
+        SELECT m.sequence, m.relation, m.attnum, m.owned, c.relkind, c.relowner,
+               pg_catalog.pg_is_other_temp_schema(c.relnamespace) AS other_temp,
+               a.atttypid, a.atttypmod, a.attname,
+               @extschema@._column_display(m.relation, m.attnum) AS display,
+               s.relowner AS sequence_owner,
+               CASE WHEN m.attrdef IS NOT NULL THEN
+                   @extschema@._default_use(ad.adbin::pg_catalog.text,
+                                            pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+                                            m.sequence)
+               END AS default_use
+          FROM merged AS m
+          JOIN pg_catalog.pg_class AS c ON c.oid = m.relation
+          JOIN pg_catalog.pg_attribute AS a
+            ON a.attrelid = m.relation AND a.attnum = m.attnum AND NOT a.attisdropped
+          JOIN pg_catalog.pg_class AS s ON s.oid = m.sequence
+          LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = m.attrdef
+    ), judged AS (
+        SELECT d.*,
+               d.relowner = d.sequence_owner
+                 OR pg_catalog.has_sequence_privilege(d.relowner, d.sequence, 'USAGE, UPDATE')
+                 AS owner_may_draw,
+               d.owned OR d.default_use IN ('plain', 'wrapped', 'rounded', 'too_deep') AS draws
+          FROM described AS d
+    ), final AS (
+        SELECT j.sequence, j.relation, j.attnum, j.attname, j.display, j.atttypid, j.atttypmod,
+               NULLIF(j.default_use, 'not_drawing') AS default_use,
+               j.owner_may_draw AND j.draws AND NOT j.other_temp AND j.relkind IN ('r', 'p') AS is_consumer,
+               CASE
+                   WHEN NOT j.owner_may_draw THEN 'its owner has no right to draw from the sequence'
+                   WHEN NOT j.draws THEN 'its default does not call nextval() on it'
+                   WHEN j.other_temp THEN 'another session''s temporary table'
+                   WHEN j.relkind = 'v' THEN 'a view: the SQL edition does not follow views to their tables'
+                   WHEN j.relkind = 'f' THEN 'a foreign table: its rows are not read'
+                   WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
+               END AS reason
+          FROM judged AS j
+    )
+    SELECT f.sequence, f.relation, f.attnum, f.attname, f.display, f.atttypid, f.atttypmod,
+           pg_catalog.format_type(f.atttypid, f.atttypmod), f.default_use, f.is_consumer,
+           f.is_consumer AND NOT EXISTS (
+               SELECT FROM final AS up
+                WHERE up.is_consumer AND up.sequence = f.sequence AND up.relation <> f.relation
+                  AND up.attname = f.attname
+                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(f.relation))),
+           f.reason
+      FROM final AS f
+$$;
+
+-- The sequences in scope, as the native edition lists them: by schema and name.
+CREATE FUNCTION @extschema@._sequences_in_scope(schemas pg_catalog.text[],
+                                                exclude_schemas pg_catalog.text[])
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(pg_catalog.array_agg(c.oid ORDER BY n.nspname, c.relname), '{}')
+      FROM pg_catalog.pg_class AS c
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'S'
+       AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast)'
+       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+       AND n.nspname !~ '^pg_toast_temp_'
+       AND ($1 IS NULL OR n.nspname = ANY ($1))
+       AND ($2 IS NULL OR n.nspname <> ALL ($2))
+$$;
+
+-- Whether code owned by `owner` is the caller's own: the caller is that role, or a member of it
+-- (not through being superuser: a superuser is a member of every role, and another role's code
+-- must not run as one).
+CREATE FUNCTION @extschema@._own_code(owner pg_catalog.oid) RETURNS pg_catalog.bool
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT r.oid = $1 OR (NOT r.rolsuper AND pg_catalog.pg_has_role($1, 'USAGE'))
+      FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user
+$$;
+
+-- Why reading `table` with a query could run code another role wrote or miss rows, or NULL:
+-- row-level security that applies to the caller; an expression the planner may evaluate (an
+-- index expression or predicate, a partition key, a CHECK constraint, which constraint
+-- exclusion folds, an extended statistics expression) that calls a function or an operator
+-- outside pg_catalog owned by a role the caller is not a member of, or coerces to a domain
+-- (whose checks run).
+CREATE FUNCTION @extschema@._query_hazard(relation pg_catalog.oid)
+RETURNS pg_catalog.text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    tree text;
+    what text;
+    found record;
+    trees text[];
+    more text[];
+    pair pg_catalog.int4;
+BEGIN
+    IF pg_catalog.row_security_active(relation) THEN
+        RETURN pg_catalog.format('row-level security on %s applies to you, so a query would not see every row; '
+                                 'resync as a role it does not apply to (the table''s owner, or one with BYPASSRLS)',
+                                 relation::pg_catalog.regclass);
+    END IF;
+    -- "what" and its expression tree, as pairs in one array.
+    trees := ARRAY(
+        SELECT x FROM (
+            SELECT 'an index of', pg_catalog.concat(i.indexprs::pg_catalog.text, ' ', i.indpred::pg_catalog.text)
+              FROM pg_catalog.pg_index AS i
+             WHERE i.indrelid = relation AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)
+            UNION ALL
+            SELECT 'the partition key of', p.partexprs::pg_catalog.text
+              FROM pg_catalog.pg_partitioned_table AS p
+             WHERE p.partrelid = relation AND p.partexprs IS NOT NULL
+            UNION ALL
+            SELECT 'a CHECK constraint of', c.conbin::pg_catalog.text
+              FROM pg_catalog.pg_constraint AS c
+             WHERE c.conrelid = relation AND c.contype = 'c' AND c.conbin IS NOT NULL) AS t(w, e),
+        LATERAL (VALUES (t.w), (t.e)) AS v(x));
+    -- Expressions in extended statistics exist from PostgreSQL 14.
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                WHERE a.attrelid = 'pg_catalog.pg_statistic_ext'::pg_catalog.regclass
+                  AND a.attname = 'stxexprs') THEN
+        EXECUTE 'SELECT pg_catalog.array_agg(v.x)
+                   FROM pg_catalog.pg_statistic_ext AS s,
+                        LATERAL (VALUES (''the statistics of''), (s.stxexprs::pg_catalog.text)) AS v(x)
+                  WHERE s.stxrelid OPERATOR(pg_catalog.=) $1 AND s.stxexprs IS NOT NULL'
+           INTO more USING relation;
+        trees := trees || COALESCE(more, '{}');
+    END IF;
+    FOR pair IN 1 .. COALESCE(pg_catalog.array_length(trees, 1), 0) / 2
+    LOOP
+        what := trees[2 * pair - 1];
+        tree := trees[2 * pair];
+        IF pg_catalog.strpos(tree, '{COERCETODOMAIN') > 0 THEN
+            RETURN pg_catalog.format('%s %s coerces to a domain, whose checks planning a query over it may '
+                                     'run: the SQL edition runs no code of another role''s',
+                                     what, relation::pg_catalog.regclass);
+        END IF;
+        SELECT f.oid::pg_catalog.regprocedure AS name INTO found
+          FROM pg_catalog.regexp_matches(tree, ':(?:funcid|opfuncid) ([0-9]+)', 'g') AS m
+          JOIN pg_catalog.pg_proc AS f ON f.oid = m[1]::pg_catalog.oid
+         WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
+           AND NOT @extschema@._own_code(f.proowner)
+         LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN pg_catalog.format('%s %s calls %s, another role''s function, which planning a query '
+                                     'over it may run: the SQL edition runs no code of another role''s',
+                                     what, relation::pg_catalog.regclass, found.name);
+        END IF;
+        SELECT o.oid::pg_catalog.regoperator AS name INTO found
+          FROM (SELECT pg_catalog.regexp_split_to_table(pg_catalog.btrim(x[1]), ' +') AS id
+                  FROM pg_catalog.regexp_matches(tree, ':opnos? \(?o?((?: ?[0-9]+)+)', 'g') AS x) AS m
+          JOIN pg_catalog.pg_operator AS o ON o.oid = m.id::pg_catalog.oid
+          JOIN pg_catalog.pg_proc AS f ON f.oid = o.oprcode
+         WHERE f.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace
+           AND NOT @extschema@._own_code(f.proowner)
+         LIMIT 1;
+        IF found IS NOT NULL THEN
+            RETURN pg_catalog.format('%s %s uses operator %s, another role''s, which planning a query '
+                                     'over it may run: the SQL edition runs no code of another role''s',
+                                     what, relation::pg_catalog.regclass, found.name);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+-- Waits (polling, at most until `deadline`) until no other transaction holds a lock that
+-- writing rows takes on any of `relations`; the first one still written to then, or NULL. Rows
+-- a transaction is still writing are invisible to a query, so they are waited for rather than
+-- missed. One look at the lock table per poll, for every relation at once.
+CREATE FUNCTION @extschema@._wait_for_writers(relations pg_catalog.oid[],
+                                              deadline pg_catalog.timestamptz)
+RETURNS pg_catalog.oid LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    busy pg_catalog.oid;
+    here pg_catalog.oid := (SELECT d.oid FROM pg_catalog.pg_database AS d
+                             WHERE d.datname = pg_catalog.current_database());
+    t pg_catalog.oid;
+    uncertain pg_catalog.oid[] := '{}';
+BEGIN
+    -- The cheap look first: SHARE conflicts with every writer's lock, so a table where it is
+    -- granted at once has none. It is released at once (with the block), queues nothing, and
+    -- needs UPDATE, DELETE or TRUNCATE on the table: without them, the lock table is read.
+    FOREACH t IN ARRAY relations LOOP
+        BEGIN
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE NOWAIT', t::pg_catalog.regclass);
+            RAISE EXCEPTION USING ERRCODE = 'PSQ01';
+        EXCEPTION
+            WHEN SQLSTATE 'PSQ01' THEN NULL;
+            WHEN lock_not_available OR insufficient_privilege OR wrong_object_type THEN
+                uncertain := uncertain || t;
+        END;
+    END LOOP;
+    IF pg_catalog.cardinality(uncertain) = 0 THEN
+        RETURN NULL;
+    END IF;
+    relations := uncertain;
+    LOOP
+        SELECT l.relation INTO busy
+          FROM pg_catalog.pg_locks AS l
+         WHERE l.locktype = 'relation' AND l.database = here
+           AND l.relation = ANY ($1)
+           AND l.pid <> pg_catalog.pg_backend_pid()
+           AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock',
+                          'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+         ORDER BY pg_catalog.array_position($1, l.relation)
+         LIMIT 1;
+        IF busy IS NULL OR pg_catalog.clock_timestamp() >= deadline THEN
+            RETURN busy;
+        END IF;
+        PERFORM pg_catalog.pg_sleep(0.005);
+    END LOOP;
+END $$;
+
+-- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
+-- the safe side; NULL when they hold no value. Raises 55P03 when a writer does not end in
+-- time, and 0A000 (naming the object) when reading a table would run another role's code.
+CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool,
+                                         refs @extschema@._reference[])
+RETURNS pg_catalog.int8 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+SET row_security = off AS $$
+DECLARE
+    consumer record;
+    tables pg_catalog.oid[];
+    t pg_catalog.oid;
+    hazard text;
+    value pg_catalog.numeric;
+    best pg_catalog.numeric;
+    wait_ms pg_catalog.int4 := @extschema@._wait_limit_ms();
+    deadline pg_catalog.timestamptz := pg_catalog.clock_timestamp()
+                                       + pg_catalog.make_interval(secs => wait_ms / 1000.0);
+BEGIN
+    FOR consumer IN
+        SELECT r.relation, r.attnum, r.attname, r.display FROM pg_catalog.unnest(refs) AS r
+         WHERE r.sequence = seq AND r.is_root
+    LOOP
+        tables := ARRAY(SELECT @extschema@._self_and_descendants(consumer.relation));
+        FOREACH t IN ARRAY tables LOOP
+            hazard := @extschema@._query_hazard(t);
+            IF hazard IS NOT NULL THEN
+                RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
+            END IF;
+        END LOOP;
+        t := @extschema@._wait_for_writers(tables, deadline);
+        IF t IS NOT NULL THEN
+            RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, pg_seqsync.lock_timeout)',
+                    t::pg_catalog.regclass, wait_ms
+                USING ERRCODE = 'lock_not_available';
+        END IF;
+        EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
+                                  CASE WHEN descending THEN 'min' ELSE 'max' END,
+                                  consumer.attname, consumer.relation::pg_catalog.regclass)
+           INTO value;
+        IF value IS NOT NULL THEN
+            value := CASE WHEN descending THEN pg_catalog.floor(value) ELSE pg_catalog.ceil(value) END;
+            IF value > 9223372036854775807 OR value < -9223372036854775808 THEN
+                RAISE EXCEPTION 'the data in % holds %, which no bigint sequence can follow', consumer.display, value
+                    USING ERRCODE = 'numeric_value_out_of_range';
+            END IF;
+            best := CASE
+                WHEN best IS NULL THEN value
+                WHEN descending THEN LEAST(best, value)
+                ELSE GREATEST(best, value)
+            END;
+        END IF;
+    END LOOP;
+    RETURN best::pg_catalog.int8;
+END $$;
+
+-- One sequence: its report row, decided as the native edition's plan decides it.
+CREATE FUNCTION @extschema@._resync_one(target_sequence pg_catalog.oid, refs @extschema@._reference[],
+                                        dry_run pg_catalog.bool,
+                                        allow_backward pg_catalog.bool, margin pg_catalog.int8,
+                                        explicit pg_catalog.bool)
+RETURNS TABLE (sequence pg_catalog.oid, consumers pg_catalog.text[], data_bound pg_catalog.int8,
+               old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
+               detail pg_catalog.text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    seq pg_catalog.oid := $1;
+    opts record;
+    state record;
+    names text[];
+    ignored text[];
+    unusable text;
+    bound pg_catalog.int8;
+    next_value pg_catalog.numeric;
+    target pg_catalog.numeric;
+    ahead pg_catalog.numeric;
+    step pg_catalog.int8;
+    row_action text;
+    row_detail text;
+    row_new pg_catalog.int8;
+    wait_ms pg_catalog.int4;
+    saved_timeout text;
+    err_code text;
+    err_text text;
+    denied_message text;
+    denied_hint text;
+    locked pg_catalog.bool;
+BEGIN
+    SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value,
+           s.seqstart AS start_value, s.seqcycle AS cycle, c.relowner
+      INTO opts
+      FROM pg_catalog.pg_sequence AS s JOIN pg_catalog.pg_class AS c ON c.oid = s.seqrelid
+     WHERE s.seqrelid = seq;
+    refs := ARRAY(SELECT r::@extschema@._reference FROM pg_catalog.unnest(refs) AS r WHERE r.sequence = seq);
+    SELECT COALESCE(pg_catalog.array_agg(r.display ORDER BY r.display), '{}')
+      INTO names
+      FROM pg_catalog.unnest(refs) AS r
+     WHERE r.is_root;
+    SELECT pg_catalog.array_agg(pg_catalog.format('%s (%s)', r.display, r.reason) ORDER BY r.display)
+      INTO ignored
+      FROM pg_catalog.unnest(refs) AS r
+     WHERE NOT r.is_consumer;
+
+    sequence := seq;
+    consumers := names;
+    IF NOT pg_catalog.has_sequence_privilege(seq, 'SELECT') THEN
+        IF explicit THEN
+            RAISE EXCEPTION 'permission denied for sequence %: reading it needs SELECT', seq::pg_catalog.regclass
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = pg_catalog.format('GRANT SELECT ON SEQUENCE %s TO %I;', seq::pg_catalog.regclass, current_user);
+        END IF;
+        action := 'skip';
+        detail := pg_catalog.format('permission denied for sequence %s: reading it needs SELECT', seq::pg_catalog.regclass);
+    ELSIF NOT dry_run AND NOT pg_catalog.has_sequence_privilege(seq, 'UPDATE') THEN
+        IF explicit THEN
+            RAISE EXCEPTION 'permission denied for sequence %: moving it needs UPDATE', seq::pg_catalog.regclass
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = pg_catalog.format('GRANT UPDATE ON SEQUENCE %s TO %I; or call with dry_run => true.',
+                                               seq::pg_catalog.regclass, current_user);
+        END IF;
+        action := 'skip';
+        detail := pg_catalog.format('permission denied for sequence %s: moving it needs UPDATE', seq::pg_catalog.regclass);
+    ELSIF pg_catalog.cardinality(names) = 0 THEN
+        action := 'skip';
+        detail := 'no column draws from this sequence, so there is no data to bound it';
+    ELSIF opts.cycle THEN
+        action := 'skip';
+        detail := pg_catalog.format('CYCLE sequence: after a wrap-around the %s value in the data is not the last one issued',
+                                    CASE WHEN opts.increment > 0 THEN 'largest' ELSE 'smallest' END);
+    ELSE
+        SELECT pg_catalog.format('%s has type %s, so its values cannot bound the sequence', r.display, r.type_name)
+          INTO unusable
+          FROM pg_catalog.unnest(refs) AS r
+         WHERE r.is_consumer
+           AND pg_catalog.format_type(COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
+                                                  WHERE t.oid = r.type_oid AND t.typtype = 'd'), r.type_oid), NULL)
+               NOT IN ('smallint', 'integer', 'bigint', 'numeric')
+         ORDER BY r.display LIMIT 1;
+        IF unusable IS NULL THEN
+            SELECT CASE r.default_use
+                       WHEN 'too_deep' THEN pg_catalog.format('%s''s default is too large to read, so how it uses the sequence is not read', r.display)
+                       WHEN 'wrapped' THEN pg_catalog.format('%s uses the sequence inside an expression, %s, so its values cannot bound it',
+                                                             r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                                           FROM pg_catalog.pg_attrdef AS ad
+                                                                          WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum))
+                       ELSE pg_catalog.format('%s rounds the values nextval() gives it (%s), so its values cannot bound the sequence',
+                                              r.display, CASE WHEN r.type_name ~ '^numeric\([0-9]+,-[0-9]+\)$' THEN r.type_name
+                                                              ELSE (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                                      FROM pg_catalog.pg_attrdef AS ad
+                                                                     WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum) END)
+                   END
+              INTO unusable
+              FROM pg_catalog.unnest(refs) AS r
+             WHERE r.is_consumer AND (r.default_use IN ('too_deep', 'wrapped', 'rounded')
+                                      OR r.type_name ~ '^numeric\([0-9]+,-[0-9]+\)$')
+             ORDER BY CASE r.default_use WHEN 'too_deep' THEN 0 WHEN 'wrapped' THEN 1 ELSE 2 END, r.display
+             LIMIT 1;
+        END IF;
+        IF unusable IS NULL THEN
+            -- What the caller may not read, as the native edition says it.
+            SELECT pg_catalog.format('permission denied for table %s: reading the data bound needs SELECT on column %I',
+                                     r.relation::pg_catalog.regclass, a.attname),
+                   pg_catalog.format('GRANT SELECT (%I) ON %s TO %I;', a.attname, r.relation::pg_catalog.regclass, current_user)
+              INTO denied_message, denied_hint
+              FROM pg_catalog.unnest(refs) AS r
+              JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
+             WHERE r.is_consumer AND r.display = ANY (names)
+               AND NOT pg_catalog.has_column_privilege(r.relation, r.attnum, 'SELECT')
+             ORDER BY r.display LIMIT 1;
+            IF denied_message IS NULL THEN
+                SELECT pg_catalog.format('row-level security on %s may hide rows from this role, so the data bound could be too low',
+                                         r.relation::pg_catalog.regclass),
+                       'Run as a role with BYPASSRLS, or as the table''s owner while FORCE ROW LEVEL SECURITY is off.'
+                  INTO denied_message, denied_hint
+                  FROM pg_catalog.unnest(refs) AS r
+                 WHERE r.is_consumer AND r.display = ANY (names)
+                   AND pg_catalog.row_security_active(r.relation)
+                 ORDER BY r.display LIMIT 1;
+            END IF;
+            IF denied_message IS NOT NULL AND explicit THEN
+                RAISE EXCEPTION '%', denied_message USING ERRCODE = 'insufficient_privilege', HINT = denied_hint;
+            END IF;
+            unusable := denied_message;
+        END IF;
+        IF unusable IS NOT NULL THEN
+            action := 'skip';
+            detail := unusable;
+        ELSE
+            BEGIN
+                bound := @extschema@._data_bound(seq, opts.increment < 0, refs);
+                data_bound := bound;
+                -- Decided first without the lock; a move (or any decision with allow_backward)
+                -- is decided again under it, as the native edition does: a sequence at or past its
+                -- target stays so whatever nextval() does meanwhile, and needs no lock.
+                locked := false;
+                LOOP
+                    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+                    old_next := CASE
+                        WHEN NOT state.is_called THEN state.last_value
+                        WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
+                            THEN state.last_value + opts.increment
+                    END;
+                    next_value := old_next;
+                    step := pg_catalog.sign(opts.increment)::pg_catalog.int8;
+                    target := COALESCE(bound::pg_catalog.numeric + opts.increment, opts.start_value) + step * margin;
+                    row_action := NULL;
+                    row_detail := NULL;
+                    IF next_value IS NOT NULL THEN
+                        ahead := (next_value - target) * step;
+                        IF ahead = 0 THEN
+                            row_action := 'none';
+                            row_new := old_next;
+                        ELSIF ahead > 0 AND NOT allow_backward THEN
+                            row_action := 'none';
+                            row_new := old_next;
+                            row_detail := pg_catalog.format('sequence is ahead of its data by %s (next value %s, target %s)',
+                                                            ahead, next_value, target);
+                        END IF;
+                    END IF;
+                    IF row_action IS NULL AND (target > opts.max_value OR target < opts.min_value) THEN
+                        row_action := 'error';
+                        row_new := NULL;
+                        row_detail := pg_catalog.format('%s, %s the sequence''s %s %s',
+                            CASE WHEN bound IS NULL THEN pg_catalog.format('empty data needs next value %s', target)
+                                 ELSE pg_catalog.format('data bound %s needs next value %s', bound, target) END,
+                            CASE WHEN target > opts.max_value THEN 'above' ELSE 'below' END,
+                            CASE WHEN target > opts.max_value THEN 'MAXVALUE' ELSE 'MINVALUE' END,
+                            CASE WHEN target > opts.max_value THEN opts.max_value ELSE opts.min_value END);
+                    END IF;
+                    IF row_action IS NULL AND next_value IS NULL THEN
+                        row_detail := pg_catalog.format('sequence is exhausted (last value %s is at its %s)', state.last_value,
+                                                        CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END);
+                        IF allow_backward THEN
+                            row_action := 'lower';
+                            row_new := target;
+                        ELSE
+                            row_action := 'none';
+                            row_new := old_next;
+                        END IF;
+                    END IF;
+                    IF row_action IS NULL THEN
+                        ahead := (next_value - target) * step;
+                        row_new := target;
+                        IF ahead < 0 THEN
+                            row_action := 'advance';
+                        ELSE
+                            row_action := 'lower';
+                            row_detail := pg_catalog.format('back by %s from next value %s (allow_backward)', ahead, next_value);
+                        END IF;
+                    END IF;
+                    EXIT WHEN dry_run OR locked
+                              OR (NOT allow_backward AND row_action NOT IN ('advance', 'lower'));
+                        -- The lock nextval() and setval() conflict with, as ALTER SEQUENCE takes it
+                        -- (the only statement that does): no value is handed out between the read
+                        -- below and the setval. Held until the transaction ends.
+                        wait_ms := @extschema@._wait_limit_ms();
+                        saved_timeout := pg_catalog.current_setting('lock_timeout');
+                        PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::text || 'ms', true);
+                        IF pg_catalog.pg_has_role(opts.relowner, 'USAGE') THEN
+                            -- Database-wide mode's event trigger passes over this DDL of ours.
+                            PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
+                            EXECUTE pg_catalog.format('ALTER SEQUENCE %s CACHE %s', seq::pg_catalog.regclass,
+                                                      (SELECT s.seqcache FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = seq));
+                            PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
+                        ELSE
+                            RAISE EXCEPTION 'moving sequence % needs to be its owner in the SQL edition', seq::pg_catalog.regclass
+                                USING ERRCODE = 'insufficient_privilege',
+                                      HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
+                        END IF;
+                        PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+                    locked := true;
+                END LOOP;
+                IF NOT dry_run AND row_action IN ('advance', 'lower') THEN
+                    PERFORM pg_catalog.setval(seq, row_new, false);
+                END IF;
+                new_next := row_new;
+                action := row_action;
+                detail := row_detail;
+            EXCEPTION
+                WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now
+                     OR out_of_memory THEN
+                    RAISE;
+                WHEN OTHERS THEN
+                    GET STACKED DIAGNOSTICS err_code = RETURNED_SQLSTATE, err_text = MESSAGE_TEXT;
+                    IF err_code = '42501' AND explicit THEN
+                        RAISE;
+                    END IF;
+                    data_bound := NULL;
+                    old_next := NULL;
+                    new_next := NULL;
+                    IF err_code IN ('55P03', '42501', '0A000') THEN
+                        action := 'skip';
+                        detail := err_text;
+                    ELSIF err_code = '22003' AND err_text LIKE 'the data in % holds %' THEN
+                        action := 'error';
+                        detail := err_text;
+                    ELSE
+                        action := 'error';
+                        detail := pg_catalog.format('%s (SQLSTATE %s)', err_text, err_code);
+                    END IF;
+            END;
+        END IF;
+    END IF;
+    IF ignored IS NOT NULL THEN
+        detail := CASE WHEN detail IS NULL THEN '' ELSE detail || '; ' END
+                  || 'ignored: ' || pg_catalog.array_to_string(ignored[1:20], ', ')
+                  || CASE WHEN pg_catalog.cardinality(ignored) > 20
+                          THEN pg_catalog.format(' and %s more', pg_catalog.cardinality(ignored) - 20) ELSE '' END;
+    END IF;
+    RETURN NEXT;
+END $$;
+
+-- Every sequence in `sequences`, in order, one row each; a NOTICE sums them up.
+CREATE FUNCTION @extschema@._resync(sequences pg_catalog.oid[], dry_run pg_catalog.bool,
+                                    allow_backward pg_catalog.bool, margin pg_catalog.int8,
+                                    explicit pg_catalog.bool, quiet pg_catalog.bool)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[], data_bound pg_catalog.int8,
+               old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
+               detail pg_catalog.text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s pg_catalog.oid;
+    r record;
+    counts pg_catalog.int8[] := '{0,0,0,0,0}';  -- advanced, lowered, skipped, errors, checked
+    refs @extschema@._reference[];
+    at pg_catalog.int4 := 0;
+    chunk_end pg_catalog.int4 := 0;
+    total pg_catalog.int4;
+    saved_timeout text;
+BEGIN
+    IF dry_run IS NULL OR allow_backward IS NULL OR margin IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL',
+                CASE WHEN dry_run IS NULL THEN 'dry_run' WHEN allow_backward IS NULL THEN 'allow_backward' ELSE 'margin' END
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Leave the argument out to use its default.';
+    END IF;
+    IF margin < 0 THEN
+        RAISE EXCEPTION 'margin must not be negative, got %', margin
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'margin is how many values to leave unused past the data; use 0 for none.';
+    END IF;
+    PERFORM @extschema@._require_read_committed();
+    -- Every lock any statement below waits for (a sequence read, planning a query over a table
+    -- someone keeps locked) waits at most the limit; 0 would mean forever to PostgreSQL.
+    saved_timeout := pg_catalog.current_setting('lock_timeout');
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
+    total := COALESCE(pg_catalog.array_length(sequences, 1), 0);
+    FOREACH s IN ARRAY sequences LOOP
+        at := at + 1;
+        CONTINUE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = s);
+        -- The references of a chunk of sequences at once: one catalog query for many.
+        IF at > chunk_end THEN
+            chunk_end := at + 255;
+            refs := ARRAY(SELECT x::@extschema@._reference
+                            FROM @extschema@._references(sequences[at:chunk_end]) AS x);
+        END IF;
+        FOR r IN SELECT * FROM @extschema@._resync_one(s, refs, dry_run, allow_backward, margin, explicit) LOOP
+            sequence := r.sequence;
+            consumers := r.consumers;
+            data_bound := r.data_bound;
+            old_next := r.old_next;
+            new_next := r.new_next;
+            action := r.action;
+            detail := r.detail;
+            counts[5] := counts[5] + 1;
+            CASE r.action
+                WHEN 'advance' THEN counts[1] := counts[1] + 1;
+                WHEN 'lower' THEN counts[2] := counts[2] + 1;
+                WHEN 'skip' THEN counts[3] := counts[3] + 1;
+                WHEN 'error' THEN counts[4] := counts[4] + 1;
+                ELSE NULL;
+            END CASE;
+            RETURN NEXT;
+        END LOOP;
+    END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+    IF NOT quiet THEN
+        IF dry_run THEN
+            RAISE NOTICE 'pg_seqsync (dry run, nothing changed): % % checked, % to advance, % to lower, % skipped, % errors',
+                counts[5], CASE WHEN counts[5] = 1 THEN 'sequence' ELSE 'sequences' END,
+                counts[1], counts[2], counts[3], counts[4];
+        ELSE
+            RAISE NOTICE 'pg_seqsync: % % checked, % advanced, % lowered, % skipped, % errors',
+                counts[5], CASE WHEN counts[5] = 1 THEN 'sequence' ELSE 'sequences' END,
+                counts[1], counts[2], counts[3], counts[4];
+        END IF;
+    END IF;
+END $$;
+
+-- The sequences `target` (and `column_name`) stand for, as the native edition resolves them: a
+-- sequence itself, or those behind the table's columns (its ancestors' included), by name; the
+-- native edition's errors for anything else.
+CREATE FUNCTION @extschema@._target_sequences(target pg_catalog.regclass, column_name pg_catalog.name)
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    kind "char";
+    sequences pg_catalog.oid[];
+BEGIN
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'target must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass a table or a sequence, e.g. resync_sequence(''public.orders'').';
+    END IF;
+    SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c WHERE c.oid = target;
+    IF kind IS NULL THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', target::pg_catalog.oid
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'The relation may have been dropped; pass its name instead of an OID.';
+    END IF;
+    IF kind = 'S' THEN
+        IF column_name IS NOT NULL THEN
+            RAISE EXCEPTION 'column_name cannot be given when the target "%" is a sequence', target
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Name the table with column_name, or the sequence alone: it is checked against every column that draws from it.';
+        END IF;
+        sequences := ARRAY[target::pg_catalog.oid];
+    ELSIF kind IN ('r', 'p') THEN
+        IF column_name IS NOT NULL AND NOT EXISTS (
+            SELECT FROM pg_catalog.pg_attribute AS a
+             WHERE a.attrelid = target AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'column "%" of relation "%" does not exist', column_name, target
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'Check the column''s spelling; names are case-sensitive when quoted.';
+        END IF;
+        SELECT pg_catalog.array_agg(DISTINCT r.sequence) INTO sequences
+          FROM @extschema@._references(
+                   ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
+                          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                            AND d.refobjid IN (SELECT @extschema@._self_and_ancestors(target))
+                            AND d.deptype IN ('a', 'i')
+                         UNION
+                         SELECT d.refobjid FROM pg_catalog.pg_depend AS d
+                           JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+                          WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                            AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors(target))
+                            AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS r
+          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum = r.attnum
+         WHERE r.is_consumer
+           AND r.relation IN (SELECT @extschema@._self_and_ancestors(target))
+           AND (column_name IS NULL OR a.attname = column_name);
+        IF sequences IS NULL THEN
+            IF column_name IS NOT NULL THEN
+                RAISE EXCEPTION 'column "%" of relation "%" does not draw from a sequence', column_name, target
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'Only serial, identity, OWNED BY and DEFAULT nextval(...) columns have a sequence to resync.';
+            END IF;
+            RAISE EXCEPTION 'relation "%" has no column that draws from a sequence', target
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Only serial, identity, OWNED BY and DEFAULT nextval(...) columns have a sequence to resync.';
+        END IF;
+        sequences := ARRAY(SELECT u FROM pg_catalog.unnest(sequences) AS u
+                            ORDER BY (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+                                        FROM pg_catalog.pg_class AS c
+                                        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                                       WHERE c.oid = u));
+    ELSE
+        RAISE EXCEPTION '"%" is %, not a table or sequence', target,
+                CASE kind WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
+                          WHEN 'i' THEN 'an index' WHEN 'I' THEN 'an index' WHEN 'f' THEN 'a foreign table'
+                          WHEN 't' THEN 'a TOAST table' WHEN 'c' THEN 'a composite type' ELSE 'not a table' END
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'resync_sequence() takes a table, a partitioned table or a sequence.';
+    END IF;
+    RETURN sequences;
+END $$;
+
+CREATE FUNCTION @extschema@.resync_sequence(
+    target         pg_catalog.regclass,
+    column_name    pg_catalog.name    DEFAULT NULL,
+    dry_run        pg_catalog.bool    DEFAULT false,
+    allow_backward pg_catalog.bool    DEFAULT false,
+    margin         pg_catalog.int8    DEFAULT 0)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
+               action pg_catalog.text, detail pg_catalog.text)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM @extschema@._resync(@extschema@._target_sequences(target::pg_catalog.regclass, column_name::pg_catalog.name),
+                                      dry_run, allow_backward, margin, true, true)
+$$;
+COMMENT ON FUNCTION @extschema@.resync_sequence(pg_catalog.regclass, pg_catalog.name, pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
+'Move the sequence (or a table''s sequences) past the data that uses it: one row per sequence (SQL edition).';
+
+CREATE FUNCTION @extschema@.resync_all_sequences(
+    schemas         pg_catalog.name[] DEFAULT NULL,
+    exclude_schemas pg_catalog.name[] DEFAULT NULL,
+    dry_run         pg_catalog.bool   DEFAULT false,
+    allow_backward  pg_catalog.bool   DEFAULT false,
+    margin          pg_catalog.int8   DEFAULT 0)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, old_next pg_catalog.int8, new_next pg_catalog.int8,
+               action pg_catalog.text, detail pg_catalog.text)
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM @extschema@._resync(
+        @extschema@._sequences_in_scope(schemas::pg_catalog.text[], exclude_schemas::pg_catalog.text[]),
+        dry_run, allow_backward, margin, false, false)
+$$;
+COMMENT ON FUNCTION @extschema@.resync_all_sequences(pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool, pg_catalog.int8) IS
+'resync_sequence() for every sequence in the database (or in some schemas): one row per sequence (SQL edition).';
+
+-- One batch of the procedure: resyncs `sequences` and adds them to `summary`.
+CREATE FUNCTION @extschema@._resync_batch(sequences pg_catalog.oid[], summary pg_catalog.jsonb,
+                                          dry_run pg_catalog.bool, allow_backward pg_catalog.bool,
+                                          margin pg_catalog.int8)
+RETURNS pg_catalog.jsonb LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    s pg_catalog.jsonb := COALESCE(summary, pg_catalog.jsonb_build_object(
+        'batches', 0, 'checked', 0, 'advanced', 0, 'lowered', 0, 'skipped', 0, 'errors', 0,
+        'problems', '[]'::pg_catalog.jsonb));
+    key text;
+BEGIN
+    FOR r IN SELECT * FROM @extschema@._resync(sequences, dry_run, allow_backward, margin, false, true) LOOP
+        s := pg_catalog.jsonb_set(s, '{checked}', pg_catalog.to_jsonb((s->>'checked')::pg_catalog.int8 + 1));
+        key := CASE r.action WHEN 'advance' THEN 'advanced' WHEN 'lower' THEN 'lowered'
+                             WHEN 'skip' THEN 'skipped' WHEN 'error' THEN 'errors' END;
+        IF key IS NOT NULL THEN
+            s := pg_catalog.jsonb_set(s, ARRAY[key], pg_catalog.to_jsonb((s->>key)::pg_catalog.int8 + 1));
+        END IF;
+        IF r.action IN ('skip', 'error') THEN
+            s := pg_catalog.jsonb_set(s, '{problems}', (s->'problems') || pg_catalog.jsonb_build_array(
+                     pg_catalog.jsonb_build_object('sequence', r.sequence::pg_catalog.text,
+                                                   'action', r.action, 'detail', r.detail)));
+        END IF;
+    END LOOP;
+    IF pg_catalog.cardinality(sequences) > 0 THEN
+        s := pg_catalog.jsonb_set(s, '{batches}', pg_catalog.to_jsonb((s->>'batches')::pg_catalog.int8 + 1));
+    END IF;
+    RETURN s;
+END $$;
+
+CREATE PROCEDURE @extschema@.resync_all_sequences_in_batches(
+    schemas         pg_catalog.name[] DEFAULT NULL,
+    exclude_schemas pg_catalog.name[] DEFAULT NULL,
+    dry_run         pg_catalog.bool   DEFAULT false,
+    allow_backward  pg_catalog.bool   DEFAULT false,
+    margin          pg_catalog.int8   DEFAULT 0,
+    batch_size      pg_catalog.int4   DEFAULT 500,
+    INOUT summary   pg_catalog.jsonb  DEFAULT NULL)
+LANGUAGE plpgsql
+-- No SET clause: a procedure with one cannot COMMIT. Every name is schema-qualified, every
+-- operator too, and every argument typed.
+AS $$
+DECLARE
+    all_sequences pg_catalog.oid[];
+    total pg_catalog.int4;
+    done pg_catalog.int4 := 0;
+    started pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch_size must be at least 1, got %', batch_size
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Each batch is resynced and committed before the next; 500 is a good size.';
+    END IF;
+    all_sequences := @extschema@._sequences_in_scope(schemas::pg_catalog.text[],
+                                                     exclude_schemas::pg_catalog.text[]);
+    total := COALESCE(pg_catalog.array_length(all_sequences, 1), 0);
+    summary := NULL;
+    WHILE done OPERATOR(pg_catalog.<) total LOOP
+        summary := @extschema@._resync_batch(
+            all_sequences[done OPERATOR(pg_catalog.+) 1 : done OPERATOR(pg_catalog.+) batch_size],
+            summary, dry_run, allow_backward, margin);
+        done := LEAST(done OPERATOR(pg_catalog.+) batch_size, total);
+        COMMIT;
+    END LOOP;
+    RAISE NOTICE 'pg_seqsync: resynced % / % sequences',
+        pg_catalog.to_char(done, 'FM999,999,999,999'), pg_catalog.to_char(total, 'FM999,999,999,999');
+    summary := pg_catalog.jsonb_set(
+        COALESCE(summary, @extschema@._resync_batch('{}'::pg_catalog.oid[], NULL::pg_catalog.jsonb,
+                                                    dry_run, allow_backward, margin)),
+        '{elapsed_seconds}'::pg_catalog.text[],
+        pg_catalog.to_jsonb(pg_catalog.round(pg_catalog.date_part('epoch'::pg_catalog.text,
+            pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started)::pg_catalog.numeric, 3)));
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.resync_all_sequences_in_batches(pg_catalog.name[], pg_catalog.name[], pg_catalog.bool, pg_catalog.bool, pg_catalog.int8, pg_catalog.int4, pg_catalog.jsonb) IS
+'resync_all_sequences() for very large or live databases: commits after every batch_size sequences and returns a summary (SQL edition).';
+
+CREATE FUNCTION @extschema@.sequence_health(schemas pg_catalog.name[] DEFAULT NULL)
+RETURNS TABLE (sequence pg_catalog.regclass, consumers pg_catalog.text[],
+               data_bound pg_catalog.int8, next_value pg_catalog.int8,
+               behind pg_catalog.bool, behind_by pg_catalog.int8,
+               values_left pg_catalog.numeric, fraction_used pg_catalog.float8,
+               narrower_than_consumer pg_catalog.bool, detail pg_catalog.text,
+               limited_by pg_catalog.text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    opts record;
+    state record;
+    col record;
+    next_v pg_catalog.numeric;
+    limit_v pg_catalog.numeric;
+    low pg_catalog.numeric;
+    high pg_catalog.numeric;
+    step pg_catalog.numeric;
+    left_v pg_catalog.numeric;
+    target pg_catalog.numeric;
+    narrow text;
+    scope pg_catalog.oid[];
+    chunk pg_catalog.oid[];
+    chunk_refs @extschema@._reference[];
+    first pg_catalog.int4;
+    saved_timeout text := pg_catalog.current_setting('lock_timeout');
+BEGIN
+    PERFORM @extschema@._require_read_committed();
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
+    scope := @extschema@._sequences_in_scope(schemas::pg_catalog.text[], NULL::pg_catalog.text[]);
+    -- By chunks of sequences: their references read once per chunk.
+    FOR first IN 1 .. COALESCE(pg_catalog.array_length(scope, 1), 0) BY 256 LOOP
+    chunk := scope[first : first + 255];
+    chunk_refs := ARRAY(SELECT x::@extschema@._reference FROM @extschema@._references(chunk) AS x WHERE x.is_root);
+    FOR r IN SELECT * FROM @extschema@._resync(chunk, true, false, 0::pg_catalog.int8, false, true)
+    LOOP
+        sequence := r.sequence;
+        consumers := r.consumers;
+        data_bound := r.data_bound;
+        detail := CASE WHEN r.action IN ('skip', 'error') OR r.detail LIKE 'ignored: %' THEN r.detail END;
+        next_value := NULL; behind := NULL; behind_by := NULL; values_left := NULL;
+        fraction_used := NULL; narrower_than_consumer := false; limited_by := NULL;
+        state := NULL;
+        IF pg_catalog.has_sequence_privilege(r.sequence, 'SELECT') THEN
+            SELECT s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value, s.seqcycle AS cycle
+              INTO opts FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = r.sequence;
+            -- Its position, or why it could not be read (a lock held past the limit, ...): one
+            -- sequence's problem never ends the call.
+            BEGIN
+                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', r.sequence) INTO state;
+            EXCEPTION
+                WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+                WHEN OTHERS THEN
+                    detail := SQLERRM;
+            END;
+        END IF;
+        IF state IS NOT NULL THEN
+            next_v := CASE WHEN NOT state.is_called THEN state.last_value
+                           WHEN state.last_value::pg_catalog.numeric + opts.increment BETWEEN opts.min_value AND opts.max_value
+                               THEN state.last_value + opts.increment END;
+            next_value := next_v;
+            step := pg_catalog.abs(opts.increment);
+            limit_v := CASE WHEN opts.increment > 0 THEN opts.max_value ELSE opts.min_value END;
+            limited_by := 'sequence';
+            narrow := NULL;
+            FOR col IN
+                SELECT x.display, x.type_name, x.highest,
+                       CASE WHEN x.base = 'numeric'::pg_catalog.regtype THEN -x.highest ELSE -x.highest - 1 END AS lowest
+                  FROM (SELECT y.display, y.type_name, y.base,
+                               CASE WHEN y.base = 'smallint'::pg_catalog.regtype THEN 32767::pg_catalog.numeric
+                                    WHEN y.base = 'integer'::pg_catalog.regtype THEN 2147483647::pg_catalog.numeric
+                                    WHEN y.base = 'bigint'::pg_catalog.regtype THEN 9223372036854775807::pg_catalog.numeric
+                                    -- numeric(p, s): 10^(p - s) - 1; beyond 19 digits every bigint fits
+                                    WHEN y.base = 'numeric'::pg_catalog.regtype AND y.typmod >= 4 AND y.digits <= 19
+                                        THEN pg_catalog.trunc(pg_catalog.power(10::pg_catalog.numeric, GREATEST(y.digits, 0))) - 1
+                               END AS highest
+                          FROM (SELECT rf.display, rf.type_name, rf.typmod,
+                                       COALESCE((SELECT t.typbasetype FROM pg_catalog.pg_type AS t
+                                                  WHERE t.oid = rf.type_oid AND t.typtype = 'd'), rf.type_oid) AS base,
+                                       (((rf.typmod - 4) >> 16) & 65535)
+                                         - ((((rf.typmod - 4) & 2047) # 1024) - 1024) AS digits
+                                  FROM pg_catalog.unnest(chunk_refs) AS rf
+                                 WHERE rf.sequence = r.sequence) AS y) AS x
+                 ORDER BY x.display
+            LOOP
+                CONTINUE WHEN col.highest IS NULL;
+                IF opts.increment > 0 AND col.highest < limit_v THEN
+                    limit_v := col.highest;
+                    limited_by := pg_catalog.format('%s (%s)', col.display, col.type_name);
+                ELSIF opts.increment < 0 AND col.lowest > limit_v THEN
+                    limit_v := col.lowest;
+                    limited_by := pg_catalog.format('%s (%s)', col.display, col.type_name);
+                END IF;
+                IF narrow IS NULL AND ((opts.increment > 0 AND opts.max_value < col.highest)
+                                       OR (opts.increment < 0 AND opts.min_value > col.lowest)) THEN
+                    narrow := pg_catalog.format('%s can hold values past the sequence''s %s %s', col.display,
+                        CASE WHEN opts.increment > 0 THEN 'MAXVALUE' ELSE 'MINVALUE' END,
+                        CASE WHEN opts.increment > 0 THEN opts.max_value ELSE opts.min_value END);
+                END IF;
+            END LOOP;
+            IF narrow IS NOT NULL THEN
+                narrower_than_consumer := true;
+                detail := CASE WHEN detail IS NULL THEN narrow ELSE narrow || '; ' || detail END;
+            END IF;
+            IF NOT opts.cycle THEN
+                IF opts.increment > 0 THEN
+                    low := opts.min_value; high := limit_v;
+                ELSE
+                    low := limit_v; high := opts.max_value;
+                END IF;
+                left_v := CASE
+                    WHEN next_v IS NULL THEN 0
+                    WHEN opts.increment > 0 AND next_v > high THEN 0
+                    WHEN opts.increment > 0 THEN pg_catalog.div(high - next_v, step) + 1
+                    WHEN next_v < low THEN 0
+                    ELSE pg_catalog.div(next_v - low, step) + 1 END;
+                values_left := left_v;
+                fraction_used := GREATEST(0.0, LEAST(1.0,
+                    1.0 - (left_v * step)::pg_catalog.float8 / GREATEST(high - low + 1, 1)::pg_catalog.float8));
+            END IF;
+            IF r.action NOT IN ('skip', 'error') THEN
+                IF r.data_bound IS NOT NULL THEN
+                    target := r.data_bound::pg_catalog.numeric + opts.increment;
+                    next_v := COALESCE(next_v, target + pg_catalog.sign(opts.increment));
+                    behind_by := GREATEST(0, (target - next_v) * pg_catalog.sign(opts.increment))::pg_catalog.int8;
+                    behind := behind_by > 0;
+                END IF;
+            END IF;
+        ELSIF NOT pg_catalog.has_sequence_privilege(r.sequence, 'SELECT') THEN
+            detail := pg_catalog.format('permission denied for sequence %s', r.sequence);
+            limited_by := NULL;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+    END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+END $$;
+COMMENT ON FUNCTION @extschema@.sequence_health(pg_catalog.name[]) IS
+'One row per sequence: is it behind its data, how many values are left before its first limit (SQL edition).';
+
+-- The sequences the columns of `relation` (or of a table it inherits from or is a partition
+-- of) draw from.
+CREATE FUNCTION @extschema@._sequences_of_table(relation pg_catalog.oid)
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT ARRAY(
+        SELECT DISTINCT x.sequence FROM @extschema@._references(
+            ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
+                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                     AND d.refobjid IN (SELECT @extschema@._self_and_ancestors($1))
+                     AND d.deptype IN ('a', 'i')
+                  UNION
+                  SELECT d.refobjid FROM pg_catalog.pg_depend AS d
+                    JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+                   WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                     AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors($1))
+                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS x
+         WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors($1)))
+$$;
+
+-- Resyncs `sequences` forward, quietly, and turns every row that needs attention into a
+-- WARNING naming `cause`.
+CREATE FUNCTION @extschema@._resync_and_warn(sequences pg_catalog.oid[], cause pg_catalog.text)
+RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM @extschema@._resync(sequences, false, false, 0::pg_catalog.int8, false, true) LOOP
+        IF r.action IN ('skip', 'error') THEN
+            RAISE WARNING 'pg_seqsync: automatic resync after % could not % %: %', cause,
+                CASE WHEN r.action = 'error' THEN 'resync' ELSE 'check' END, r.sequence, r.detail;
+        END IF;
+    END LOOP;
+END $$;
+
+-- Automatic resync: a statement trigger that resyncs the table's sequences forward after
+-- INSERT (and COPY). It runs as the writer, so it moves only what the writer may move: a
+-- sequence the writer may not update is a WARNING, never an error that fails the write.
+CREATE FUNCTION @extschema@._auto_resync_trigger() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM @extschema@._resync_and_warn(@extschema@._sequences_of_table(TG_RELID), 'a write'::pg_catalog.text);
+    RETURN NULL;
+EXCEPTION
+    WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+    WHEN OTHERS THEN
+        RAISE WARNING 'pg_seqsync: automatic resync after a write failed: %', SQLERRM;
+        RETURN NULL;
+END $$;
+
+-- Places `trigger_name` on `relation` unless it has one of the two automatic-resync triggers;
+-- the number placed (0 or 1).
+CREATE FUNCTION @extschema@._place_trigger(relation pg_catalog.oid, trigger_name pg_catalog.text)
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
+                WHERE g.tgrelid = relation
+                  AND g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db'))
+       OR (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = relation) NOT IN ('r', 'p') THEN
+        RETURN 0;
+    END IF;
+    EXECUTE pg_catalog.format(
+        'CREATE TRIGGER %I AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s',
+        trigger_name, relation::pg_catalog.regclass, '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure);
+    RETURN 1;
+END $$;
+
+-- Database-wide mode: places its trigger on every table of `relations` and below, each in a
+-- block of its own (a table that cannot get one is a WARNING naming it, and the rest goes on).
+CREATE FUNCTION @extschema@._place_database_triggers(relations pg_catalog.oid[])
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t pg_catalog.oid;
+    placed pg_catalog.int4 := 0;
+BEGIN
+    FOR t IN SELECT DISTINCT d FROM pg_catalog.unnest(relations) AS r,
+                                    @extschema@._self_and_descendants(r) AS d ORDER BY 1 LOOP
+        BEGIN
+            placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync_db'::pg_catalog.text);
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+            WHEN OTHERS THEN
+                RAISE WARNING 'pg_seqsync: could not place the automatic resync trigger on %: %',
+                    t::pg_catalog.regclass, SQLERRM;
+        END;
+    END LOOP;
+    RETURN placed;
+END $$;
+
+-- After DDL in database-wide mode: a table (or sequence) created or changed gets its trigger
+-- where a column draws from a sequence, and those sequences are resynced forward.
+CREATE FUNCTION @extschema@._auto_resync_ddl() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    object pg_catalog.oid;
+    kind "char";
+    tables pg_catalog.oid[];
+    sequences pg_catalog.oid[];
+BEGIN
+    IF pg_catalog.current_setting('pg_seqsync.locking_sequence', true) = 'on' THEN
+        RETURN;  -- the ALTER SEQUENCE a resync takes its lock with
+    END IF;
+    FOR object IN
+        SELECT DISTINCT c.objid FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+         WHERE c.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    LOOP
+        -- Never fail the user's DDL: a problem becomes a WARNING.
+        BEGIN
+            SELECT c.relkind INTO kind FROM pg_catalog.pg_class AS c WHERE c.oid = object;
+            IF kind IN ('r', 'p') THEN
+                sequences := @extschema@._sequences_of_table(object);
+                tables := CASE WHEN pg_catalog.cardinality(sequences) > 0 THEN ARRAY[object] END;
+            ELSIF kind = 'S' THEN
+                sequences := ARRAY[object];
+                tables := ARRAY(SELECT r.relation FROM @extschema@._references(ARRAY[object]) AS r
+                                 WHERE r.is_consumer);
+            ELSE
+                CONTINUE;
+            END IF;
+            IF pg_catalog.cardinality(tables) > 0 THEN
+                PERFORM @extschema@._place_database_triggers(tables);
+                PERFORM @extschema@._resync_and_warn(sequences, 'DDL'::pg_catalog.text);
+            END IF;
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+            WHEN OTHERS THEN
+                RAISE WARNING 'pg_seqsync: automatic resync after DDL on % failed: %', object, SQLERRM;
+        END;
+    END LOOP;
+END $$;
+
+CREATE FUNCTION @extschema@.enable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t pg_catalog.oid;
+    placed pg_catalog.int4 := 0;
+BEGIN
+    IF target IS NULL THEN
+        -- Database-wide mode needs an event trigger, which only some roles may create (a
+        -- superuser; on some services their administrator role).
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS e
+                        WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
+            BEGIN
+                EXECUTE pg_catalog.format(
+                    'CREATE EVENT TRIGGER pg_seqsync_auto_resync ON ddl_command_end EXECUTE FUNCTION %s',
+                    '@extschema@._auto_resync_ddl()'::pg_catalog.regprocedure);
+            EXCEPTION WHEN insufficient_privilege THEN
+                RAISE EXCEPTION 'database-wide automatic resync needs a role that may create event triggers'
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'A table''s owner can switch it on per table: SELECT enable_auto_resync(''schema.table'');';
+            END;
+        END IF;
+        RETURN @extschema@._place_database_triggers(ARRAY(
+            SELECT DISTINCT r.relation
+              FROM @extschema@._references(@extschema@._sequences_in_scope(NULL::pg_catalog.text[], NULL::pg_catalog.text[])) AS r
+             WHERE r.is_consumer));
+    END IF;
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = target) NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '"%" is not a table', target USING ERRCODE = 'wrong_object_type',
+            HINT = 'enable_auto_resync() takes a table or a partitioned table, or NULL for the whole database.';
+    END IF;
+    IF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM @extschema@._target_sequences(target, NULL::pg_catalog.name);
+    FOR t IN SELECT @extschema@._self_and_descendants(target) LOOP
+        -- The table's own trigger replaces database-wide mode's.
+        IF EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
+                    WHERE g.tgrelid = t AND g.tgname = 'pg_seqsync_auto_resync_db') THEN
+            EXECUTE pg_catalog.format('DROP TRIGGER pg_seqsync_auto_resync_db ON %s', t::pg_catalog.regclass);
+        END IF;
+        placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync'::pg_catalog.text);
+    END LOOP;
+    RETURN placed;
+END $$;
+COMMENT ON FUNCTION @extschema@.enable_auto_resync(pg_catalog.regclass) IS
+'Resync a table''s sequences automatically after every INSERT or COPY (NULL: every table, now and later, and after DDL). Returns the number of triggers placed (SQL edition).';
+
+CREATE FUNCTION @extschema@.disable_auto_resync(target pg_catalog.regclass DEFAULT NULL)
+RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    t pg_catalog.oid;
+    removed pg_catalog.int4 := 0;
+    tg text := CASE WHEN target IS NULL THEN 'pg_seqsync_auto_resync_db' ELSE 'pg_seqsync_auto_resync' END;
+BEGIN
+    IF target IS NULL THEN
+        IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS e WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
+            DROP EVENT TRIGGER pg_seqsync_auto_resync;
+        END IF;
+    ELSIF NOT pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = target), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table %', target USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOR t IN SELECT g.tgrelid FROM pg_catalog.pg_trigger AS g
+              WHERE g.tgname = tg AND g.tgparentid = 0
+                AND g.tgfoid = '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure
+                AND (target IS NULL OR g.tgrelid IN (SELECT @extschema@._self_and_descendants(target)))
+    LOOP
+        BEGIN
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', tg, t::pg_catalog.regclass);
+            removed := removed + 1;
+        EXCEPTION
+            WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
+            WHEN OTHERS THEN
+                RAISE WARNING 'pg_seqsync: could not remove the automatic resync trigger on %: %',
+                    t::pg_catalog.regclass, SQLERRM;
+        END;
+    END LOOP;
+    RETURN removed;
+END $$;
+COMMENT ON FUNCTION @extschema@.disable_auto_resync(pg_catalog.regclass) IS
+'Remove what enable_auto_resync placed for this table (NULL: the database-wide event trigger and its triggers). Returns the number of triggers removed (SQL edition).';
+
+CREATE FUNCTION @extschema@.auto_resync_status()
+RETURNS TABLE (relation pg_catalog.regclass, mode pg_catalog.text, trigger_name pg_catalog.text,
+               sequences pg_catalog.regclass[])
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NULL::pg_catalog.regclass, 'database'::pg_catalog.text, e.evtname::pg_catalog.text,
+           '{}'::pg_catalog.regclass[]
+      FROM pg_catalog.pg_event_trigger AS e
+     WHERE e.evtname = 'pg_seqsync_auto_resync' AND e.evtenabled <> 'D'
+    UNION ALL
+    SELECT * FROM (
+        SELECT g.tgrelid::pg_catalog.regclass,
+               CASE g.tgname WHEN 'pg_seqsync_auto_resync' THEN 'table' ELSE 'database' END,
+               g.tgname::pg_catalog.text,
+               @extschema@._sequences_of_table(g.tgrelid)::pg_catalog.regclass[]
+          FROM pg_catalog.pg_trigger AS g
+         WHERE g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db')
+           AND g.tgfoid = '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure
+         ORDER BY g.tgrelid::pg_catalog.regclass::pg_catalog.text) AS t
+$$;
+COMMENT ON FUNCTION @extschema@.auto_resync_status() IS
+'One row per table covered by automatic resync (mode table or database), plus a row with relation NULL when database-wide mode is on (SQL edition).';
+
+-- Which edition this is, for scripts that must tell them apart.
+CREATE FUNCTION @extschema@.pg_seqsync_edition() RETURNS pg_catalog.text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$ SELECT 'sql 0.4.0'::pg_catalog.text $$;
