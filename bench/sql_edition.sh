@@ -20,7 +20,7 @@ PORT=54351
 install_extension --release
 "$PROJECT_DIR/scripts/build-sql-edition" "$DIR-dist" >/dev/null
 chmod -R a+rX "$DIR-dist"
-CLUSTER_OPTS="-c max_locks_per_transaction=256 -c max_wal_size=4GB" cluster_start "$DIR" "$PORT"
+CLUSTER_OPTS="-c max_locks_per_transaction=4096 -c max_wal_size=4GB" cluster_start "$DIR" "$PORT"
 trap 'cluster_stop "$DIR"' EXIT
 export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
 sql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }

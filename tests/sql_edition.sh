@@ -151,6 +151,41 @@ elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 echo "ok - another role's locked sequence is a skip row within the limit (${elapsed_ms} ms), not a hang"
 wait "$holder"
 
+# Automatic resync waits at most pg_seqsync.automatic_lock_timeout, whatever lock_timeout the
+# writer set; past it, the INSERT is done with a WARNING naming the setting.
+q -U regress_app -d edition >/dev/null <<'SQL'
+CREATE TABLE public.auto_t (id serial PRIMARY KEY);
+CREATE TABLE public.auto_other (id int DEFAULT nextval('public.auto_t_id_seq'));
+SELECT tools.enable_auto_resync('public.auto_t');
+SQL
+q -U regress_app -d edition -c "BEGIN" -c "LOCK TABLE public.auto_other IN ACCESS EXCLUSIVE MODE" \
+  -c "SELECT pg_sleep(6)" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 200); do
+  [[ $(q -U postgres -d edition -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.auto_other'::regclass AND mode = 'AccessExclusiveLock'") == 1 ]] && break
+  sleep 0.05
+done
+# Another session's lock on a consumer table is waited for at most the limit, on every path
+# (reading the table's default waits for no lock), and is a row of its own.
+started=$(date +%s%N)
+expect "an explicit call past another session's ACCESS EXCLUSIVE on a consumer table: a skip row" \
+  "$(q -U regress_app -d edition -c "SET pg_seqsync.lock_timeout = '200ms'" -c "SELECT action || ': ' || detail FROM tools.resync_sequence('public.auto_t')" 2>/dev/null)" \
+  "skip: lock not available: public.auto_other is in use by another transaction (waited 200 ms, pg_seqsync.lock_timeout)"
+expect "and in a sweep" \
+  "$(q -U postgres -d edition -c "SET pg_seqsync.lock_timeout = '200ms'" -c "SELECT action FROM tools.resync_all_sequences(schemas => '{public}') WHERE sequence = 'public.auto_t_id_seq'::regclass" 2>/dev/null)" \
+  "skip"
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+((elapsed_ms < 2500)) || fail "the two calls waited ${elapsed_ms} ms"
+started=$(date +%s%N)
+out=$(q -U regress_app -d edition -c "SET pg_seqsync.lock_timeout = '1h'" -c "SET pg_seqsync.automatic_lock_timeout = '200ms'" \
+  -c "INSERT INTO public.auto_t VALUES (500)" -c "SELECT count(*) FROM public.auto_t" 2>&1)
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+[[ $out == *"WARNING:  pg_seqsync: automatic resync after a write could not check public.auto_t_id_seq: lock not available: public.auto_other is in use by another transaction (waited 200 ms, pg_seqsync.automatic_lock_timeout)"*1 ]] ||
+  fail "automatic resync past pg_seqsync.automatic_lock_timeout: [$out]"
+((elapsed_ms < 3000)) || fail "the INSERT waited ${elapsed_ms} ms"
+echo "ok - automatic resync gives up after pg_seqsync.automatic_lock_timeout (${elapsed_ms} ms), with a WARNING, the row written"
+wait "$holder"
+
 # 3b. One suite, two editions: the native edition's behaviour and attack tests, unchanged,
 # against this edition installed into public (as a superuser: the native suite runs as one).
 # SAME pass with the native expected output; DIFFERENT with this edition's own

@@ -14,13 +14,14 @@
 -- predicate or a partition key calling a function or operator outside pg_catalog. Such a
 -- sequence is a skip that names the object.
 
--- The wait limit, from pg_seqsync.lock_timeout (milliseconds, or with a unit), as the native
--- edition reads it; 1 second when unset. Plain milliseconds are read without a subtransaction
--- (it is called for every sequence).
-CREATE FUNCTION @extschema@._wait_limit_ms() RETURNS pg_catalog.int4
+-- A wait limit in milliseconds from `setting` (pg_seqsync.lock_timeout, or
+-- pg_seqsync.automatic_lock_timeout for automatic resync; milliseconds, or with a unit), as the
+-- native edition reads them; 1 second when unset. Plain milliseconds are read without a
+-- subtransaction.
+CREATE FUNCTION @extschema@._setting_ms(setting text) RETURNS pg_catalog.int4
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    raw text := pg_catalog.current_setting('pg_seqsync.lock_timeout', true);
+    raw text := pg_catalog.current_setting(setting, true);
 BEGIN
     IF raw IS NULL OR pg_catalog.btrim(raw) = '' THEN
         RETURN 1000;
@@ -28,10 +29,16 @@ BEGIN
     IF raw ~ '^\s*[0-9]{1,9}\s*$' THEN
         RETURN raw::pg_catalog.int4;
     END IF;
-    RETURN @extschema@._parse_wait_limit(raw);
+    RETURN @extschema@._parse_wait_limit(raw, setting);
 END $$;
 
-CREATE FUNCTION @extschema@._parse_wait_limit(raw text) RETURNS pg_catalog.int4
+-- pg_seqsync.lock_timeout, in milliseconds.
+CREATE FUNCTION @extschema@._wait_limit_ms() RETURNS pg_catalog.int4
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT @extschema@._setting_ms('pg_seqsync.lock_timeout'::text)
+$$;
+
+CREATE FUNCTION @extschema@._parse_wait_limit(raw text, setting text) RETURNS pg_catalog.int4
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF raw ~ '^\s*[0-9]+\s*$' THEN
@@ -40,9 +47,9 @@ BEGIN
     RETURN (pg_catalog.date_part('epoch', raw::pg_catalog.interval) * 1000)::pg_catalog.int4;
 EXCEPTION WHEN invalid_datetime_format OR invalid_text_representation
                OR numeric_value_out_of_range OR datetime_field_overflow THEN
-    RAISE EXCEPTION 'invalid value for parameter "pg_seqsync.lock_timeout": "%"', raw
+    RAISE EXCEPTION 'invalid value for parameter "%": "%"', setting, raw
         USING ERRCODE = 'invalid_parameter_value',
-              HINT = 'Give milliseconds or a duration with a unit, e.g. SET pg_seqsync.lock_timeout = ''1s''.';
+              HINT = pg_catalog.format('Give milliseconds or a duration with a unit, e.g. SET %s = ''1s''.', setting);
 END $$;
 
 -- A query's snapshot is the statement's own only under READ COMMITTED: under REPEATABLE READ or
@@ -195,13 +202,18 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                a.atttypid, a.atttypmod, a.attname,
                pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname) AS display,
                s.relowner AS sequence_owner,
+               -- Defaults are deparsed without their table (relid 0: a default has no column
+               -- reference), which would wait for any lock another session holds on it.
                CASE WHEN m.attrdef IS NULL THEN NULL
+                    -- A generation expression is immutable: it cannot call nextval().
+                    WHEN a.attgenerated <> '' THEN 'not_drawing'
+                    WHEN pg_catalog.length(ad.adbin::pg_catalog.text)
+                         - pg_catalog.length(pg_catalog.replace(ad.adbin::pg_catalog.text, '{', '')) > 64 THEN 'too_deep'
                     -- The usual default, known without reading it further.
-                    WHEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                    WHEN pg_catalog.pg_get_expr(ad.adbin, 0)
                          = 'nextval(' || pg_catalog.quote_literal(m.sequence::pg_catalog.regclass::pg_catalog.text) || '::regclass)'
                       THEN 'plain'
-                    ELSE @extschema@._default_use(ad.adbin::pg_catalog.text,
-                                                  pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+                    ELSE @extschema@._default_use(ad.adbin::pg_catalog.text, pg_catalog.pg_get_expr(ad.adbin, 0),
                                                   m.sequence)
                END AS default_use
           FROM merged AS m
@@ -478,7 +490,8 @@ $$;
 CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool,
                                          refs @extschema@._reference[], plain pg_catalog.oid[],
                                          unwritten pg_catalog.oid[], rewritten pg_catalog.oid[],
-                                         written pg_catalog.oid[], own_changes_matter pg_catalog.bool, wait_ms pg_catalog.int4)
+                                         written pg_catalog.oid[], own_changes_matter pg_catalog.bool, wait_ms pg_catalog.int4,
+                                         wait_setting text)
 RETURNS pg_catalog.int8 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 SET row_security = off AS $$
 DECLARE
@@ -515,8 +528,8 @@ BEGIN
         t := @extschema@._wait_for_writers(ARRAY(SELECT x FROM pg_catalog.unnest(tables) AS x WHERE x <> ALL (unwritten)),
                                            deadline);
         IF t IS NOT NULL THEN
-            RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, pg_seqsync.lock_timeout)',
-                    t::pg_catalog.regclass, wait_ms
+            RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, %)',
+                    t::pg_catalog.regclass, wait_ms, wait_setting
                 USING ERRCODE = 'lock_not_available';
         END IF;
         EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
@@ -604,17 +617,15 @@ END $$;
 -- no value is handed out between the read below and the setval. The lock comes from ALTER
 -- SEQUENCE (LOCK TABLE takes no sequence): OWNER TO its own owner changes nothing and writes
 -- nothing, so the setval stays as setval() does, whatever the transaction does after. It is
--- held until the transaction ends, and waited for at most `wait_ms`.
+-- held until the transaction ends, and waited for at most lock_timeout (_resync sets it).
 CREATE FUNCTION @extschema@._move(seq pg_catalog.oid, owner pg_catalog.oid, bound pg_catalog.int8,
                                   increment pg_catalog.int8, min_value pg_catalog.int8,
                                   max_value pg_catalog.int8, start_value pg_catalog.int8,
                                   margin pg_catalog.int8, allow_backward pg_catalog.bool,
-                                  wait_ms pg_catalog.int4,
                                   OUT old_next pg_catalog.int8, OUT new_next pg_catalog.int8,
                                   OUT action text, OUT detail text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    saved_timeout text := pg_catalog.current_setting('lock_timeout');
     state record;
 BEGIN
     IF NOT pg_catalog.pg_has_role(owner, 'USAGE') THEN
@@ -622,13 +633,11 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
     END IF;
-    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::text || 'ms', true);
     -- Database-wide mode's event trigger passes over this DDL of ours.
     PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
     EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', seq::pg_catalog.regclass,
                               (SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = owner));
     PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
-    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
     EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
     SELECT * INTO old_next, new_next, action, detail
       FROM @extschema@._decide(bound, state.last_value, state.is_called, increment, min_value, max_value,
@@ -815,12 +824,12 @@ BEGIN
             SELECT CASE r.default_use
                        WHEN 'too_deep' THEN pg_catalog.format('%s''s default is too large to read, so how it uses the sequence is not read', r.display)
                        WHEN 'wrapped' THEN pg_catalog.format('%s uses the sequence inside an expression, %s, so its values cannot bound it',
-                                                             r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                             r.display, (SELECT pg_catalog.pg_get_expr(ad.adbin, 0)
                                                                            FROM pg_catalog.pg_attrdef AS ad
                                                                           WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum))
                        ELSE pg_catalog.format('%s rounds the values nextval() gives it (%s), so its values cannot bound the sequence',
                                               r.display, CASE WHEN r.type_name ~ '^numeric\([0-9]+,-[0-9]+\)$' THEN r.type_name
-                                                              ELSE (SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+                                                              ELSE (SELECT pg_catalog.pg_get_expr(ad.adbin, 0)
                                                                       FROM pg_catalog.pg_attrdef AS ad
                                                                      WHERE ad.adrelid = r.relation AND ad.adnum = r.attnum) END)
                    END
@@ -864,14 +873,16 @@ BEGIN
         ELSE
             BEGIN
                 bound := @extschema@._data_bound(seq, opts.increment < 0, refs, plain, unwritten, rewritten,
-                                                 written, NOT automatic, wait_ms);
+                                                 written, NOT automatic, wait_ms,
+                                                 CASE WHEN automatic THEN 'pg_seqsync.automatic_lock_timeout'
+                                                      ELSE 'pg_seqsync.lock_timeout' END);
                 data_bound := bound;
                 EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
                 decided := @extschema@._decide(bound, state.last_value, state.is_called, opts.increment, opts.min_value,
                                                opts.max_value, opts.start_value, margin, allow_backward);
                 IF NOT dry_run AND (allow_backward OR decided.action IN ('advance', 'lower')) THEN
                     decided := @extschema@._move(seq, opts.relowner, bound, opts.increment, opts.min_value,
-                                                 opts.max_value, opts.start_value, margin, allow_backward, wait_ms);
+                                                 opts.max_value, opts.start_value, margin, allow_backward);
                 END IF;
                 old_next := decided.old_next;
                 new_next := decided.new_next;
@@ -907,7 +918,7 @@ END $$;
 CREATE FUNCTION @extschema@._resync_read(seq pg_catalog.oid, names text[], bound pg_catalog.int8,
                                          last_value pg_catalog.int8, is_called pg_catalog.bool,
                                          dry_run pg_catalog.bool, allow_backward pg_catalog.bool,
-                                         margin pg_catalog.int8, explicit pg_catalog.bool, wait_ms pg_catalog.int4,
+                                         margin pg_catalog.int8, explicit pg_catalog.bool,
                                          OUT sequence pg_catalog.oid, OUT consumers text[], OUT data_bound pg_catalog.int8,
                                          OUT old_next pg_catalog.int8, OUT new_next pg_catalog.int8, OUT action text,
                                          OUT detail text, OUT deliberate pg_catalog.bool)
@@ -931,7 +942,7 @@ BEGIN
     IF NOT dry_run AND (allow_backward OR decided.action IN ('advance', 'lower')) THEN
         BEGIN
             decided := @extschema@._move(seq, opts.relowner, bound, opts.increment, opts.min_value,
-                                         opts.max_value, opts.start_value, margin, allow_backward, wait_ms);
+                                         opts.max_value, opts.start_value, margin, allow_backward);
         EXCEPTION
             WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now OR out_of_memory THEN
                 RAISE;
@@ -996,19 +1007,26 @@ BEGIN
                   HINT = 'margin is how many values to leave unused past the data; use 0 for none.';
     END IF;
     PERFORM @extschema@._require_read_committed();
-    wait_ms := @extschema@._wait_limit_ms();
+    -- Automatic resync waits as long as the automatic setting says, as in the native edition
+    -- (here any role may set it: it bounds only the writer's own statement).
+    wait_ms := @extschema@._setting_ms(CASE WHEN warn_cause IS NULL THEN 'pg_seqsync.lock_timeout'
+                                           ELSE 'pg_seqsync.automatic_lock_timeout' END::text);
     -- Every lock any statement below waits for (a sequence read, planning a query over a table
     -- someone keeps locked) waits at most the limit; 0 would mean forever to PostgreSQL.
     saved_timeout := pg_catalog.current_setting('lock_timeout');
     PERFORM pg_catalog.set_config('lock_timeout', GREATEST(wait_ms, 1)::pg_catalog.text || 'ms', true);
     -- What this transaction truncated or rewrote, and wrote into, before the call (the call
-    -- itself writes into no table).
-    SELECT COALESCE(pg_catalog.array_agg(l.relation) FILTER (WHERE l.mode = 'AccessExclusiveLock'), '{}'),
-           COALESCE(pg_catalog.array_agg(l.relation) FILTER (WHERE l.mode = 'RowExclusiveLock'), '{}')
-      INTO rewritten, written
-      FROM pg_catalog.pg_locks AS l
-     WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.relation IS NOT NULL
-       AND l.mode IN ('AccessExclusiveLock', 'RowExclusiveLock');
+    -- itself writes into no table). Automatic resync, which only moves forward, needs neither.
+    rewritten := '{}';
+    written := '{}';
+    IF warn_cause IS NULL THEN
+        SELECT COALESCE(pg_catalog.array_agg(l.relation) FILTER (WHERE l.mode = 'AccessExclusiveLock'), '{}'),
+               COALESCE(pg_catalog.array_agg(l.relation) FILTER (WHERE l.mode = 'RowExclusiveLock'), '{}')
+          INTO rewritten, written
+          FROM pg_catalog.pg_locks AS l
+         WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.relation IS NOT NULL
+           AND l.mode IN ('AccessExclusiveLock', 'RowExclusiveLock');
+    END IF;
     FOR first IN 1 .. COALESCE(pg_catalog.array_length(sequences, 1), 0) BY 256 LOOP
         -- Sequences only, in order (one dropped meanwhile has no row).
         chunk := ARRAY(SELECT c.s FROM pg_catalog.unnest(sequences[first : first + 255]) WITH ORDINALITY AS c(s, n)
@@ -1045,7 +1063,7 @@ BEGIN
         LOOP
             IF k <= pg_catalog.cardinality(fast_n) AND fast_n[k] = item.n THEN
                 r := @extschema@._resync_read(item.s, fast_consumers[k]::text[], fast_bound[k], fast_last_value[k],
-                                              fast_called[k], dry_run, allow_backward, margin, explicit, wait_ms);
+                                              fast_called[k], dry_run, allow_backward, margin, explicit);
                 k := k + 1;
             ELSE
                 SELECT * INTO r FROM @extschema@._resync_one(item.s, item.refs, dry_run, allow_backward, margin,
@@ -1570,7 +1588,10 @@ RETURNS pg_catalog.int4 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, 
 DECLARE
     t pg_catalog.oid;
     placed pg_catalog.int4 := 0;
+    saved_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
+    -- Placing a trigger waits for the table's lock at most pg_seqsync.lock_timeout.
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
     IF target IS NULL THEN
         -- Database-wide mode needs an event trigger, which only some roles may create (a
         -- superuser; on some services their administrator role).
@@ -1586,10 +1607,12 @@ BEGIN
                           HINT = 'A table''s owner can switch it on per table: SELECT enable_auto_resync(''schema.table'');';
             END;
         END IF;
-        RETURN @extschema@._place_database_triggers(ARRAY(
+        placed := @extschema@._place_database_triggers(ARRAY(
             SELECT DISTINCT r.relation
               FROM @extschema@._references(@extschema@._sequences_in_scope(NULL::pg_catalog.text[], NULL::pg_catalog.text[])) AS r
              WHERE r.is_consumer));
+        PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
+        RETURN placed;
     END IF;
     PERFORM @extschema@._require_own_table(target, 'enable_auto_resync'::pg_catalog.text);
     PERFORM @extschema@._target_sequences(target, NULL::pg_catalog.name);
@@ -1601,6 +1624,7 @@ BEGIN
         END IF;
         placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync'::pg_catalog.text);
     END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
     RETURN placed;
 END $$;
 COMMENT ON FUNCTION @extschema@.enable_auto_resync(pg_catalog.regclass) IS
@@ -1612,7 +1636,10 @@ DECLARE
     t pg_catalog.oid;
     removed pg_catalog.int4 := 0;
     tg text := CASE WHEN target IS NULL THEN 'pg_seqsync_auto_resync_db' ELSE 'pg_seqsync_auto_resync' END;
+    saved_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
+    -- Removing a trigger waits for the table's lock at most pg_seqsync.lock_timeout.
+    PERFORM pg_catalog.set_config('lock_timeout', GREATEST(@extschema@._wait_limit_ms(), 1)::pg_catalog.text || 'ms', true);
     IF target IS NULL THEN
         IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS e WHERE e.evtname = 'pg_seqsync_auto_resync') THEN
             DROP EVENT TRIGGER pg_seqsync_auto_resync;
@@ -1635,6 +1662,7 @@ BEGIN
                     t::pg_catalog.regclass, SQLERRM;
         END;
     END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
     RETURN removed;
 END $$;
 COMMENT ON FUNCTION @extschema@.disable_auto_resync(pg_catalog.regclass) IS
