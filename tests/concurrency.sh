@@ -8,6 +8,8 @@
 # sample sequence is monotonic (no resync moved a sequence backward), the resync loop really
 # advanced sequences, and the final state is in sync. Then the same with automatic resync on
 # (phase 2, below). AUTO_ONLY=1 runs phase 2 alone (for repeated runs).
+# PG_SEQSYNC_SQL_EDITION=FILE installs the SQL edition's plain file instead of the extension
+# (tests/sql_edition.sh runs it so).
 set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 SECONDS_TO_RUN=${LOAD_SECONDS:-8}
@@ -18,8 +20,12 @@ trap 'rm -rf "$work"' EXIT
 psql() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 psql -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+if [[ -n ${PG_SEQSYNC_SQL_EDITION:-} ]]; then
+  psql -d $DB -v schema=public -f "$PG_SEQSYNC_SQL_EDITION" >/dev/null
+else
+  psql -d $DB -c "CREATE EXTENSION pg_seqsync"
+fi
 psql -d $DB <<'SQL'
-CREATE EXTENSION pg_seqsync;
 CREATE TABLE hot (id bigserial PRIMARY KEY, src text NOT NULL);
 CREATE TABLE hot_cached (id bigserial PRIMARY KEY, src text NOT NULL);
 ALTER SEQUENCE hot_cached_id_seq CACHE 50;

@@ -373,52 +373,128 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Waits (polling, at most until `deadline`) until no other transaction holds a lock that
--- writing rows takes on any of `relations`; the first one still written to then, or NULL. Rows
--- a transaction is still writing are invisible to a query, so they are waited for rather than
--- missed. One look at the lock table per poll, for every relation at once.
-CREATE FUNCTION @extschema@._wait_for_writers(relations pg_catalog.oid[],
-                                              deadline pg_catalog.timestamptz)
-RETURNS pg_catalog.oid LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+-- Reading a bound safely, in three locks, all taken inside a block that is rolled back once the
+-- bound is read (its value kept in a variable), so that none outlives the read:
+--   1. SHARE UPDATE EXCLUSIVE on every table the query reads, waited for at most lock_timeout:
+--      until the block ends nobody can add an index, a constraint, statistics, a policy, a
+--      partition or a child to them, so what _plain_tables and _query_hazard found stays true
+--      while the query plans (planning evaluates index expressions and predicates). It needs
+--      UPDATE, DELETE or TRUNCATE on the table (or MAINTAIN, from 17).
+--   2. SHARE, which no writer holds: a transaction writing rows is waited for (polling, never
+--      queued, so writers are not held up behind the wait), since a query cannot see its rows;
+--      while the block lasts, no new writer starts.
+--   3. the query's own ACCESS SHARE.
+
+-- `ONLY schema.table, ...` for those of `tables` that still exist, or NULL.
+CREATE FUNCTION @extschema@._lock_targets(tables pg_catalog.oid[])
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.string_agg(pg_catalog.format('ONLY %I.%I', n.nspname, c.relname), ', ' ORDER BY c.oid)
+      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+     WHERE c.oid = ANY ($1)
+$$;
+
+-- `roots` and every table that inherits from or is a partition of one of them.
+CREATE FUNCTION @extschema@._tables_below(roots pg_catalog.oid[])
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    WITH RECURSIVE down(relid) AS (
+        SELECT r FROM pg_catalog.unnest($1) AS r
+        UNION
+        SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i JOIN down ON i.inhparent = down.relid
+    )
+    SELECT COALESCE(pg_catalog.array_agg(relid), '{}') FROM down
+$$;
+
+-- Lock 1 on `roots`, then on what lies below them (found under the locks on the tables above,
+-- so that no child is added meanwhile); every table the query reads. With `nowait`, in one
+-- statement, not waited for (any failure is the caller's to handle); else one table at a
+-- time, each waited for at most lock_timeout, a missing privilege named.
+CREATE FUNCTION @extschema@._keep_ddl_out(roots pg_catalog.oid[], nowait pg_catalog.bool,
+                                           wait_ms pg_catalog.int4, setting text)
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    busy pg_catalog.oid;
+    locked pg_catalog.oid[] := '{}';
+    pending pg_catalog.oid[] := roots;
+    targets text;
+    t pg_catalog.oid;
+BEGIN
+    WHILE pg_catalog.cardinality(pending) > 0 LOOP
+        IF nowait THEN
+            targets := @extschema@._lock_targets(pending);
+            IF targets IS NOT NULL THEN
+                EXECUTE 'LOCK TABLE ' || targets || ' IN SHARE UPDATE EXCLUSIVE MODE NOWAIT';
+            END IF;
+        ELSE
+            FOREACH t IN ARRAY pending LOOP
+                targets := @extschema@._lock_targets(ARRAY[t]);
+                CONTINUE WHEN targets IS NULL;  -- dropped meanwhile: its query will say so
+                BEGIN
+                    EXECUTE 'LOCK TABLE ' || targets || ' IN SHARE UPDATE EXCLUSIVE MODE';
+                EXCEPTION
+                    WHEN insufficient_privilege THEN
+                        RAISE EXCEPTION 'reading % needs UPDATE, DELETE or TRUNCATE on it in the SQL edition', t::pg_catalog.regclass
+                            USING ERRCODE = 'insufficient_privilege',
+                                  HINT = 'While it reads a table, the SQL edition keeps others'' DDL out with LOCK TABLE ... IN SHARE UPDATE EXCLUSIVE MODE (MAINTAIN also allows it, from 17); resync as the table''s owner.';
+                    WHEN lock_not_available THEN
+                        RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, %)',
+                                t::pg_catalog.regclass, wait_ms, setting
+                            USING ERRCODE = 'lock_not_available';
+                END;
+            END LOOP;
+        END IF;
+        locked := locked || pending;
+        pending := ARRAY(SELECT b FROM pg_catalog.unnest(@extschema@._tables_below(locked)) AS b WHERE b <> ALL (locked));
+    END LOOP;
+    RETURN locked;
+END $$;
+
+-- Of `tables`, those with automatic resync on (either trigger of it, enabled).
+CREATE FUNCTION @extschema@._watched_tables(tables pg_catalog.oid[])
+RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT COALESCE(pg_catalog.array_agg(DISTINCT g.tgrelid), '{}')
+      FROM pg_catalog.pg_trigger AS g
+     WHERE g.tgrelid = ANY ($1)
+       AND g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db')
+       -- (by name: the trigger function is created further down)
+       AND g.tgfoid = pg_catalog.to_regprocedure('@extschema@._auto_resync_trigger()')
+       AND g.tgenabled <> 'D'
+$$;
+
+-- Lock 2 on `relation`: polling until `deadline` while another transaction that may write rows
+-- into it holds a lock that writing takes (a prepared transaction counts; a session that holds
+-- one without INSERT, UPDATE or DELETE on the table, as PREPARE of a statement does, does not,
+-- and then the table is read without the lock). Raises 55P03 naming the table past the deadline.
+CREATE FUNCTION @extschema@._keep_writers_out(relation pg_catalog.oid, deadline pg_catalog.timestamptz,
+                                              wait_ms pg_catalog.int4, setting text)
+RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
     here pg_catalog.oid := (SELECT d.oid FROM pg_catalog.pg_database AS d
                              WHERE d.datname = pg_catalog.current_database());
-    t pg_catalog.oid;
-    uncertain pg_catalog.oid[] := '{}';
+    target text := @extschema@._lock_targets(ARRAY[relation]);
 BEGIN
-    IF pg_catalog.cardinality(relations) = 0 THEN
-        RETURN NULL;
+    IF target IS NULL THEN
+        RETURN;  -- dropped meanwhile: its query will say so
     END IF;
-    -- The cheap look first: SHARE conflicts with every writer's lock, so a table where it is
-    -- granted at once has none. It is released at once (with the block), queues nothing, and
-    -- needs UPDATE, DELETE or TRUNCATE on the table: without them, the lock table is read.
-    FOREACH t IN ARRAY relations LOOP
-        BEGIN
-            EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE NOWAIT', t::pg_catalog.regclass);
-            RAISE EXCEPTION USING ERRCODE = 'PSQ01';
-        EXCEPTION
-            WHEN SQLSTATE 'PSQ01' THEN NULL;
-            WHEN lock_not_available OR insufficient_privilege OR wrong_object_type THEN
-                uncertain := uncertain || t;
-        END;
-    END LOOP;
-    IF pg_catalog.cardinality(uncertain) = 0 THEN
-        RETURN NULL;
-    END IF;
-    relations := uncertain;
     LOOP
-        SELECT l.relation INTO busy
-          FROM pg_catalog.pg_locks AS l
-         WHERE l.locktype = 'relation' AND l.database = here
-           AND l.relation = ANY ($1)
-           AND l.pid <> pg_catalog.pg_backend_pid()
-           AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock',
-                          'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-         ORDER BY pg_catalog.array_position($1, l.relation)
-         LIMIT 1;
-        IF busy IS NULL OR pg_catalog.clock_timestamp() >= deadline THEN
-            RETURN busy;
+        BEGIN
+            EXECUTE 'LOCK TABLE ' || target || ' IN SHARE MODE NOWAIT';
+            RETURN;
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
+        IF NOT EXISTS (
+            SELECT FROM pg_catalog.pg_locks AS l
+              LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+             WHERE l.locktype = 'relation' AND l.database = here AND l.relation = $1 AND l.granted
+               AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
+               AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+               AND (l.pid IS NULL OR a.usesysid IS NULL
+                    OR pg_catalog.has_table_privilege(a.usesysid, $1, 'INSERT, UPDATE, DELETE'))) THEN
+            RETURN;
+        END IF;
+        IF pg_catalog.clock_timestamp() >= deadline THEN
+            RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, %)',
+                    relation::pg_catalog.regclass, wait_ms, setting
+                USING ERRCODE = 'lock_not_available';
         END IF;
         PERFORM pg_catalog.pg_sleep(0.005);
     END LOOP;
@@ -426,8 +502,7 @@ END $$;
 
 -- Of `tables`, those a query can read without any check of _query_hazard: no row-level
 -- security, no index expression or predicate, no partition key expression, no CHECK constraint,
--- no extended statistics. One catalog query for a whole chunk of sequences; the rest are checked
--- one by one.
+-- no extended statistics; plain or partitioned tables. One catalog query for many tables.
 CREATE FUNCTION @extschema@._plain_tables(tables pg_catalog.oid[])
 RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT COALESCE(pg_catalog.array_agg(c.oid), '{}')
@@ -443,27 +518,6 @@ RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_te
                         WHERE k.conrelid = c.oid AND k.contype = 'c')
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_statistic_ext AS x WHERE x.stxrelid = c.oid)
 $$;
-
--- Of `tables`, all when no other transaction writes any of them now (one LOCK ... SHARE MODE
--- NOWAIT for all, released at once), else none: they are then looked at one by one
--- (_wait_for_writers).
-CREATE FUNCTION @extschema@._unwritten_tables(tables pg_catalog.oid[])
-RETURNS pg_catalog.oid[] LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF pg_catalog.cardinality(tables) = 0 THEN
-        RETURN tables;
-    END IF;
-    BEGIN
-        EXECUTE 'LOCK TABLE ' || (SELECT pg_catalog.string_agg('ONLY ' || t::pg_catalog.regclass::pg_catalog.text, ', ')
-                                    FROM pg_catalog.unnest(tables) AS t)
-                || ' IN SHARE MODE NOWAIT';
-        RAISE EXCEPTION USING ERRCODE = 'PSQ01';
-    EXCEPTION
-        WHEN SQLSTATE 'PSQ01' THEN RETURN tables;
-        WHEN lock_not_available OR insufficient_privilege OR wrong_object_type OR undefined_table THEN
-            RETURN '{}';
-    END;
-END $$;
 
 -- Why rows of column `attname` of `relation` that the caller's own transaction removed could
 -- come back on rollback, or NULL: it holds ACCESS EXCLUSIVE on it (`rewritten`: TRUNCATE, a
@@ -485,12 +539,15 @@ RETURNS pg_catalog.text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_tem
 $$;
 
 -- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
--- the safe side; NULL when they hold no value. Raises 55P03 when a writer does not end in
--- time, and 0A000 (naming the object) when reading a table would run another role's code.
+-- the safe side; NULL when they hold no value. Raises 55P03 when a lock is not had in time,
+-- 42501 when the caller may not take one, and 0A000 (naming the object) when reading a table
+-- would run another role's code, or would rest on rows this transaction changed (unless
+-- `own_changes_matter` is false: automatic resync). Rows being written into a table of
+-- `watched` are left to that writer's trigger.
 CREATE FUNCTION @extschema@._data_bound(seq pg_catalog.oid, descending pg_catalog.bool,
-                                         refs @extschema@._reference[], plain pg_catalog.oid[],
-                                         unwritten pg_catalog.oid[], rewritten pg_catalog.oid[],
-                                         written pg_catalog.oid[], own_changes_matter pg_catalog.bool, wait_ms pg_catalog.int4,
+                                         refs @extschema@._reference[], rewritten pg_catalog.oid[],
+                                         written pg_catalog.oid[], watched pg_catalog.oid[],
+                                         own_changes_matter pg_catalog.bool, wait_ms pg_catalog.int4,
                                          wait_setting text)
 RETURNS pg_catalog.int8 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 SET row_security = off AS $$
@@ -508,34 +565,32 @@ BEGIN
         SELECT r.relation, r.attnum, r.attname, r.display FROM pg_catalog.unnest(refs) AS r
          WHERE r.sequence = seq AND r.is_root
     LOOP
-        tables := ARRAY(SELECT @extschema@._self_and_descendants(consumer.relation));
-        FOREACH t IN ARRAY tables LOOP
-            IF t <> ALL (plain) THEN
+        BEGIN
+            tables := @extschema@._keep_ddl_out(ARRAY[consumer.relation], false, wait_ms, wait_setting);
+            FOREACH t IN ARRAY tables LOOP
                 hazard := @extschema@._query_hazard(t);
+                -- An answer must not rest on rows a rollback brings back (automatic resync only
+                -- moves forward, which a rollback never makes wrong: it goes on).
+                IF hazard IS NULL AND own_changes_matter THEN
+                    hazard := @extschema@._own_changes(t, consumer.attname, rewritten, written);
+                END IF;
                 IF hazard IS NOT NULL THEN
                     RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
                 END IF;
-            END IF;
-            -- An answer must not rest on rows a rollback brings back (automatic resync only
-            -- moves forward, which a rollback never makes wrong: it goes on).
-            IF own_changes_matter THEN
-                hazard := @extschema@._own_changes(t, consumer.attname, rewritten, written);
-                IF hazard IS NOT NULL THEN
-                    RAISE EXCEPTION '%', hazard USING ERRCODE = 'feature_not_supported';
+            END LOOP;
+            FOREACH t IN ARRAY tables LOOP
+                IF t <> ALL (watched) THEN
+                    PERFORM @extschema@._keep_writers_out(t, deadline, wait_ms, wait_setting);
                 END IF;
-            END IF;
-        END LOOP;
-        t := @extschema@._wait_for_writers(ARRAY(SELECT x FROM pg_catalog.unnest(tables) AS x WHERE x <> ALL (unwritten)),
-                                           deadline);
-        IF t IS NOT NULL THEN
-            RAISE EXCEPTION 'lock not available: % is in use by another transaction (waited % ms, %)',
-                    t::pg_catalog.regclass, wait_ms, wait_setting
-                USING ERRCODE = 'lock_not_available';
-        END IF;
-        EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
-                                  CASE WHEN descending THEN 'min' ELSE 'max' END,
-                                  consumer.attname, consumer.relation::pg_catalog.regclass)
-           INTO value;
+            END LOOP;
+            EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
+                                      CASE WHEN descending THEN 'min' ELSE 'max' END,
+                                      consumer.attname, consumer.relation::pg_catalog.regclass)
+               INTO value;
+            RAISE EXCEPTION USING ERRCODE = 'PSQ01';  -- read: release the locks
+        EXCEPTION WHEN SQLSTATE 'PSQ01' THEN
+            NULL;
+        END;
         IF value IS NOT NULL THEN
             value := CASE WHEN descending THEN pg_catalog.floor(value) ELSE pg_catalog.ceil(value) END;
             IF value > 9223372036854775807 OR value < -9223372036854775808 THEN
@@ -552,7 +607,21 @@ BEGIN
     RETURN best::pg_catalog.int8;
 END $$;
 
--- One sequence: its report row, decided as the native edition's plan decides it.
+-- Where sequence `seq` stands, read in a block rolled back after, which releases the read's
+-- lock at once (nextval()'s and setval()'s own lock on a sequence lasts until the transaction
+-- ends, whatever block took it: a sweep would pile one up for every sequence).
+CREATE FUNCTION @extschema@._position(seq pg_catalog.oid, OUT last_value pg_catalog.int8, OUT is_called pg_catalog.bool)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    BEGIN
+        EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass)
+           INTO last_value, is_called;
+        RAISE EXCEPTION USING ERRCODE = 'PSQ01';
+    EXCEPTION WHEN SQLSTATE 'PSQ01' THEN
+        NULL;
+    END;
+END $$;
+
 -- The native edition's decision for a sequence at (`last_value`, `is_called`) whose data
 -- reaches `bound` (NULL: no rows): its next value now and after, the action and why.
 CREATE FUNCTION @extschema@._decide(bound pg_catalog.int8, last_value pg_catalog.int8, is_called pg_catalog.bool,
@@ -615,9 +684,9 @@ END $$;
 
 -- Decides again under a lock that nextval() and setval() conflict with, and moves the sequence:
 -- no value is handed out between the read below and the setval. The lock comes from ALTER
--- SEQUENCE (LOCK TABLE takes no sequence): OWNER TO its own owner changes nothing and writes
--- nothing, so the setval stays as setval() does, whatever the transaction does after. It is
--- held until the transaction ends, and waited for at most lock_timeout (_resync sets it).
+-- SEQUENCE (LOCK TABLE takes no sequence): OWNER TO its own owner changes and writes nothing.
+-- It is taken in a block rolled back after the setval (which stays, as setval() always does),
+-- so it is held no longer than the move, and waited for at most lock_timeout (_resync sets it).
 CREATE FUNCTION @extschema@._move(seq pg_catalog.oid, owner pg_catalog.oid, bound pg_catalog.int8,
                                   increment pg_catalog.int8, min_value pg_catalog.int8,
                                   max_value pg_catalog.int8, start_value pg_catalog.int8,
@@ -633,18 +702,22 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Resync as the sequence''s owner (a member of its role), or call with dry_run => true.';
     END IF;
-    -- Database-wide mode's event trigger passes over this DDL of ours.
-    PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
-    EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', seq::pg_catalog.regclass,
-                              (SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = owner));
-    PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'off', true);
-    EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
-    SELECT * INTO old_next, new_next, action, detail
-      FROM @extschema@._decide(bound, state.last_value, state.is_called, increment, min_value, max_value,
-                               start_value, margin, allow_backward);
-    IF action IN ('advance', 'lower') THEN
-        PERFORM pg_catalog.setval(seq, new_next, false);
-    END IF;
+    BEGIN
+        -- Database-wide mode's event trigger passes over this DDL of ours.
+        PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
+        EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', seq::pg_catalog.regclass,
+                                  (SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = owner));
+        EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+        SELECT * INTO old_next, new_next, action, detail
+          FROM @extschema@._decide(bound, state.last_value, state.is_called, increment, min_value, max_value,
+                                   start_value, margin, allow_backward);
+        IF action IN ('advance', 'lower') THEN
+            PERFORM pg_catalog.setval(seq, new_next, false);
+        END IF;
+        RAISE EXCEPTION USING ERRCODE = 'PSQ01';  -- moved: release the lock
+    EXCEPTION WHEN SQLSTATE 'PSQ01' THEN
+        NULL;
+    END;
 END $$;
 
 -- A sequence's failure as its report row: what the caller can act on (a lock held past the
@@ -656,99 +729,125 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                 ELSE pg_catalog.format('%s (SQLSTATE %s)', $2, $1) END
 $$;
 
--- The common case, found for a whole chunk at once: sequences (at position n of `chunk`) whose
+-- The common case, read for a whole chunk at once: sequences (at position n of `chunk`) whose
 -- every reference is a consumer column of type smallint, integer or bigint drawing plainly from
--- it, in tables of `ready` (no check needed, no writer, no change of this transaction's),
--- readable by the caller, not CYCLE. Their positions are read without a query of their own
--- (read before the bound, which is safe: a sequence only moves forward, and a move reads it
--- again under the lock), their bounds with one query each. Anything unusual, or a failure,
--- leaves a sequence to _resync_one, where it becomes a row of its own.
+-- it, readable by the caller, not CYCLE, whose tables need no closer look (_plain_tables) and
+-- hold no change of this transaction's. In one block, rolled back at the end: the three locks
+-- on all their tables without waiting (rows being written into a table of `watched` are left
+-- to their writer's trigger), then each bound and each position with a query.
+-- Anything unusual, a lock not had at once, or any failure, leaves a sequence to _resync_one.
 CREATE FUNCTION @extschema@._read_fast(chunk pg_catalog.oid[], refs @extschema@._reference[],
-                                       ready pg_catalog.oid[], dry_run pg_catalog.bool)
+                                       dry_run pg_catalog.bool, rewritten pg_catalog.oid[],
+                                       written pg_catalog.oid[], watched pg_catalog.oid[],
+                                       own_changes_matter pg_catalog.bool)
 RETURNS TABLE (n pg_catalog.int4, bound pg_catalog.int8, last_value pg_catalog.int8,
                is_called pg_catalog.bool, consumers text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET row_security = off AS $$
 DECLARE
     picked record;
+    candidates pg_catalog.int4[];
+    positions pg_catalog.int4[] := '{}';
+    names text[] := '{}';
+    bounds pg_catalog.numeric[] := '{}';
+    last_values pg_catalog.int8[] := '{}';
+    called pg_catalog.bool[] := '{}';
+    roots pg_catalog.oid[];
+    tables pg_catalog.oid[];
+    plain pg_catalog.oid[];
     value pg_catalog.numeric;
     position_value pg_catalog.int8;
     position_called pg_catalog.bool;
+    writers text;
 BEGIN
-    FOR picked IN
-        WITH per AS (
-            SELECT x.sequence,
-                   pg_catalog.bool_and(x.is_consumer
-                       AND x.type_oid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
-                                          'pg_catalog.int8'::pg_catalog.regtype)
-                       AND COALESCE(x.default_use, 'plain') = 'plain'
-                       AND (NOT x.is_root
-                            OR (pg_catalog.has_column_privilege(x.relation, x.attnum, 'SELECT')
-                                AND x.relation = ANY (ready)
-                                AND NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
-                                                 WHERE c.oid = x.relation AND c.relhassubclass
-                                                   AND EXISTS (SELECT FROM @extschema@._self_and_descendants(x.relation) AS d
-                                                                WHERE d <> ALL (ready)))))) AS simple,
-                   pg_catalog.array_agg(x.display ORDER BY x.display) FILTER (WHERE x.is_root) AS names,
-                   pg_catalog.array_agg(x.relation) FILTER (WHERE x.is_root) AS root_relations,
-                   pg_catalog.array_agg(x.attname) FILTER (WHERE x.is_root) AS root_columns
-              FROM pg_catalog.unnest(refs) AS x
-             GROUP BY x.sequence
-        )
-        SELECT c.n, c.s, per.names,
-               (SELECT pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric AS v FROM %s',
-                                                               CASE WHEN q.seqincrement < 0 THEN 'min' ELSE 'max' END,
-                                                               u.col, u.rel::pg_catalog.regclass), ' UNION ALL ')
-                  FROM ROWS FROM (pg_catalog.unnest(per.root_relations), pg_catalog.unnest(per.root_columns)) AS u(rel, col))
-                 AS bound_sql,
-               pg_catalog.cardinality(per.root_relations) > 1 AS several,
-               q.seqincrement < 0 AS descending
+    -- The candidates, by the catalog alone.
+    SELECT pg_catalog.array_agg(f.n), COALESCE(pg_catalog.array_agg(DISTINCT r) FILTER (WHERE r IS NOT NULL), '{}')
+      INTO candidates, roots
+      FROM (
+        SELECT c.n, per.root_relations
           FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
-          JOIN per ON per.sequence = c.s
+          JOIN (SELECT x.sequence,
+                       pg_catalog.bool_and(x.is_consumer
+                           AND x.type_oid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                                              'pg_catalog.int8'::pg_catalog.regtype)
+                           AND COALESCE(x.default_use, 'plain') = 'plain'
+                           AND (NOT x.is_root OR pg_catalog.has_column_privilege(x.relation, x.attnum, 'SELECT'))) AS simple,
+                       pg_catalog.array_agg(x.relation) FILTER (WHERE x.is_root) AS root_relations
+                  FROM pg_catalog.unnest(refs) AS x
+                 GROUP BY x.sequence) AS per ON per.sequence = c.s
           JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = c.s
-         WHERE per.simple AND per.names IS NOT NULL AND NOT q.seqcycle
+         WHERE per.simple AND per.root_relations IS NOT NULL AND NOT q.seqcycle
            AND pg_catalog.has_sequence_privilege(c.s, 'SELECT')
-           AND (dry_run OR pg_catalog.has_sequence_privilege(c.s, 'UPDATE'))
-         ORDER BY c.n
-    LOOP
-        BEGIN
-            IF picked.several THEN
-                picked.bound_sql := pg_catalog.format('SELECT pg_catalog.%s(b.v) FROM (%s) AS b',
-                                                      CASE WHEN picked.descending THEN 'min' ELSE 'max' END, picked.bound_sql);
-            END IF;
-            EXECUTE picked.bound_sql INTO value;
-            -- Its position without a query of its own (it takes ROW EXCLUSIVE on the sequence,
-            -- which nextval() takes too); NULL when not called yet, or set with is_called false.
-            position_value := pg_catalog.pg_sequence_last_value(picked.s);
-            position_called := position_value IS NOT NULL;
-            IF NOT position_called THEN
-                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', picked.s::pg_catalog.regclass)
-                   INTO position_value, position_called;
-            END IF;
-        EXCEPTION
-            WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now OR out_of_memory THEN
-                RAISE;
-            WHEN OTHERS THEN
-                CONTINUE;
-        END;
-        n := picked.n;
-        bound := value;
-        last_value := position_value;
-        is_called := position_called;
-        consumers := picked.names::text;
-        RETURN NEXT;
-    END LOOP;
+           AND (dry_run OR pg_catalog.has_sequence_privilege(c.s, 'UPDATE'))) AS f
+      LEFT JOIN LATERAL pg_catalog.unnest(f.root_relations) AS r ON true;
+    IF candidates IS NULL THEN
+        RETURN;
+    END IF;
+    BEGIN
+        tables := @extschema@._keep_ddl_out(roots, true, NULL::pg_catalog.int4, NULL::text);
+        plain := @extschema@._plain_tables(tables);
+        IF own_changes_matter AND pg_catalog.cardinality(rewritten) + pg_catalog.cardinality(written) > 0 THEN
+            plain := ARRAY(SELECT t FROM pg_catalog.unnest(plain) AS t
+                            WHERE @extschema@._own_changes(t, ''::pg_catalog.name, rewritten, written) IS NULL);
+        END IF;
+        writers := @extschema@._lock_targets(ARRAY(SELECT t FROM pg_catalog.unnest(plain) AS t WHERE t <> ALL (watched)));
+        IF writers IS NOT NULL THEN
+            EXECUTE 'LOCK TABLE ' || writers || ' IN SHARE MODE NOWAIT';
+        END IF;
+        FOR picked IN
+            SELECT c.n, c.s, per.names, per.root_relations, per.root_columns, q.seqincrement < 0 AS descending
+              FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
+              JOIN (SELECT x.sequence, pg_catalog.array_agg(x.display ORDER BY x.display) AS names,
+                           pg_catalog.array_agg(x.relation) AS root_relations,
+                           pg_catalog.array_agg(x.attname) AS root_columns
+                      FROM pg_catalog.unnest(refs) AS x WHERE x.is_root
+                     GROUP BY x.sequence) AS per ON per.sequence = c.s
+              JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = c.s
+             WHERE c.n = ANY (candidates)
+               -- every table the sequence's bound reads is plain
+               AND @extschema@._tables_below(per.root_relations) <@ plain
+             ORDER BY c.n
+        LOOP
+            EXECUTE (SELECT pg_catalog.format('SELECT pg_catalog.%s(b.v) FROM (%s) AS b',
+                                              CASE WHEN picked.descending THEN 'min' ELSE 'max' END,
+                                              pg_catalog.string_agg(pg_catalog.format(
+                                                  'SELECT pg_catalog.%s(%I)::pg_catalog.numeric AS v FROM %s',
+                                                  CASE WHEN picked.descending THEN 'min' ELSE 'max' END,
+                                                  u.col, u.rel::pg_catalog.regclass), ' UNION ALL '))
+                       FROM ROWS FROM (pg_catalog.unnest(picked.root_relations),
+                                       pg_catalog.unnest(picked.root_columns)) AS u(rel, col))
+               INTO value;
+            EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', picked.s::pg_catalog.regclass)
+               INTO position_value, position_called;
+            positions := positions || picked.n::pg_catalog.int4;
+            names := names || picked.names::text;
+            bounds := bounds || value;
+            last_values := last_values || position_value;
+            called := called || position_called;
+        END LOOP;
+        RAISE EXCEPTION USING ERRCODE = 'PSQ01';  -- read: release the locks
+    EXCEPTION
+        WHEN SQLSTATE 'PSQ01' THEN
+            NULL;
+        WHEN query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now OR out_of_memory THEN
+            RAISE;
+        WHEN OTHERS THEN
+            RETURN;  -- each sequence then on its own, where a failure is a row of its own
+    END;
+    RETURN QUERY SELECT positions[i], bounds[i]::pg_catalog.int8, last_values[i], called[i], names[i]
+                   FROM pg_catalog.generate_subscripts(positions, 1) AS i;
 END $$;
 
--- `plain`, `unwritten` and `rewritten` are the chunk's tables that need no hazard check, had no
--- writer, and were rewritten by this transaction. `deliberate` marks a skip by design (nothing
+-- One sequence on its own, with everything the native edition checks. `rewritten` and
+-- `written` are the tables this transaction rewrote and wrote into, `watched` those with
+-- automatic resync on (for automatic resync). `deliberate` marks a skip by design (nothing
 -- draws from it, CYCLE, a consumer whose values cannot bound it), which automatic resync passes
 -- over in silence as the native edition does.
 CREATE FUNCTION @extschema@._resync_one(target_sequence pg_catalog.oid, refs @extschema@._reference[],
                                         dry_run pg_catalog.bool,
                                         allow_backward pg_catalog.bool, margin pg_catalog.int8,
-                                        explicit pg_catalog.bool, plain pg_catalog.oid[],
-                                        unwritten pg_catalog.oid[], rewritten pg_catalog.oid[],
-                                        written pg_catalog.oid[], automatic pg_catalog.bool, wait_ms pg_catalog.int4)
+                                        explicit pg_catalog.bool, rewritten pg_catalog.oid[],
+                                        written pg_catalog.oid[], watched pg_catalog.oid[],
+                                        automatic pg_catalog.bool, wait_ms pg_catalog.int4)
 RETURNS TABLE (sequence pg_catalog.oid, consumers pg_catalog.text[], data_bound pg_catalog.int8,
                old_next pg_catalog.int8, new_next pg_catalog.int8, action pg_catalog.text,
                detail pg_catalog.text, deliberate pg_catalog.bool)
@@ -872,12 +971,12 @@ BEGIN
             detail := unusable;
         ELSE
             BEGIN
-                bound := @extschema@._data_bound(seq, opts.increment < 0, refs, plain, unwritten, rewritten,
-                                                 written, NOT automatic, wait_ms,
+                bound := @extschema@._data_bound(seq, opts.increment < 0, refs, rewritten, written, watched,
+                                                 NOT automatic, wait_ms,
                                                  CASE WHEN automatic THEN 'pg_seqsync.automatic_lock_timeout'
                                                       ELSE 'pg_seqsync.lock_timeout' END);
                 data_bound := bound;
-                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
+                state := @extschema@._position(seq);
                 decided := @extschema@._decide(bound, state.last_value, state.is_called, opts.increment, opts.min_value,
                                                opts.max_value, opts.start_value, margin, allow_backward);
                 IF NOT dry_run AND (allow_backward OR decided.action IN ('advance', 'lower')) THEN
@@ -980,12 +1079,9 @@ DECLARE
     counts pg_catalog.int8[] := '{0,0,0,0,0}';  -- advanced, lowered, skipped, errors, checked
     chunk pg_catalog.oid[];
     chunk_refs @extschema@._reference[];
-    tables pg_catalog.oid[];
-    plain pg_catalog.oid[];
-    unwritten pg_catalog.oid[];
     rewritten pg_catalog.oid[];
     written pg_catalog.oid[];
-    ready pg_catalog.oid[];
+    watched pg_catalog.oid[];
     fast_n pg_catalog.int4[];
     fast_bound pg_catalog.int8[];
     fast_last_value pg_catalog.int8[];
@@ -1033,25 +1129,18 @@ BEGIN
                         WHERE EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = c.s)
                         ORDER BY c.n);
         chunk_refs := ARRAY(SELECT x::@extschema@._reference FROM @extschema@._references(chunk) AS x);
-        -- Every table a bound reads: the root consumers and what lies below them.
-        tables := ARRAY(SELECT DISTINCT t.d
-                          FROM pg_catalog.unnest(chunk_refs) AS x
-                          JOIN pg_catalog.pg_class AS c ON c.oid = x.relation,
-                               LATERAL (SELECT x.relation WHERE NOT c.relhassubclass
-                                        UNION ALL
-                                        SELECT @extschema@._self_and_descendants(x.relation) WHERE c.relhassubclass) AS t(d)
-                         WHERE x.is_root);
-        plain := @extschema@._plain_tables(tables);
-        unwritten := @extschema@._unwritten_tables(tables);
-        ready := ARRAY(SELECT t FROM pg_catalog.unnest(plain) AS t
-                        WHERE t = ANY (unwritten)
-                          AND (warn_cause IS NOT NULL OR pg_catalog.cardinality(rewritten) + pg_catalog.cardinality(written) = 0
-                               OR @extschema@._own_changes(t, ''::pg_catalog.name, rewritten, written) IS NULL));
+        -- Automatic resync leaves rows another transaction is writing into a table with
+        -- automatic resync to that transaction's own trigger, which runs when its statement
+        -- ends (as the native edition does); rows of other tables are waited for.
+        watched := CASE WHEN warn_cause IS NULL THEN '{}'
+                        ELSE @extschema@._watched_tables(@extschema@._tables_below(ARRAY(
+                                 SELECT x.relation FROM pg_catalog.unnest(chunk_refs) AS x))) END;
         SELECT COALESCE(pg_catalog.array_agg(f.n ORDER BY f.n), '{}'), pg_catalog.array_agg(f.bound ORDER BY f.n),
                pg_catalog.array_agg(f.last_value ORDER BY f.n), pg_catalog.array_agg(f.is_called ORDER BY f.n),
                pg_catalog.array_agg(f.consumers ORDER BY f.n)
           INTO fast_n, fast_bound, fast_last_value, fast_called, fast_consumers
-          FROM @extschema@._read_fast(chunk, chunk_refs, ready, dry_run) AS f;
+          FROM @extschema@._read_fast(chunk, chunk_refs, dry_run, rewritten, written, watched,
+                                      warn_cause IS NULL) AS f;
         k := 1;
         FOR item IN
             SELECT c.s, c.n, COALESCE(g.refs, '{}') AS refs
@@ -1067,7 +1156,7 @@ BEGIN
                 k := k + 1;
             ELSE
                 SELECT * INTO r FROM @extschema@._resync_one(item.s, item.refs, dry_run, allow_backward, margin,
-                                                             explicit, plain, unwritten, rewritten, written,
+                                                             explicit, rewritten, written, watched,
                                                              warn_cause IS NOT NULL, wait_ms);
             END IF;
             CONTINUE WHEN r.sequence IS NULL;
@@ -1340,7 +1429,7 @@ BEGIN
             -- Its position, or why it could not be read (a lock held past the limit, ...): one
             -- sequence's problem never ends the call.
             BEGIN
-                EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', r.sequence) INTO state;
+                state := @extschema@._position(r.sequence);
             EXCEPTION
                 WHEN query_canceled OR admin_shutdown OR out_of_memory THEN RAISE;
                 WHEN OTHERS THEN

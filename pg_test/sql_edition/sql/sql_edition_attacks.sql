@@ -63,6 +63,9 @@ GRANT SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA evil TO PUBLIC;
 -- A view of its own over nothing, with the victim's sequence as a default.
 CREATE VIEW evil.v AS SELECT 1::bigint AS id;
 ALTER VIEW evil.v ALTER COLUMN id SET DEFAULT nextval('public.victim_id_seq');
+-- Reading a table needs a lock that keeps DDL out (UPDATE, DELETE or TRUNCATE on it): evil
+-- hands that out gladly, so that the victim's sweep below reads its tables.
+GRANT UPDATE ON ALL TABLES IN SCHEMA evil TO regress_app;
 
 \c - regress_app
 SET client_min_messages = notice;
