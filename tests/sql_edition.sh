@@ -45,6 +45,13 @@ options=""
 CLUSTER_OPTS="$options" cluster_start "$DIR" "$PORT"
 trap 'cluster_stop "$DIR"' EXIT
 q() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" "$@"; }
+until_one() { # until_one WHAT QUERY: wait (10 s at most) until QUERY, as postgres, counts 1
+  for _ in $(seq 200); do
+    [[ $(q -U postgres -d edition -c "$2") == 1 ]] && return 0
+    sleep 0.05
+  done
+  fail "$1 did not happen"
+}
 
 q -U postgres -d postgres >/dev/null <<'SQL'
 CREATE ROLE regress_app LOGIN;
@@ -108,13 +115,9 @@ rm -rf "$BASE/regress"
 # Concurrent sessions. Rows a writer has not committed are invisible to a query: the edition
 # waits for the writer (at most pg_seqsync.lock_timeout), then counts its rows or skips.
 q -U regress_app -d edition -c "CREATE TABLE public.busy (id serial PRIMARY KEY)" >/dev/null
-writing() {
-  q -U regress_app -d edition -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.busy'::regclass AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()"
-}
 q -U regress_app -d edition -c "BEGIN" -c "INSERT INTO public.busy VALUES (500)" -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null &
 writer=$!
-for _ in $(seq 200); do [[ $(writing) == 1 ]] && break; sleep 0.05; done
-[[ $(writing) == 1 ]] || fail "the writer did not start"
+until_one "the writer's start" "SELECT count(*) FROM pg_locks WHERE relation = 'public.busy'::regclass AND mode = 'RowExclusiveLock'"
 expect "a writer still running past the limit: skip, naming the table" \
   "$(q -U regress_app -d edition -c "SET pg_seqsync.lock_timeout = '200ms'" -c "SELECT action || ': ' || detail FROM tools.resync_sequence('public.busy')" 2>/dev/null)" \
   "skip: lock not available: public.busy is in use by another transaction (waited 200 ms, pg_seqsync.lock_timeout)"
@@ -128,10 +131,7 @@ wait "$writer"
 q -U regress_app -d edition -c "BEGIN" -c "SELECT count(*) FROM tools.resync_sequence('public.busy', allow_backward => true, margin => 10)" \
   -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null 2>&1 &
 resync=$!
-for _ in $(seq 200); do
-  [[ $(q -U postgres -d edition -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(3)'") == 1 ]] && break
-  sleep 0.05
-done
+until_one "the resync" "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(3)'"
 expect "nextval() goes on during the resync's transaction, past the margin" \
   "$(q -U regress_app -d edition -c "SET lock_timeout = '200ms'" -c "SELECT nextval('public.busy_id_seq')" 2>&1)" "511"
 expect "no lock of the resync's that a writer or nextval() waits for is left" \
@@ -146,10 +146,7 @@ wait "$resync"
 q -U regress_evil -d edition -c "BEGIN" -c "ALTER SEQUENCE evil.wide_seq RENAME TO wide_seq_held" \
   -c "SELECT pg_sleep(4)" -c "ROLLBACK" >/dev/null 2>&1 &
 holder=$!
-for _ in $(seq 200); do
-  [[ $(q -U postgres -d edition -c "SELECT count(*) FROM pg_locks WHERE relation = 'evil.wide_seq'::regclass AND mode = 'AccessExclusiveLock'") == 1 ]] && break
-  sleep 0.05
-done
+until_one "evil's lock" "SELECT count(*) FROM pg_locks WHERE relation = 'evil.wide_seq'::regclass AND mode = 'AccessExclusiveLock'"
 started=$(date +%s%N)
 row=$(q -U postgres -d edition -c "SET pg_seqsync.lock_timeout = '200ms'" \
   -c "SELECT action || ': ' || detail FROM tools.resync_all_sequences(schemas => '{evil}') WHERE sequence = 'evil.wide_seq'::regclass" 2>/dev/null)
@@ -169,10 +166,7 @@ SQL
 q -U regress_app -d edition -c "BEGIN" -c "LOCK TABLE public.auto_other IN ACCESS EXCLUSIVE MODE" \
   -c "SELECT pg_sleep(6)" -c "COMMIT" >/dev/null 2>&1 &
 holder=$!
-for _ in $(seq 200); do
-  [[ $(q -U postgres -d edition -c "SELECT count(*) FROM pg_locks WHERE relation = 'public.auto_other'::regclass AND mode = 'AccessExclusiveLock'") == 1 ]] && break
-  sleep 0.05
-done
+until_one "the holder's lock" "SELECT count(*) FROM pg_locks WHERE relation = 'public.auto_other'::regclass AND mode = 'AccessExclusiveLock'"
 # Another session's lock on a consumer table is waited for at most the limit, on every path
 # (reading the table's default waits for no lock), and is a row of its own.
 started=$(date +%s%N)

@@ -794,28 +794,32 @@ BEGIN
             EXECUTE 'LOCK TABLE ' || writers || ' IN SHARE MODE NOWAIT';
         END IF;
         FOR picked IN
-            SELECT c.n, c.s, per.names, per.root_relations, per.root_columns, q.seqincrement < 0 AS descending
+            WITH per AS (
+                SELECT x.sequence, pg_catalog.array_agg(x.display ORDER BY x.display) AS names,
+                       -- the bound query: MAX (MIN when descending) over every root consumer column
+                       pg_catalog.format('SELECT pg_catalog.%s(b.v) FROM (%s) AS b',
+                           CASE WHEN q.seqincrement < 0 THEN 'min' ELSE 'max' END,
+                           pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric AS v FROM %s',
+                                                                   CASE WHEN q.seqincrement < 0 THEN 'min' ELSE 'max' END,
+                                                                   x.attname, x.relation::pg_catalog.regclass),
+                                                 ' UNION ALL ')) AS bound_sql,
+                       -- every table the bound reads is plain: the roots, and below those with children
+                       pg_catalog.bool_and(x.relation = ANY (plain)
+                                           AND (NOT k.relhassubclass
+                                                OR @extschema@._tables_below(ARRAY[x.relation]) <@ plain)) AS readable
+                  FROM pg_catalog.unnest(refs) AS x
+                  JOIN pg_catalog.pg_class AS k ON k.oid = x.relation
+                  JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = x.sequence
+                 WHERE x.is_root
+                 GROUP BY x.sequence, q.seqincrement
+            )
+            SELECT c.n, c.s, per.names, per.bound_sql
               FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
-              JOIN (SELECT x.sequence, pg_catalog.array_agg(x.display ORDER BY x.display) AS names,
-                           pg_catalog.array_agg(x.relation) AS root_relations,
-                           pg_catalog.array_agg(x.attname) AS root_columns
-                      FROM pg_catalog.unnest(refs) AS x WHERE x.is_root
-                     GROUP BY x.sequence) AS per ON per.sequence = c.s
-              JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = c.s
-             WHERE c.n = ANY (candidates)
-               -- every table the sequence's bound reads is plain
-               AND @extschema@._tables_below(per.root_relations) <@ plain
+              JOIN per ON per.sequence = c.s
+             WHERE c.n = ANY (candidates) AND per.readable
              ORDER BY c.n
         LOOP
-            EXECUTE (SELECT pg_catalog.format('SELECT pg_catalog.%s(b.v) FROM (%s) AS b',
-                                              CASE WHEN picked.descending THEN 'min' ELSE 'max' END,
-                                              pg_catalog.string_agg(pg_catalog.format(
-                                                  'SELECT pg_catalog.%s(%I)::pg_catalog.numeric AS v FROM %s',
-                                                  CASE WHEN picked.descending THEN 'min' ELSE 'max' END,
-                                                  u.col, u.rel::pg_catalog.regclass), ' UNION ALL '))
-                       FROM ROWS FROM (pg_catalog.unnest(picked.root_relations),
-                                       pg_catalog.unnest(picked.root_columns)) AS u(rel, col))
-               INTO value;
+            EXECUTE picked.bound_sql INTO value;
             EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', picked.s::pg_catalog.regclass)
                INTO position_value, position_called;
             positions := positions || picked.n::pg_catalog.int4;
