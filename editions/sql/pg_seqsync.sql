@@ -305,6 +305,11 @@ BEGIN
                                  'the SQL edition does not read them; resync after loading by hand',
                                  relation::pg_catalog.regclass);
     END IF;
+    -- Judged a table when its references were read, it may have become a view since (an empty
+    -- table can, before 16), whose query would run as the caller.
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = relation) NOT IN ('r', 'p') THEN
+        RETURN pg_catalog.format('%s is no longer a table', relation::pg_catalog.regclass);
+    END IF;
     IF pg_catalog.row_security_active(relation) THEN
         RETURN pg_catalog.format('row-level security on %s applies to you, so a query would not see every row; '
                                  'resync as a role it does not apply to (the table''s owner, or one with BYPASSRLS)',
@@ -405,20 +410,28 @@ RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_te
 $$;
 
 -- Lock 1 on `roots`, then on what lies below them (found under the locks on the tables above,
--- so that no child is added meanwhile); every table the query reads. With `nowait`, in one
+-- so that no child is added meanwhile); every table the query reads. LOCK TABLE takes a name,
+-- so each table is first pinned by OID (pg_relation_size takes ACCESS SHARE on it), which no
+-- rename passes: the name then locks that table and no look-alike. With `nowait`, in one
 -- statement, not waited for (any failure is the caller's to handle); else one table at a
--- time, each waited for at most lock_timeout, a missing privilege named.
+-- time, all of them waited for until `deadline` at most, a missing privilege named.
 CREATE FUNCTION @extschema@._keep_ddl_out(roots pg_catalog.oid[], nowait pg_catalog.bool,
-                                           wait_ms pg_catalog.int4, setting text)
+                                           deadline pg_catalog.timestamptz, wait_ms pg_catalog.int4,
+                                           setting text)
 RETURNS pg_catalog.oid[] LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     locked pg_catalog.oid[] := '{}';
     pending pg_catalog.oid[] := roots;
     targets text;
     t pg_catalog.oid;
+    left_ms pg_catalog.int8;
+    saved_timeout text := pg_catalog.current_setting('lock_timeout');
 BEGIN
     WHILE pg_catalog.cardinality(pending) > 0 LOOP
         IF nowait THEN
+            PERFORM pg_catalog.set_config('lock_timeout', '1ms', true);  -- (all but) not waited for
+            PERFORM pg_catalog.pg_relation_size(p) FROM pg_catalog.unnest(pending) AS p;
+            PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
             targets := @extschema@._lock_targets(pending);
             IF targets IS NOT NULL THEN
                 EXECUTE 'LOCK TABLE ' || targets || ' IN SHARE UPDATE EXCLUSIVE MODE NOWAIT';
@@ -427,8 +440,18 @@ BEGIN
             FOREACH t IN ARRAY pending LOOP
                 targets := @extschema@._lock_targets(ARRAY[t]);
                 CONTINUE WHEN targets IS NULL;  -- dropped meanwhile: its query will say so
+                left_ms := pg_catalog.ceil(pg_catalog.date_part('epoch', deadline - pg_catalog.clock_timestamp()) * 1000);
                 BEGIN
-                    EXECUTE 'LOCK TABLE ' || targets || ' IN SHARE UPDATE EXCLUSIVE MODE';
+                    IF left_ms < 1 THEN
+                        RAISE EXCEPTION USING ERRCODE = 'lock_not_available';
+                    END IF;
+                    PERFORM pg_catalog.set_config('lock_timeout', left_ms::pg_catalog.text || 'ms', true);
+                    PERFORM pg_catalog.pg_relation_size(t);
+                    targets := @extschema@._lock_targets(ARRAY[t]);  -- its name, now that it is pinned
+                    IF targets IS NOT NULL THEN
+                        EXECUTE 'LOCK TABLE ' || targets || ' IN SHARE UPDATE EXCLUSIVE MODE';
+                    END IF;
+                    PERFORM pg_catalog.set_config('lock_timeout', saved_timeout, true);
                 EXCEPTION
                     WHEN insufficient_privilege THEN
                         RAISE EXCEPTION 'reading % needs UPDATE, DELETE or TRUNCATE on it in the SQL edition', t::pg_catalog.regclass
@@ -459,10 +482,12 @@ RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_te
        AND g.tgenabled <> 'D'
 $$;
 
--- Lock 2 on `relation`: polling until `deadline` while another transaction that may write rows
--- into it holds a lock that writing takes (a prepared transaction counts; a session that holds
--- one without INSERT, UPDATE or DELETE on the table, as PREPARE of a statement does, does not,
--- and then the table is read without the lock). Raises 55P03 naming the table past the deadline.
+-- Lock 2 on `relation`: polling until `deadline` while another transaction that may have written
+-- rows into it holds a lock that writing takes: one with a transaction id (writing assigns one,
+-- whoever's rights it writes with: a SECURITY DEFINER function, a column privilege, SET ROLE),
+-- or a prepared transaction. A session that holds such a lock but has written nothing yet (as
+-- PREPARE of an INSERT does, without any privilege) has no rows to wait for: the table is then
+-- read without the lock. Raises 55P03 naming the table past the deadline.
 CREATE FUNCTION @extschema@._keep_writers_out(relation pg_catalog.oid, deadline pg_catalog.timestamptz,
                                               wait_ms pg_catalog.int4, setting text)
 RETURNS void LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -481,14 +506,16 @@ BEGIN
         EXCEPTION WHEN lock_not_available THEN
             NULL;
         END;
+        -- (A transaction with an id holds the lock on it: pg_locks shows it to every role.)
         IF NOT EXISTS (
             SELECT FROM pg_catalog.pg_locks AS l
-              LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
              WHERE l.locktype = 'relation' AND l.database = here AND l.relation = $1 AND l.granted
                AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()
                AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-               AND (l.pid IS NULL OR a.usesysid IS NULL
-                    OR pg_catalog.has_table_privilege(a.usesysid, $1, 'INSERT, UPDATE, DELETE'))) THEN
+               AND (l.pid IS NULL
+                    OR EXISTS (SELECT FROM pg_catalog.pg_locks AS x
+                                WHERE x.locktype = 'transactionid' AND x.pid = l.pid
+                                  AND x.mode = 'ExclusiveLock' AND x.granted))) THEN
             RETURN;
         END IF;
         IF pg_catalog.clock_timestamp() >= deadline THEN
@@ -566,7 +593,7 @@ BEGIN
          WHERE r.sequence = seq AND r.is_root
     LOOP
         BEGIN
-            tables := @extschema@._keep_ddl_out(ARRAY[consumer.relation], false, wait_ms, wait_setting);
+            tables := @extschema@._keep_ddl_out(ARRAY[consumer.relation], false, deadline, wait_ms, wait_setting);
             FOREACH t IN ARRAY tables LOOP
                 hazard := @extschema@._query_hazard(t);
                 -- An answer must not rest on rows a rollback brings back (automatic resync only
@@ -682,11 +709,38 @@ BEGIN
     END IF;
 END $$;
 
--- Decides again under a lock that nextval() and setval() conflict with, and moves the sequence:
--- no value is handed out between the read below and the setval. The lock comes from ALTER
--- SEQUENCE (LOCK TABLE takes no sequence): OWNER TO its own owner changes and writes nothing.
--- It is taken in a block rolled back after the setval (which stays, as setval() always does),
--- so it is held no longer than the move, and waited for at most lock_timeout (_resync sets it).
+-- The statement that locks sequence `seq` against nextval() and setval() and changes nothing:
+-- ALTER SEQUENCE (LOCK TABLE takes no sequence) with OWNED BY as it is, which takes SHARE ROW
+-- EXCLUSIVE (readers of the sequence, pg_dump among them, do not hold it up) and gives it no
+-- new storage (that would undo the setval with the block it is taken in); an identity
+-- sequence refuses OWNED BY, so its own owner is set again with OWNER TO, which takes ACCESS
+-- EXCLUSIVE. Both need to own the sequence.
+CREATE FUNCTION @extschema@._lock_statement(seq pg_catalog.oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN d.deptype = 'i' THEN
+            pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', $1::pg_catalog.regclass,
+                              (SELECT r.rolname FROM pg_catalog.pg_roles AS r
+                                 JOIN pg_catalog.pg_class AS c ON c.relowner = r.oid WHERE c.oid = $1))
+        WHEN d.deptype = 'a' THEN
+            pg_catalog.format('ALTER SEQUENCE %s OWNED BY %I.%I.%I', $1::pg_catalog.regclass, n.nspname, t.relname, a.attname)
+        ELSE pg_catalog.format('ALTER SEQUENCE %s OWNED BY NONE', $1::pg_catalog.regclass)
+    END
+      FROM (SELECT 1) AS one
+      LEFT JOIN pg_catalog.pg_depend AS d
+        ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = $1
+       AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjsubid > 0
+       AND d.deptype IN ('a', 'i')
+      LEFT JOIN pg_catalog.pg_class AS t ON t.oid = d.refobjid
+      LEFT JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
+      LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+     LIMIT 1
+$$;
+
+-- Decides again under a lock that nextval() and setval() conflict with (_lock_statement), and
+-- moves the sequence: no value is handed out between the read below and the setval. The lock
+-- is taken in a block rolled back after the setval (which stays, as setval() always does), so
+-- it is held no longer than the move, and waited for at most lock_timeout (_resync sets it).
 CREATE FUNCTION @extschema@._move(seq pg_catalog.oid, owner pg_catalog.oid, bound pg_catalog.int8,
                                   increment pg_catalog.int8, min_value pg_catalog.int8,
                                   max_value pg_catalog.int8, start_value pg_catalog.int8,
@@ -705,8 +759,7 @@ BEGIN
     BEGIN
         -- Database-wide mode's event trigger passes over this DDL of ours.
         PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
-        EXECUTE pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', seq::pg_catalog.regclass,
-                                  (SELECT r.rolname FROM pg_catalog.pg_roles AS r WHERE r.oid = owner));
+        EXECUTE @extschema@._lock_statement(seq);
         EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
         SELECT * INTO old_next, new_next, action, detail
           FROM @extschema@._decide(bound, state.last_value, state.is_called, increment, min_value, max_value,
@@ -783,7 +836,7 @@ BEGIN
         RETURN;
     END IF;
     BEGIN
-        tables := @extschema@._keep_ddl_out(roots, true, NULL::pg_catalog.int4, NULL::text);
+        tables := @extschema@._keep_ddl_out(roots, true, NULL::pg_catalog.timestamptz, NULL::pg_catalog.int4, NULL::text);
         plain := @extschema@._plain_tables(tables);
         IF own_changes_matter AND pg_catalog.cardinality(rewritten) + pg_catalog.cardinality(written) > 0 THEN
             plain := ARRAY(SELECT t FROM pg_catalog.unnest(plain) AS t
