@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: the SQL edition's resync_all_sequences() against the native edition's, the
 # in-server PL/pgSQL loop (the PostgreSQL wiki's "Fixing Sequences" query) and the bound queries
-# alone (the floor of any resync in SQL), then the SQL
-# edition's batched procedure per sequence as the number of sequences grows. Not run by CI.
+# alone (the floor of any resync in SQL), then the SQL edition's batched procedure per sequence
+# as the number of sequences grows. Not run by CI.
 # Usage: bench/sql_edition.sh [tables ...] [-- rounds [batched sizes ...]]
 #   defaults: bench/sql_edition.sh 2000 10000 -- 3 1000 10000 100000
 # Each figure is the median of the rounds, in fresh sessions, with the contenders alternating;
