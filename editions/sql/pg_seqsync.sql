@@ -75,16 +75,6 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                    WHEN 'c' THEN 'a composite type' WHEN 'S' THEN 'a sequence' ELSE 'not a table' END
 $$;
 
--- `schema.table.column`, quoted as needed.
-CREATE FUNCTION @extschema@._column_display(relation pg_catalog.oid, attnum pg_catalog.int2)
-RETURNS pg_catalog.text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname)
-      FROM pg_catalog.pg_class AS c
-      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = $2
-     WHERE c.oid = $1
-$$;
-
 -- `relation` and every table it inherits from or is a partition of.
 CREATE FUNCTION @extschema@._self_and_ancestors(relation pg_catalog.oid)
 RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -94,17 +84,6 @@ RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, p
         SELECT i.inhparent FROM pg_catalog.pg_inherits AS i JOIN up ON i.inhrelid = up.relid
     )
     SELECT relid FROM up
-$$;
-
--- `relation` and every partition or inheritance child below it.
-CREATE FUNCTION @extschema@._self_and_descendants(relation pg_catalog.oid)
-RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE down(relid) AS (
-        SELECT $1
-        UNION
-        SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i JOIN down ON i.inhparent = down.relid
-    )
-    SELECT relid FROM down
 $$;
 
 -- How a column default uses `sequence`, from its deparsed text (pinned search_path, so the
@@ -823,7 +802,10 @@ BEGIN
                            AND x.type_oid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
                                               'pg_catalog.int8'::pg_catalog.regtype)
                            AND COALESCE(x.default_use, 'plain') = 'plain'
-                           AND (NOT x.is_root OR pg_catalog.has_column_privilege(x.relation, x.attnum, 'SELECT'))) AS simple,
+                           -- (and may lock: one that may not would send the whole chunk the slow way)
+                           AND (NOT x.is_root
+                                OR (pg_catalog.has_column_privilege(x.relation, x.attnum, 'SELECT')
+                                    AND pg_catalog.has_table_privilege(x.relation, 'UPDATE, DELETE, TRUNCATE')))) AS simple,
                        pg_catalog.array_agg(x.relation) FILTER (WHERE x.is_root) AS root_relations
                   FROM pg_catalog.unnest(refs) AS x
                  GROUP BY x.sequence) AS per ON per.sequence = c.s
@@ -1656,7 +1638,7 @@ DECLARE
     placed pg_catalog.int4 := 0;
 BEGIN
     FOR t IN SELECT DISTINCT d FROM pg_catalog.unnest(relations) AS r,
-                                    @extschema@._self_and_descendants(r) AS d ORDER BY 1 LOOP
+                                    pg_catalog.unnest(@extschema@._tables_below(ARRAY[r])) AS d ORDER BY 1 LOOP
         BEGIN
             placed := placed + @extschema@._place_trigger(t, 'pg_seqsync_auto_resync_db'::pg_catalog.text);
         EXCEPTION
@@ -1762,7 +1744,7 @@ BEGIN
     END IF;
     PERFORM @extschema@._require_own_table(target, 'enable_auto_resync'::pg_catalog.text);
     PERFORM @extschema@._target_sequences(target, NULL::pg_catalog.name);
-    FOR t IN SELECT @extschema@._self_and_descendants(target) LOOP
+    FOR t IN SELECT pg_catalog.unnest(@extschema@._tables_below(ARRAY[target::pg_catalog.oid])) LOOP
         -- The table's own trigger replaces database-wide mode's.
         IF EXISTS (SELECT FROM pg_catalog.pg_trigger AS g
                     WHERE g.tgrelid = t AND g.tgname = 'pg_seqsync_auto_resync_db') THEN
@@ -1796,7 +1778,7 @@ BEGIN
     FOR t IN SELECT g.tgrelid FROM pg_catalog.pg_trigger AS g
               WHERE g.tgname = tg AND g.tgparentid = 0
                 AND g.tgfoid = '@extschema@._auto_resync_trigger()'::pg_catalog.regprocedure
-                AND (target IS NULL OR g.tgrelid IN (SELECT @extschema@._self_and_descendants(target)))
+                AND (target IS NULL OR g.tgrelid = ANY (@extschema@._tables_below(ARRAY[target::pg_catalog.oid])))
     LOOP
         BEGIN
             EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', tg, t::pg_catalog.regclass);
