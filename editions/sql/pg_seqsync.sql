@@ -8,6 +8,9 @@
 -- look-alike another role creates in that schema never runs. The procedure, which commits and so
 -- cannot pin search_path, qualifies every operator too.
 --
+-- Queries live in PL/pgSQL functions, not SQL ones: a SQL function with a SET clause is never
+-- inlined and is planned again at every call, where PL/pgSQL keeps its plans for the session.
+--
 -- The data bound is read with a query (there is no direct scan in SQL). A query plans over the
 -- table, so a table whose planning or reading would run code another role wrote is never
 -- queried: a view, row-level security that applies to the caller, an index expression or
@@ -77,14 +80,17 @@ $$;
 
 -- `relation` and every table it inherits from or is a partition of.
 CREATE FUNCTION @extschema@._self_and_ancestors(relation pg_catalog.oid)
-RETURNS SETOF pg_catalog.oid LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE up(relid) AS (
-        SELECT $1
-        UNION
-        SELECT i.inhparent FROM pg_catalog.pg_inherits AS i JOIN up ON i.inhrelid = up.relid
-    )
-    SELECT relid FROM up
-$$;
+RETURNS SETOF pg_catalog.oid LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        WITH RECURSIVE up(relid) AS (
+            SELECT $1
+            UNION
+            SELECT i.inhparent FROM pg_catalog.pg_inherits AS i JOIN up ON i.inhrelid = up.relid
+        )
+        SELECT relid FROM up;
+END $$;
 
 -- How a column default uses `sequence`, from its deparsed text (pinned search_path, so the
 -- sequence is written schema-qualified): plain (nextval, at most cast to an integer or numeric
@@ -151,117 +157,126 @@ REVOKE USAGE ON TYPE @extschema@._reference FROM PUBLIC;
 
 CREATE FUNCTION @extschema@._references(sequences pg_catalog.oid[])
 RETURNS SETOF @extschema@._reference
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH refs AS (
-        SELECT d.objid AS sequence, d.refobjid AS relation, d.refobjsubid::pg_catalog.int2 AS attnum,
-               true AS owned, NULL::pg_catalog.oid AS attrdef
-          FROM pg_catalog.pg_depend AS d
-         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND d.objid = ANY ($1)
-           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND d.refobjsubid > 0
-           AND d.deptype IN ('a', 'i')
-           -- An index depends on its columns the same way.
-           AND EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = d.objid)
-        UNION ALL
-        SELECT d.refobjid, ad.adrelid, ad.adnum, false, ad.oid
-          FROM pg_catalog.pg_depend AS d
-          JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
-         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-           AND d.refobjid = ANY ($1)
-           AND d.deptype = 'n'
-    ), merged AS (
-        SELECT r.sequence, r.relation, r.attnum, pg_catalog.bool_or(r.owned) AS owned,
-               pg_catalog.max(r.attrdef) AS attrdef
-          FROM refs AS r GROUP BY r.sequence, r.relation, r.attnum
-    ), described AS (
-        SELECT m.sequence, m.relation, m.attnum, m.owned, c.relkind, c.relowner,
-               pg_catalog.pg_is_other_temp_schema(c.relnamespace) AS other_temp,
-               a.atttypid, a.atttypmod, a.attname,
-               pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname) AS display,
-               s.relowner AS sequence_owner,
-               -- Defaults are deparsed without their table (relid 0: a default has no column
-               -- reference), which would wait for any lock another session holds on it.
-               CASE WHEN m.attrdef IS NULL THEN NULL
-                    -- A generation expression is immutable: it cannot call nextval().
-                    WHEN a.attgenerated <> '' THEN 'not_drawing'
-                    WHEN pg_catalog.length(ad.adbin::pg_catalog.text)
-                         - pg_catalog.length(pg_catalog.replace(ad.adbin::pg_catalog.text, '{', '')) > 64 THEN 'too_deep'
-                    -- The usual default, known without reading it further.
-                    WHEN pg_catalog.pg_get_expr(ad.adbin, 0)
-                         = 'nextval(' || pg_catalog.quote_literal(m.sequence::pg_catalog.regclass::pg_catalog.text) || '::regclass)'
-                      THEN 'plain'
-                    ELSE @extschema@._default_use(ad.adbin::pg_catalog.text, pg_catalog.pg_get_expr(ad.adbin, 0),
-                                                  m.sequence)
-               END AS default_use
-          FROM merged AS m
-          JOIN pg_catalog.pg_class AS c ON c.oid = m.relation
-          JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-          JOIN pg_catalog.pg_attribute AS a
-            ON a.attrelid = m.relation AND a.attnum = m.attnum AND NOT a.attisdropped
-          JOIN pg_catalog.pg_class AS s ON s.oid = m.sequence
-          LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = m.attrdef
-    ), judged AS (
-        SELECT d.*,
-               d.relowner = d.sequence_owner
-                 OR pg_catalog.has_sequence_privilege(d.relowner, d.sequence, 'USAGE, UPDATE')
-                 AS owner_may_draw,
-               d.owned OR d.default_use IN ('plain', 'wrapped', 'rounded', 'too_deep') AS draws
-          FROM described AS d
-    ), final AS (
-        SELECT j.sequence, j.relation, j.attnum, j.attname, j.display, j.atttypid, j.atttypmod,
-               NULLIF(j.default_use, 'not_drawing') AS default_use,
-               j.owner_may_draw AND j.draws AND NOT j.other_temp AND j.relkind IN ('r', 'p') AS is_consumer,
-               CASE
-                   WHEN NOT j.owner_may_draw THEN 'its owner has no right to draw from the sequence'
-                   WHEN NOT j.draws THEN 'its default does not call nextval() on it'
-                   WHEN j.other_temp THEN 'another session''s temporary table'
-                   WHEN j.relkind = 'v' THEN 'a view: the SQL edition does not follow views to their tables'
-                   WHEN j.relkind = 'f' THEN 'a foreign table: its rows are not read'
-                   WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
-               END AS reason
-          FROM judged AS j
-    ), counted AS (
-        -- How many references of the sequence name the same column (only then can one be read
-        -- through another): the costly look below is for those alone.
-        SELECT f.*, pg_catalog.count(*) OVER (PARTITION BY f.sequence, f.attname) AS peers
-          FROM final AS f
-    )
-    SELECT f.sequence, f.relation, f.attnum, f.attname, f.display, f.atttypid, f.atttypmod,
-           pg_catalog.format_type(f.atttypid, f.atttypmod), f.default_use, f.is_consumer,
-           f.is_consumer AND (f.peers = 1 OR NOT EXISTS (
-               SELECT FROM final AS up
-                WHERE up.is_consumer AND up.sequence = f.sequence AND up.relation <> f.relation
-                  AND up.attname = f.attname
-                  AND up.relation IN (SELECT @extschema@._self_and_ancestors(f.relation)))),
-           f.reason
-      FROM counted AS f
-$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        WITH refs AS (
+            SELECT d.objid AS sequence, d.refobjid AS relation, d.refobjsubid::pg_catalog.int2 AS attnum,
+                   true AS owned, NULL::pg_catalog.oid AS attrdef
+              FROM pg_catalog.pg_depend AS d
+             WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+               AND d.objid = ANY ($1)
+               AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+               AND d.refobjsubid > 0
+               AND d.deptype IN ('a', 'i')
+               -- An index depends on its columns the same way.
+               AND EXISTS (SELECT FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = d.objid)
+            UNION ALL
+            SELECT d.refobjid, ad.adrelid, ad.adnum, false, ad.oid
+              FROM pg_catalog.pg_depend AS d
+              JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+             WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+               AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+               AND d.refobjid = ANY ($1)
+               AND d.deptype = 'n'
+        ), merged AS (
+            SELECT r.sequence, r.relation, r.attnum, pg_catalog.bool_or(r.owned) AS owned,
+                   pg_catalog.max(r.attrdef) AS attrdef
+              FROM refs AS r GROUP BY r.sequence, r.relation, r.attnum
+        ), described AS (
+            SELECT m.sequence, m.relation, m.attnum, m.owned, c.relkind, c.relowner,
+                   pg_catalog.pg_is_other_temp_schema(c.relnamespace) AS other_temp,
+                   a.atttypid, a.atttypmod, a.attname,
+                   pg_catalog.format('%I.%I.%I', n.nspname, c.relname, a.attname) AS display,
+                   s.relowner AS sequence_owner,
+                   -- Defaults are deparsed without their table (relid 0: a default has no column
+                   -- reference), which would wait for any lock another session holds on it.
+                   CASE WHEN m.attrdef IS NULL THEN NULL
+                        -- A generation expression is immutable: it cannot call nextval().
+                        WHEN a.attgenerated <> '' THEN 'not_drawing'
+                        WHEN pg_catalog.length(ad.adbin::pg_catalog.text)
+                             - pg_catalog.length(pg_catalog.replace(ad.adbin::pg_catalog.text, '{', '')) > 64 THEN 'too_deep'
+                        -- The usual default, known without reading it further.
+                        WHEN pg_catalog.pg_get_expr(ad.adbin, 0)
+                             = 'nextval(' || pg_catalog.quote_literal(m.sequence::pg_catalog.regclass::pg_catalog.text) || '::regclass)'
+                          THEN 'plain'
+                        ELSE @extschema@._default_use(ad.adbin::pg_catalog.text, pg_catalog.pg_get_expr(ad.adbin, 0),
+                                                      m.sequence)
+                   END AS default_use
+              FROM merged AS m
+              JOIN pg_catalog.pg_class AS c ON c.oid = m.relation
+              JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_attribute AS a
+                ON a.attrelid = m.relation AND a.attnum = m.attnum AND NOT a.attisdropped
+              JOIN pg_catalog.pg_class AS s ON s.oid = m.sequence
+              LEFT JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = m.attrdef
+        ), judged AS (
+            SELECT d.*,
+                   d.relowner = d.sequence_owner
+                     OR pg_catalog.has_sequence_privilege(d.relowner, d.sequence, 'USAGE, UPDATE')
+                     AS owner_may_draw,
+                   d.owned OR d.default_use IN ('plain', 'wrapped', 'rounded', 'too_deep') AS draws
+              FROM described AS d
+        ), final AS (
+            SELECT j.sequence, j.relation, j.attnum, j.attname, j.display, j.atttypid, j.atttypmod,
+                   NULLIF(j.default_use, 'not_drawing') AS default_use,
+                   j.owner_may_draw AND j.draws AND NOT j.other_temp AND j.relkind IN ('r', 'p') AS is_consumer,
+                   CASE
+                       WHEN NOT j.owner_may_draw THEN 'its owner has no right to draw from the sequence'
+                       WHEN NOT j.draws THEN 'its default does not call nextval() on it'
+                       WHEN j.other_temp THEN 'another session''s temporary table'
+                       WHEN j.relkind = 'v' THEN 'a view: the SQL edition does not follow views to their tables'
+                       WHEN j.relkind = 'f' THEN 'a foreign table: its rows are not read'
+                       WHEN j.relkind NOT IN ('r', 'p') THEN 'not a table'
+                   END AS reason
+              FROM judged AS j
+        ), counted AS (
+            -- How many references of the sequence name the same column (only then can one be read
+            -- through another): the costly look below is for those alone.
+            SELECT f.*, pg_catalog.count(*) OVER (PARTITION BY f.sequence, f.attname) AS peers
+              FROM final AS f
+        )
+        SELECT f.sequence, f.relation, f.attnum, f.attname, f.display, f.atttypid, f.atttypmod,
+               pg_catalog.format_type(f.atttypid, f.atttypmod), f.default_use, f.is_consumer,
+               f.is_consumer AND (f.peers = 1 OR NOT EXISTS (
+                   SELECT FROM final AS up
+                    WHERE up.is_consumer AND up.sequence = f.sequence AND up.relation <> f.relation
+                      AND up.attname = f.attname
+                      AND up.relation IN (SELECT @extschema@._self_and_ancestors(f.relation)))),
+               f.reason
+          FROM counted AS f;
+END $$;
 
 -- The sequences in scope, as the native edition lists them: by schema and name.
 CREATE FUNCTION @extschema@._sequences_in_scope(schemas pg_catalog.text[],
                                                 exclude_schemas pg_catalog.text[])
-RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT COALESCE(pg_catalog.array_agg(c.oid ORDER BY n.nspname, c.relname), '{}')
-      FROM pg_catalog.pg_class AS c
-      JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-     WHERE c.relkind = 'S'
-       AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast)'
-       AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
-       AND n.nspname !~ '^pg_toast_temp_'
-       AND ($1 IS NULL OR n.nspname = ANY ($1))
-       AND ($2 IS NULL OR n.nspname <> ALL ($2))
-$$;
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT COALESCE(pg_catalog.array_agg(c.oid ORDER BY n.nspname, c.relname), '{}')
+          FROM pg_catalog.pg_class AS c
+          JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'S'
+           AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_(catalog|toast)'
+           AND NOT pg_catalog.pg_is_other_temp_schema(n.oid)
+           AND n.nspname !~ '^pg_toast_temp_'
+           AND ($1 IS NULL OR n.nspname = ANY ($1))
+           AND ($2 IS NULL OR n.nspname <> ALL ($2)));
+END $$;
 
 -- Whether code owned by `owner` is the caller's own: the caller is that role, or a member of it
 -- (not through being superuser: a superuser is a member of every role, and another role's code
 -- must not run as one).
 CREATE FUNCTION @extschema@._own_code(owner pg_catalog.oid) RETURNS pg_catalog.bool
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT r.oid = $1 OR (NOT r.rolsuper AND pg_catalog.pg_has_role($1, 'USAGE'))
-      FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user
-$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT r.oid = $1 OR (NOT r.rolsuper AND pg_catalog.pg_has_role($1, 'USAGE'))
+          FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user);
+END $$;
 
 -- Why reading `table` with a query could run code another role wrote or miss rows, or NULL:
 -- row-level security that applies to the caller; an expression the planner may evaluate (an
@@ -371,22 +386,28 @@ END $$;
 
 -- `ONLY schema.table, ...` for those of `tables` that still exist, or NULL.
 CREATE FUNCTION @extschema@._lock_targets(tables pg_catalog.oid[])
-RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.string_agg(pg_catalog.format('ONLY %I.%I', n.nspname, c.relname), ', ' ORDER BY c.oid)
-      FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-     WHERE c.oid = ANY ($1)
-$$;
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT pg_catalog.string_agg(pg_catalog.format('ONLY %I.%I', n.nspname, c.relname), ', ' ORDER BY c.oid)
+          FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+         WHERE c.oid = ANY ($1));
+END $$;
 
 -- `roots` and every table that inherits from or is a partition of one of them.
 CREATE FUNCTION @extschema@._tables_below(roots pg_catalog.oid[])
-RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE down(relid) AS (
-        SELECT r FROM pg_catalog.unnest($1) AS r
-        UNION
-        SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i JOIN down ON i.inhparent = down.relid
-    )
-    SELECT COALESCE(pg_catalog.array_agg(relid), '{}') FROM down
-$$;
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        WITH RECURSIVE down(relid) AS (
+            SELECT r FROM pg_catalog.unnest($1) AS r
+            UNION
+            SELECT i.inhrelid FROM pg_catalog.pg_inherits AS i JOIN down ON i.inhparent = down.relid
+        )
+        SELECT COALESCE(pg_catalog.array_agg(relid), '{}') FROM down);
+END $$;
 
 -- Lock 1 on `roots`, then on what lies below them (found under the locks on the tables above,
 -- so that no child is added meanwhile); every table the query reads. LOCK TABLE takes a name,
@@ -451,15 +472,18 @@ END $$;
 
 -- Of `tables`, those with automatic resync on (either trigger of it, enabled).
 CREATE FUNCTION @extschema@._watched_tables(tables pg_catalog.oid[])
-RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT COALESCE(pg_catalog.array_agg(DISTINCT g.tgrelid), '{}')
-      FROM pg_catalog.pg_trigger AS g
-     WHERE g.tgrelid = ANY ($1)
-       AND g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db')
-       -- (by name: the trigger function is created further down)
-       AND g.tgfoid = pg_catalog.to_regprocedure('@extschema@._auto_resync_trigger()')
-       AND g.tgenabled <> 'D'
-$$;
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT COALESCE(pg_catalog.array_agg(DISTINCT g.tgrelid), '{}')
+          FROM pg_catalog.pg_trigger AS g
+         WHERE g.tgrelid = ANY ($1)
+           AND g.tgname IN ('pg_seqsync_auto_resync', 'pg_seqsync_auto_resync_db')
+           -- (by name: the trigger function is created further down)
+           AND g.tgfoid = pg_catalog.to_regprocedure('@extschema@._auto_resync_trigger()')
+           AND g.tgenabled <> 'D');
+END $$;
 
 -- Lock 2 on `relation`: polling until `deadline` while another transaction that may have written
 -- rows into it holds a lock that writing takes: one with a transaction id (writing assigns one,
@@ -510,20 +534,23 @@ END $$;
 -- security, no index expression or predicate, no partition key expression, no CHECK constraint,
 -- no extended statistics; plain or partitioned tables. One catalog query for many tables.
 CREATE FUNCTION @extschema@._plain_tables(tables pg_catalog.oid[])
-RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT COALESCE(pg_catalog.array_agg(c.oid), '{}')
-      FROM pg_catalog.pg_class AS c
-     WHERE c.oid = ANY ($1)
-       AND c.relkind IN ('r', 'p')
-       AND NOT c.relrowsecurity
-       AND NOT EXISTS (SELECT FROM pg_catalog.pg_index AS i
-                        WHERE i.indrelid = c.oid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))
-       AND NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table AS p
-                        WHERE p.partrelid = c.oid AND p.partexprs IS NOT NULL)
-       AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint AS k
-                        WHERE k.conrelid = c.oid AND k.contype = 'c')
-       AND NOT EXISTS (SELECT FROM pg_catalog.pg_statistic_ext AS x WHERE x.stxrelid = c.oid)
-$$;
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT COALESCE(pg_catalog.array_agg(c.oid), '{}')
+          FROM pg_catalog.pg_class AS c
+         WHERE c.oid = ANY ($1)
+           AND c.relkind IN ('r', 'p')
+           AND NOT c.relrowsecurity
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                            WHERE i.indrelid = c.oid AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_partitioned_table AS p
+                            WHERE p.partrelid = c.oid AND p.partexprs IS NOT NULL)
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint AS k
+                            WHERE k.conrelid = c.oid AND k.contype = 'c')
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_statistic_ext AS x WHERE x.stxrelid = c.oid));
+END $$;
 
 -- Why rows of column `attname` of `relation` that the caller's own transaction removed could
 -- come back on rollback, or NULL: it holds ACCESS EXCLUSIVE on it (`rewritten`: TRUNCATE, a
@@ -532,17 +559,20 @@ $$;
 -- reported: then it is a skip too many, never one too few). A query sees none of those rows.
 CREATE FUNCTION @extschema@._own_changes(relation pg_catalog.oid, attname pg_catalog.name,
                                          rewritten pg_catalog.oid[], written pg_catalog.oid[])
-RETURNS pg_catalog.text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE
-        WHEN $1 = ANY ($3) THEN
-            pg_catalog.format('%s.%I was truncated or rewritten in this transaction, and its rows from before then '
-                              'come back if it rolls back: resync after it ends', $1::pg_catalog.regclass, $2)
-        WHEN $1 = ANY ($4)
-             AND pg_catalog.pg_stat_get_xact_tuples_deleted($1) + pg_catalog.pg_stat_get_xact_tuples_updated($1) > 0 THEN
-            pg_catalog.format('rows of %s.%I were deleted or updated in this transaction, and they come back if it '
-                              'rolls back: resync after it ends', $1::pg_catalog.regclass, $2)
-    END
-$$;
+RETURNS pg_catalog.text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT CASE
+            WHEN $1 = ANY ($3) THEN
+                pg_catalog.format('%s.%I was truncated or rewritten in this transaction, and its rows from before then '
+                                  'come back if it rolls back: resync after it ends', $1::pg_catalog.regclass, $2)
+            WHEN $1 = ANY ($4)
+                 AND pg_catalog.pg_stat_get_xact_tuples_deleted($1) + pg_catalog.pg_stat_get_xact_tuples_updated($1) > 0 THEN
+                pg_catalog.format('rows of %s.%I were deleted or updated in this transaction, and they come back if it '
+                                  'rolls back: resync after it ends', $1::pg_catalog.regclass, $2)
+        END);
+END $$;
 
 -- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
 -- the safe side; NULL when they hold no value. Raises 55P03 when a lock is not had in time,
@@ -695,26 +725,31 @@ END $$;
 -- sequence refuses OWNED BY, so its own owner is set again with OWNER TO, which takes ACCESS
 -- EXCLUSIVE. Both need to own the sequence.
 CREATE FUNCTION @extschema@._lock_statement(seq pg_catalog.oid) RETURNS text
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT CASE
-        WHEN d.deptype = 'i' THEN
-            pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', $1::pg_catalog.regclass,
-                              (SELECT r.rolname FROM pg_catalog.pg_roles AS r
-                                 JOIN pg_catalog.pg_class AS c ON c.relowner = r.oid WHERE c.oid = $1))
-        WHEN d.deptype = 'a' THEN
-            pg_catalog.format('ALTER SEQUENCE %s OWNED BY %I.%I.%I', $1::pg_catalog.regclass, n.nspname, t.relname, a.attname)
-        ELSE pg_catalog.format('ALTER SEQUENCE %s OWNED BY NONE', $1::pg_catalog.regclass)
-    END
-      FROM (SELECT 1) AS one
-      LEFT JOIN pg_catalog.pg_depend AS d
-        ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = $1
+-- (PL/pgSQL, not SQL: its query is planned once per session, not once per call)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    owner_link record;
+BEGIN
+    SELECT d.deptype, n.nspname, t.relname, a.attname
+      INTO owner_link
+      FROM pg_catalog.pg_depend AS d
+      JOIN pg_catalog.pg_class AS t ON t.oid = d.refobjid
+      JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
+      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = seq
        AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjsubid > 0
        AND d.deptype IN ('a', 'i')
-      LEFT JOIN pg_catalog.pg_class AS t ON t.oid = d.refobjid
-      LEFT JOIN pg_catalog.pg_namespace AS n ON n.oid = t.relnamespace
-      LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-     LIMIT 1
-$$;
+     LIMIT 1;
+    IF owner_link.deptype = 'i' THEN
+        RETURN pg_catalog.format('ALTER SEQUENCE %s OWNER TO %I', seq::pg_catalog.regclass,
+                                 (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+                                   WHERE c.oid = seq));
+    ELSIF owner_link.deptype = 'a' THEN
+        RETURN pg_catalog.format('ALTER SEQUENCE %s OWNED BY %I.%I.%I', seq::pg_catalog.regclass,
+                                 owner_link.nspname, owner_link.relname, owner_link.attname);
+    END IF;
+    RETURN pg_catalog.format('ALTER SEQUENCE %s OWNED BY NONE', seq::pg_catalog.regclass);
+END $$;
 
 -- Decides again under a lock that nextval() and setval() conflict with (_lock_statement), and
 -- moves the sequence: no value is handed out between the read below and the setval. The lock
@@ -780,13 +815,13 @@ DECLARE
     candidates pg_catalog.int4[];
     positions pg_catalog.int4[] := '{}';
     names text[] := '{}';
-    bounds pg_catalog.numeric[] := '{}';
+    bounds pg_catalog.int8[] := '{}';
     last_values pg_catalog.int8[] := '{}';
     called pg_catalog.bool[] := '{}';
     roots pg_catalog.oid[];
     tables pg_catalog.oid[];
     plain pg_catalog.oid[];
-    value pg_catalog.numeric;
+    value pg_catalog.int8;
     position_value pg_catalog.int8;
     position_called pg_catalog.bool;
     writers text;
@@ -831,13 +866,17 @@ BEGIN
         FOR picked IN
             WITH per AS (
                 SELECT x.sequence, pg_catalog.array_agg(x.display ORDER BY x.display) AS names,
-                       -- the bound query: MAX (MIN when descending) over every root consumer column
-                       pg_catalog.format('SELECT pg_catalog.%s(b.v) FROM (%s) AS b',
-                           CASE WHEN q.seqincrement < 0 THEN 'min' ELSE 'max' END,
-                           pg_catalog.string_agg(pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric AS v FROM %s',
-                                                                   CASE WHEN q.seqincrement < 0 THEN 'min' ELSE 'max' END,
-                                                                   x.attname, x.relation::pg_catalog.regclass),
-                                                 ' UNION ALL ')) AS bound_sql,
+                       -- one query for the bound, the greatest (least when descending) value
+                       -- of every root consumer column (all of them integers), and the
+                       -- sequence's position; each column's value as max() plans it, without
+                       -- planning the aggregate too
+                       pg_catalog.format('SELECT %s(%s), s.last_value, s.is_called FROM %s AS s',
+                           CASE WHEN q.seqincrement < 0 THEN 'LEAST' ELSE 'GREATEST' END,
+                           pg_catalog.string_agg(pg_catalog.format('(SELECT %1$I FROM %2$s WHERE %1$I IS NOT NULL ORDER BY %1$I %3$s LIMIT 1)::pg_catalog.int8',
+                                                                   x.attname, x.relation::pg_catalog.regclass,
+                                                                   CASE WHEN q.seqincrement < 0 THEN 'ASC' ELSE 'DESC' END),
+                                                 ', '),
+                           x.sequence::pg_catalog.regclass) AS read_sql,
                        -- every table the bound reads is plain: the roots, and below those with children
                        pg_catalog.bool_and(x.relation = ANY (plain)
                                            AND (NOT k.relhassubclass
@@ -848,15 +887,13 @@ BEGIN
                  WHERE x.is_root
                  GROUP BY x.sequence, q.seqincrement
             )
-            SELECT c.n, c.s, per.names, per.bound_sql
+            SELECT c.n, per.names, per.read_sql
               FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
               JOIN per ON per.sequence = c.s
              WHERE c.n = ANY (candidates) AND per.readable
              ORDER BY c.n
         LOOP
-            EXECUTE picked.bound_sql INTO value;
-            EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', picked.s::pg_catalog.regclass)
-               INTO position_value, position_called;
+            EXECUTE picked.read_sql INTO value, position_value, position_called;
             positions := positions || picked.n::pg_catalog.int4;
             names := names || picked.names::text;
             bounds := bounds || value;
@@ -872,7 +909,7 @@ BEGIN
         WHEN OTHERS THEN
             RETURN;  -- each sequence then on its own, where a failure is a row of its own
     END;
-    RETURN QUERY SELECT positions[i], bounds[i]::pg_catalog.int8, last_values[i], called[i], names[i]
+    RETURN QUERY SELECT positions[i], bounds[i], last_values[i], called[i], names[i]
                    FROM pg_catalog.generate_subscripts(positions, 1) AS i;
 END $$;
 
@@ -1051,10 +1088,17 @@ BEGIN
     RETURN NEXT;
 END $$;
 
--- The report row of a sequence _read_fast read (its consumers, bound and position): decided,
--- and moved under the lock where it must be.
+-- A sequence's options and owner, as the decision and the move need them.
+CREATE TYPE @extschema@._options AS (
+    increment pg_catalog.int8, min_value pg_catalog.int8, max_value pg_catalog.int8,
+    start_value pg_catalog.int8, relowner pg_catalog.oid);
+REVOKE USAGE ON TYPE @extschema@._options FROM PUBLIC;
+
+-- The report row of a sequence _read_fast read (its consumers, bound and position, its
+-- options): decided, and moved under the lock where it must be.
 CREATE FUNCTION @extschema@._resync_read(seq pg_catalog.oid, names text[], bound pg_catalog.int8,
                                          last_value pg_catalog.int8, is_called pg_catalog.bool,
+                                         opts @extschema@._options,
                                          dry_run pg_catalog.bool, allow_backward pg_catalog.bool,
                                          margin pg_catalog.int8, explicit pg_catalog.bool,
                                          OUT sequence pg_catalog.oid, OUT consumers text[], OUT data_bound pg_catalog.int8,
@@ -1062,16 +1106,10 @@ CREATE FUNCTION @extschema@._resync_read(seq pg_catalog.oid, names text[], bound
                                          OUT detail text, OUT deliberate pg_catalog.bool)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    opts record;
     decided record;
     err_code text;
     err_text text;
 BEGIN
-    SELECT q.seqincrement AS increment, q.seqmin AS min_value, q.seqmax AS max_value, q.seqstart AS start_value,
-           c.relowner
-      INTO opts
-      FROM pg_catalog.pg_sequence AS q JOIN pg_catalog.pg_class AS c ON c.oid = q.seqrelid
-     WHERE q.seqrelid = seq;
     sequence := seq;
     consumers := names;
     deliberate := false;
@@ -1126,6 +1164,7 @@ DECLARE
     fast_last_value pg_catalog.int8[];
     fast_called pg_catalog.bool[];
     fast_consumers text[];
+    fast_options @extschema@._options[];
     k pg_catalog.int4;
     first pg_catalog.int4;
     wait_ms pg_catalog.int4;
@@ -1176,10 +1215,14 @@ BEGIN
                                  SELECT x.relation FROM pg_catalog.unnest(chunk_refs) AS x))) END;
         SELECT COALESCE(pg_catalog.array_agg(f.n ORDER BY f.n), '{}'), pg_catalog.array_agg(f.bound ORDER BY f.n),
                pg_catalog.array_agg(f.last_value ORDER BY f.n), pg_catalog.array_agg(f.is_called ORDER BY f.n),
-               pg_catalog.array_agg(f.consumers ORDER BY f.n)
-          INTO fast_n, fast_bound, fast_last_value, fast_called, fast_consumers
+               pg_catalog.array_agg(f.consumers ORDER BY f.n),
+               pg_catalog.array_agg(ROW(q.seqincrement, q.seqmin, q.seqmax, q.seqstart, c.relowner)::@extschema@._options
+                                    ORDER BY f.n)
+          INTO fast_n, fast_bound, fast_last_value, fast_called, fast_consumers, fast_options
           FROM @extschema@._read_fast(chunk, chunk_refs, dry_run, rewritten, written, watched,
-                                      warn_cause IS NULL) AS f;
+                                      warn_cause IS NULL) AS f
+          JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = chunk[f.n]
+          JOIN pg_catalog.pg_class AS c ON c.oid = q.seqrelid;
         k := 1;
         FOR item IN
             SELECT c.s, c.n, COALESCE(g.refs, '{}') AS refs
@@ -1191,7 +1234,8 @@ BEGIN
         LOOP
             IF k <= pg_catalog.cardinality(fast_n) AND fast_n[k] = item.n THEN
                 r := @extschema@._resync_read(item.s, fast_consumers[k]::text[], fast_bound[k], fast_last_value[k],
-                                              fast_called[k], dry_run, allow_backward, margin, explicit);
+                                              fast_called[k], fast_options[k], dry_run, allow_backward, margin,
+                                              explicit);
                 k := k + 1;
             ELSE
                 SELECT * INTO r FROM @extschema@._resync_one(item.s, item.refs, dry_run, allow_backward, margin,
@@ -1566,21 +1610,24 @@ COMMENT ON FUNCTION @extschema@.sequence_health(pg_catalog.name[]) IS
 -- The sequences the columns of `relation` (or of a table it inherits from or is a partition
 -- of) draw from.
 CREATE FUNCTION @extschema@._sequences_of_table(relation pg_catalog.oid)
-RETURNS pg_catalog.oid[] LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ARRAY(
-        SELECT DISTINCT x.sequence FROM @extschema@._references(
-            ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
-                   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                     AND d.refobjid IN (SELECT @extschema@._self_and_ancestors($1))
-                     AND d.deptype IN ('a', 'i')
-                  UNION
-                  SELECT d.refobjid FROM pg_catalog.pg_depend AS d
-                    JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
-                   WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-                     AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors($1))
-                     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS x
-         WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors($1)))
-$$;
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        SELECT ARRAY(
+            SELECT DISTINCT x.sequence FROM @extschema@._references(
+                ARRAY(SELECT d.objid FROM pg_catalog.pg_depend AS d
+                       WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                         AND d.refobjid IN (SELECT @extschema@._self_and_ancestors($1))
+                         AND d.deptype IN ('a', 'i')
+                      UNION
+                      SELECT d.refobjid FROM pg_catalog.pg_depend AS d
+                        JOIN pg_catalog.pg_attrdef AS ad ON ad.oid = d.objid
+                       WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+                         AND ad.adrelid IN (SELECT @extschema@._self_and_ancestors($1))
+                         AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass)) AS x
+             WHERE x.is_consumer AND x.relation IN (SELECT @extschema@._self_and_ancestors($1))));
+END $$;
 
 -- Resyncs `sequences` forward, quietly, and turns every row that needs attention into a
 -- WARNING naming `cause`.
