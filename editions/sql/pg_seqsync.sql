@@ -796,6 +796,12 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
                 ELSE pg_catalog.format('%s (SQLSTATE %s)', $2, $1) END
 $$;
 
+-- A sequence's options and owner, as the decision and the move need them.
+CREATE TYPE @extschema@._options AS (
+    increment pg_catalog.int8, min_value pg_catalog.int8, max_value pg_catalog.int8,
+    start_value pg_catalog.int8, relowner pg_catalog.oid);
+REVOKE USAGE ON TYPE @extschema@._options FROM PUBLIC;
+
 -- The common case, read for a whole chunk at once: sequences (at position n of `chunk`) whose
 -- every reference is a consumer column of type smallint, integer or bigint drawing plainly from
 -- it, readable by the caller, not CYCLE, whose tables need no closer look (_plain_tables) and
@@ -808,7 +814,7 @@ CREATE FUNCTION @extschema@._read_fast(chunk pg_catalog.oid[], refs @extschema@.
                                        written pg_catalog.oid[], watched pg_catalog.oid[],
                                        own_changes_matter pg_catalog.bool)
 RETURNS TABLE (n pg_catalog.int4, bound pg_catalog.int8, last_value pg_catalog.int8,
-               is_called pg_catalog.bool, consumers text)
+               is_called pg_catalog.bool, consumers text, options @extschema@._options)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp SET row_security = off AS $$
 DECLARE
     picked record;
@@ -818,6 +824,7 @@ DECLARE
     bounds pg_catalog.int8[] := '{}';
     last_values pg_catalog.int8[] := '{}';
     called pg_catalog.bool[] := '{}';
+    settings @extschema@._options[] := '{}';
     roots pg_catalog.oid[];
     tables pg_catalog.oid[];
     plain pg_catalog.oid[];
@@ -880,14 +887,16 @@ BEGIN
                        -- every table the bound reads is plain: the roots, and below those with children
                        pg_catalog.bool_and(x.relation = ANY (plain)
                                            AND (NOT k.relhassubclass
-                                                OR @extschema@._tables_below(ARRAY[x.relation]) <@ plain)) AS readable
+                                                OR @extschema@._tables_below(ARRAY[x.relation]) <@ plain)) AS readable,
+                       ROW(q.seqincrement, q.seqmin, q.seqmax, q.seqstart, o.relowner)::@extschema@._options AS options
                   FROM pg_catalog.unnest(refs) AS x
                   JOIN pg_catalog.pg_class AS k ON k.oid = x.relation
                   JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = x.sequence
+                  JOIN pg_catalog.pg_class AS o ON o.oid = x.sequence
                  WHERE x.is_root
-                 GROUP BY x.sequence, q.seqincrement
+                 GROUP BY x.sequence, q.seqincrement, q.seqmin, q.seqmax, q.seqstart, o.relowner
             )
-            SELECT c.n, per.names, per.read_sql
+            SELECT c.n, per.names, per.read_sql, per.options
               FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
               JOIN per ON per.sequence = c.s
              WHERE c.n = ANY (candidates) AND per.readable
@@ -899,6 +908,7 @@ BEGIN
             bounds := bounds || value;
             last_values := last_values || position_value;
             called := called || position_called;
+            settings := settings || picked.options;
         END LOOP;
         RAISE EXCEPTION USING ERRCODE = 'PSQ01';  -- read: release the locks
     EXCEPTION
@@ -909,7 +919,7 @@ BEGIN
         WHEN OTHERS THEN
             RETURN;  -- each sequence then on its own, where a failure is a row of its own
     END;
-    RETURN QUERY SELECT positions[i], bounds[i], last_values[i], called[i], names[i]
+    RETURN QUERY SELECT positions[i], bounds[i], last_values[i], called[i], names[i], settings[i]
                    FROM pg_catalog.generate_subscripts(positions, 1) AS i;
 END $$;
 
@@ -1088,12 +1098,6 @@ BEGIN
     RETURN NEXT;
 END $$;
 
--- A sequence's options and owner, as the decision and the move need them.
-CREATE TYPE @extschema@._options AS (
-    increment pg_catalog.int8, min_value pg_catalog.int8, max_value pg_catalog.int8,
-    start_value pg_catalog.int8, relowner pg_catalog.oid);
-REVOKE USAGE ON TYPE @extschema@._options FROM PUBLIC;
-
 -- The report row of a sequence _read_fast read (its consumers, bound and position, its
 -- options): decided, and moved under the lock where it must be.
 CREATE FUNCTION @extschema@._resync_read(seq pg_catalog.oid, names text[], bound pg_catalog.int8,
@@ -1216,13 +1220,10 @@ BEGIN
         SELECT COALESCE(pg_catalog.array_agg(f.n ORDER BY f.n), '{}'), pg_catalog.array_agg(f.bound ORDER BY f.n),
                pg_catalog.array_agg(f.last_value ORDER BY f.n), pg_catalog.array_agg(f.is_called ORDER BY f.n),
                pg_catalog.array_agg(f.consumers ORDER BY f.n),
-               pg_catalog.array_agg(ROW(q.seqincrement, q.seqmin, q.seqmax, q.seqstart, c.relowner)::@extschema@._options
-                                    ORDER BY f.n)
+               pg_catalog.array_agg(f.options ORDER BY f.n)
           INTO fast_n, fast_bound, fast_last_value, fast_called, fast_consumers, fast_options
           FROM @extschema@._read_fast(chunk, chunk_refs, dry_run, rewritten, written, watched,
-                                      warn_cause IS NULL) AS f
-          JOIN pg_catalog.pg_sequence AS q ON q.seqrelid = chunk[f.n]
-          JOIN pg_catalog.pg_class AS c ON c.oid = q.seqrelid;
+                                      warn_cause IS NULL) AS f;
         k := 1;
         FOR item IN
             SELECT c.s, c.n, COALESCE(g.refs, '{}') AS refs
