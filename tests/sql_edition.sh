@@ -251,7 +251,7 @@ fi
 # against this edition installed into public (as a superuser: the native suite runs as one).
 # SAME pass with the native expected output; DIFFERENT with this edition's own
 # (pg_test/sql_edition/native_expected), where it differs by design as README's table says.
-SAME="readme_examples targets sequence_options dry_run rounding hierarchy schemas by_hand bad_input
+SAME="readme_examples procedures targets sequence_options dry_run rounding hierarchy schemas by_hand bad_input
       auto_resync_paths safe_sql index_only health attack_victim_calls"
 DIFFERENT="discovery privileges isolation_of_failures auto_resync_table auto_resync_privileges
            auto_resync_database own_changes view_leaks hostile_input deep_default"

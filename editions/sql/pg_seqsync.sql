@@ -1394,13 +1394,13 @@ RETURNS pg_catalog.jsonb LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog,
 DECLARE
     r record;
     s pg_catalog.jsonb := COALESCE(summary, pg_catalog.jsonb_build_object(
-        'batches', 0, 'checked', 0, 'advanced', 0, 'lowered', 0, 'skipped', 0, 'errors', 0,
+        'batches', 0, 'checked', 0, 'advanced', 0, 'lowered', 0, 'unchanged', 0, 'skipped', 0, 'errors', 0,
         'problems', '[]'::pg_catalog.jsonb));
     key text;
 BEGIN
     FOR r IN SELECT * FROM @extschema@._resync(sequences, dry_run, allow_backward, margin, false, true) LOOP
         s := pg_catalog.jsonb_set(s, '{checked}', pg_catalog.to_jsonb((s->>'checked')::pg_catalog.int8 + 1));
-        key := CASE r.action WHEN 'advance' THEN 'advanced' WHEN 'lower' THEN 'lowered'
+        key := CASE r.action WHEN 'advance' THEN 'advanced' WHEN 'lower' THEN 'lowered' WHEN 'none' THEN 'unchanged'
                              WHEN 'skip' THEN 'skipped' WHEN 'error' THEN 'errors' END;
         IF key IS NOT NULL THEN
             s := pg_catalog.jsonb_set(s, ARRAY[key], pg_catalog.to_jsonb((s->>key)::pg_catalog.int8 + 1));
@@ -1434,6 +1434,7 @@ DECLARE
     total pg_catalog.int4;
     done pg_catalog.int4 := 0;
     started pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+    last_notice pg_catalog.timestamptz := pg_catalog.clock_timestamp();
 BEGIN
     IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'batch_size must be at least 1, got %', batch_size
@@ -1450,9 +1451,15 @@ BEGIN
             summary, dry_run, allow_backward, margin);
         done := LEAST(done OPERATOR(pg_catalog.+) batch_size, total);
         COMMIT;
+        -- Progress at most every five seconds, and at the end, as the native edition reports it.
+        IF pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) last_notice
+               OPERATOR(pg_catalog.>=) '5 seconds'::pg_catalog.interval
+           OR done OPERATOR(pg_catalog.=) total THEN
+            RAISE NOTICE 'pg_seqsync: resynced % / % sequences',
+                pg_catalog.to_char(done, 'FM999,999,999,999'), pg_catalog.to_char(total, 'FM999,999,999,999');
+            last_notice := pg_catalog.clock_timestamp();
+        END IF;
     END LOOP;
-    RAISE NOTICE 'pg_seqsync: resynced % / % sequences',
-        pg_catalog.to_char(done, 'FM999,999,999,999'), pg_catalog.to_char(total, 'FM999,999,999,999');
     summary := pg_catalog.jsonb_set(
         COALESCE(summary, @extschema@._resync_batch('{}'::pg_catalog.oid[], NULL::pg_catalog.jsonb,
                                                     dry_run, allow_backward, margin)),
