@@ -4,7 +4,7 @@
 # alone (the floor of any resync in SQL), then the SQL edition's batched procedure per sequence
 # as the number of sequences grows. Not run by CI.
 # Usage: bench/sql_edition.sh [tables ...] [-- rounds [batched sizes ...]]
-#   defaults: bench/sql_edition.sh 2000 10000 -- 3 1000 10000 100000
+#   defaults: bench/sql_edition.sh 2000 10000 -- 3 1000 10000 100000 (0 for none of either)
 # Each figure is the median of the rounds, in fresh sessions, with the contenders alternating;
 # the SQL edition is installed in schema sqled beside the native extension, in the same database.
 set -euo pipefail
@@ -13,6 +13,7 @@ SIZES=() ROUNDS=3 BATCHED=()
 while (($#)) && [[ $1 != -- ]]; do SIZES+=("$1"); shift; done
 if (($#)); then shift; ROUNDS=${1:-3}; shift || true; BATCHED=("$@"); fi
 ((${#SIZES[@]})) || SIZES=(2000 10000)
+[[ ${SIZES[*]} == 0 ]] && SIZES=()
 [[ -n ${BATCHED[*]:-} ]] || BATCHED=(1000 10000 100000)
 [[ ${BATCHED[*]} == 0 ]] && BATCHED=()
 DIR=/tmp/pg_seqsync-bench-sql
@@ -57,7 +58,7 @@ BOUNDS="DO \$\$ DECLARE r record; v bigint; BEGIN
 
 echo "| tables | pass | bounds alone | loop | native | SQL edition | SQL edition vs loop | SQL edition vs bounds alone | SQL edition vs native |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for TABLES in "${SIZES[@]}"; do
+for TABLES in "${SIZES[@]+"${SIZES[@]}"}"; do
   build "$TABLES"
   for f in loop_d native_d sqled_d loop_s native_s sqled_s floor; do : > "$DIR/$f"; done
   for _ in $(seq "$ROUNDS"); do
