@@ -51,6 +51,8 @@ CREATE SEQUENCE sales.legacy_seq AS integer;
 CREATE TABLE sales.legacy (id bigint PRIMARY KEY DEFAULT nextval('sales.legacy_seq'));
 SQL
 q -U postgres -v schema=tools -f "$BASE/dist/pg_seqsync-$version-plain.sql" >/dev/null
+# (pg_read_all_data brings USAGE on every schema; on 13 the SQL edition's schema is granted.)
+q -U postgres -c "GRANT USAGE ON SCHEMA tools TO exporter"
 if ((PG_MAJOR >= 14)); then
   q -U postgres -c "GRANT pg_read_all_data TO exporter"
 else
