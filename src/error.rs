@@ -37,17 +37,16 @@ pub fn undefined_relation(oid: u32) -> ErrorReport {
     )
 }
 
-/// `enable_auto_resync` on a table behind whose sequences Citus keeps the rows elsewhere:
-/// `reason` (the report's detail) names the table and the statement that resyncs it by hand.
-pub fn left_to_citus(relation: &str, reason: &str) -> ErrorReport {
+/// `enable_auto_resync` on a table behind whose sequences Citus keeps rows in shards: no
+/// trigger of the coordinator fires for a write through Citus.
+pub fn citus_table_needs_hooks(relation: &str) -> ErrorReport {
     report(
         PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
         format!(
-            "automatic resync cannot watch {relation}: a sequence behind it is drawn on by a table whose rows Citus keeps elsewhere"
+            "automatic resync cannot place a trigger for {relation}: a sequence behind it is drawn on by a table whose rows Citus keeps in shards"
         ),
-        "Until pg_seqsync reads Citus shards, resync that sequence by hand after a load, with the statement in the DETAIL.",
+        "Writes through Citus fire no trigger on this node; set pg_seqsync.resync_after_copy and pg_seqsync.resync_after_citus_insert (pg_seqsync in shared_preload_libraries) instead.",
     )
-    .set_detail(encoding::for_error(reason))
 }
 
 pub fn other_sessions_temp(relation: &str) -> ErrorReport {

@@ -28,6 +28,7 @@ pub extern "C-unwind" fn _PG_init() {
     // SAFETY: reads a flag PostgreSQL sets while it loads shared_preload_libraries.
     if unsafe { pg_sys::process_shared_preload_libraries_in_progress } {
         auto::copy_hook::install();
+        auto::insert_hook::install();
     }
     auto::register_invalidation_callback();
 }

@@ -57,6 +57,16 @@ pub fn resync_after_copy() -> bool {
     RESYNC_AFTER_COPY.get()
 }
 
+/// With the library in shared_preload_libraries: resync a Citus table's sequences after every
+/// INSERT into it through this node (no trigger fires for one). Superuser-only, as above.
+static RESYNC_AFTER_CITUS_INSERT: GucSetting<bool> = GucSetting::<bool>::new(false);
+
+/// Whether the INSERT hook resyncs after an INSERT into a Citus table
+/// (`pg_seqsync.resync_after_citus_insert`).
+pub fn resync_after_citus_insert() -> bool {
+    RESYNC_AFTER_CITUS_INSERT.get()
+}
+
 /// Defines the settings (from `_PG_init`).
 pub fn define() {
     GucRegistry::define_int_guc(
@@ -84,6 +94,14 @@ pub fn define() {
         c"Resync a table's sequences after every COPY FROM into it.",
         c"Needs the library in shared_preload_libraries; no trigger is involved and plain INSERTs cost nothing. Only superusers can change it.",
         &RESYNC_AFTER_COPY,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_bool_guc(
+        c"pg_seqsync.resync_after_citus_insert",
+        c"Resync a Citus table's sequences after every INSERT into it through this node.",
+        c"Needs the library in shared_preload_libraries: a write through Citus fires no trigger. Other tables are left to their triggers. Only superusers can change it.",
+        &RESYNC_AFTER_CITUS_INSERT,
         GucContext::Suset,
         GucFlags::default(),
     );

@@ -28,9 +28,9 @@ struct Watch {
     increment: i64,
     /// The root consumers, whose data bound is compared with the sequence's position.
     roots: Vec<Consumer>,
-    /// Citus keeps a consumer's rows elsewhere: every write ends in the resync, which says so
-    /// in a WARNING (and moves nothing).
-    left_to_citus: bool,
+    /// Citus keeps a consumer's rows in shards: the bound is a query over them, so every
+    /// write ends in the resync, which makes it once.
+    citus: bool,
 }
 
 impl Watch {
@@ -171,7 +171,7 @@ pub fn sequences_behind(relation: pg_sys::Oid) -> Vec<pg_sys::Oid> {
 /// real resync then reports it. Rows another transaction is still writing into a table with
 /// automatic resync are passed over: that transaction's own check runs when its statement ends.
 fn has_reached(watch: &Watch) -> bool {
-    if watch.left_to_citus {
+    if watch.citus {
         return true;
     }
     let roots: Vec<&Consumer> = watch.roots.iter().collect();
@@ -205,7 +205,7 @@ fn built_from(relation: pg_sys::Oid, sequences: &[Sequence]) -> HashSet<pg_sys::
 /// CYCLE, a consumer whose values cannot bound it). One the table owner may not resync (a
 /// missing privilege) is watched: once its data reaches it, the resync says why it cannot,
 /// in a WARNING, rather than nothing happening silently. So is one whose rows Citus keeps
-/// elsewhere, after every write, since its data bound cannot be read here.
+/// in shards, after every write: its data bound is read only by the resync itself.
 fn watch(sequence: &Sequence) -> Option<Watch> {
     let roots = sequence.root_consumers();
     if engine::is_deliberate_skip(sequence, &roots) {
@@ -215,6 +215,6 @@ fn watch(sequence: &Sequence) -> Option<Watch> {
         sequence: sequence.oid,
         increment: sequence.increment,
         roots: roots.into_iter().cloned().collect(),
-        left_to_citus: sequence.citus.is_some(),
+        citus: sequence.citus.is_some(),
     })
 }

@@ -30,11 +30,10 @@ pub fn enable(target: Option<pg_sys::Oid>) -> Result<i32, ErrorReport> {
             // Errors (not a table, no sequence behind it) before anything is placed.
             require_table(table, "enable_auto_resync")?;
             let sequences = target::resolve(table, None)?;
-            if let Some(reason) = sequences.iter().find_map(|s| s.citus.as_deref()) {
-                return Err(error::left_to_citus(
-                    &discovery::relation_name(table),
-                    reason,
-                ));
+            if sequences.iter().any(|s| s.citus.is_some()) {
+                return Err(error::citus_table_needs_hooks(&discovery::relation_name(
+                    table,
+                )));
             }
             let mut placed = 0;
             for relation in discovery::self_and_descendants(table) {

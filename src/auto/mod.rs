@@ -7,6 +7,7 @@
 pub mod copy_hook;
 mod drop_extension;
 mod fast_check;
+pub mod insert_hook;
 pub mod manage;
 mod trigger;
 

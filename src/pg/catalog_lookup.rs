@@ -129,6 +129,14 @@ pub fn sequence_options(sequence: pg_sys::Oid) -> Option<SequenceOptions> {
     })
 }
 
+/// The type of `sequence` (`pg_sequence.seqtypid`): bigint, integer or smallint.
+pub fn sequence_type(sequence: pg_sys::Oid) -> Option<pg_sys::Oid> {
+    let entry = CacheEntry::search(pg_sys::SysCacheIdentifier::SEQRELID, sequence)?;
+    // SAFETY: the SEQRELID cache holds pg_sequence rows.
+    let row = unsafe { entry.form::<SequenceRow>() };
+    Some(row.seqtypid)
+}
+
 /// A schema's name.
 pub fn namespace_name(namespace: pg_sys::Oid) -> Option<String> {
     namespace_raw_name(namespace).map(|name| encoding::c_to_utf8(&name))

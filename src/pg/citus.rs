@@ -39,6 +39,9 @@ pub struct CitusCatalog {
     placed: HashMap<pg_sys::Oid, Placement>,
     /// `pg_dist_shard`: the table each shard ID belongs to.
     shard_tables: HashMap<i64, pg_sys::Oid>,
+    /// This node's group (`pg_dist_local_group`): 0 on the coordinator. `None` when it cannot
+    /// be read.
+    pub local_group: Option<i32>,
 }
 
 /// `pg_dist_partition.partmethod` of a table without a distribution column.
@@ -92,10 +95,32 @@ impl CitusCatalog {
                 }
             },
         );
+        let mut local_group = None;
+        read_rows(
+            limit,
+            c"pg_dist_local_group",
+            &[("groupid", pg_sys::INT4OID)],
+            |[group]| {
+                if let Some(group) = group {
+                    // More than one row is not a catalog Citus made: no group then.
+                    local_group = match local_group {
+                        None => Some(Some(group.value() as i32)),
+                        Some(_) => Some(None),
+                    };
+                }
+            },
+        );
         Some(CitusCatalog {
             placed,
             shard_tables,
+            local_group: local_group.flatten(),
         })
+    }
+
+    /// Whether Citus holds the rows of `relation` itself in shards (a distributed, reference
+    /// or single-shard table), as opposed to a shard or a table of this node's own.
+    pub fn holds_rows_of(&self, relation: pg_sys::Oid) -> bool {
+        self.placed.contains_key(&relation)
     }
 
     /// How Citus places the rows of `relation` (whose `pg_class` row is `class`); `None` for a
@@ -114,6 +139,30 @@ impl CitusCatalog {
             && owner.owner == class.owner)
             .then_some(Placement::Shard { table })
     }
+}
+
+/// Those of `tables` whose rows Citus holds in shards (distributed, reference or single-shard
+/// tables); none where Citus is not installed. Reads only `pg_dist_partition`.
+pub fn tables_held(tables: &[pg_sys::Oid], limit: WaitLimit) -> Vec<pg_sys::Oid> {
+    // SAFETY: looks an extension up by name in pg_extension; missing_ok.
+    if unsafe { pg_sys::get_extension_oid(c"citus".as_ptr(), true) } == pg_sys::InvalidOid {
+        return Vec::new();
+    }
+    let mut held = Vec::new();
+    read_rows(
+        limit,
+        c"pg_dist_partition",
+        &[("logicalrelid", pg_sys::REGCLASSOID)],
+        |[relation]| {
+            if let Some(relation) = relation {
+                let relation = oid_of(*relation);
+                if tables.contains(&relation) && !held.contains(&relation) {
+                    held.push(relation);
+                }
+            }
+        },
+    );
+    held
 }
 
 /// `name` split as `<table>_<digits>`: the table's name and the shard ID.

@@ -100,6 +100,29 @@ pub fn others_may_be_writing(table: pg_sys::Oid) -> bool {
     }
 }
 
+/// The other transactions holding a lock on `table` that writing rows takes (a mode that
+/// conflicts with SHARE), as virtual transaction IDs to wait for (`transaction_wait`). Never
+/// waits.
+pub fn writers_of(table: pg_sys::Oid) -> Vec<pg_sys::VirtualTransactionId> {
+    // SAFETY: as in `others_may_be_writing`; the array ends at `count` (and with an invalid
+    // entry, which is not copied).
+    unsafe {
+        if pg_sys::RecoveryInProgress() {
+            return Vec::new();
+        }
+        let tag = relation_tag(table);
+        let mut count = 0;
+        let holders =
+            pg_sys::GetLockConflicts(&tag, pg_sys::ShareLock as pg_sys::LOCKMODE, &mut count);
+        if holders.is_null() {
+            return Vec::new();
+        }
+        let writers = std::slice::from_raw_parts(holders, count.max(0) as usize).to_vec();
+        pg_sys::pfree(holders.cast());
+        writers
+    }
+}
+
 /// Raises 55P03 for the relation `name`, waited for up to `limit`.
 fn not_available(name: &str, limit: WaitLimit) -> ! {
     ErrorReport::new(

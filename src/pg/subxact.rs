@@ -58,3 +58,34 @@ mod tests {
         assert_eq!(rows, Some(1));
     }
 }
+
+/// Runs `work` in a subtransaction that is rolled back whatever happens: for a read whose
+/// settings (and whatever Citus propagated of them to other nodes) must not outlive it. `work`
+/// must return only values that live outside the subtransaction (owned Rust data).
+pub fn run_and_roll_back<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
+    // SAFETY: as `run`, ending in a rollback on both paths.
+    unsafe {
+        let caller_context = pg_sys::CurrentMemoryContext;
+        let caller_owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(caller_context);
+
+        let restore = move || {
+            pg_sys::MemoryContextSwitchTo(caller_context);
+            pg_sys::CurrentResourceOwner = caller_owner;
+        };
+        PgTryBuilder::new(AssertUnwindSafe(|| {
+            let result = work();
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+            restore();
+            Ok(result)
+        }))
+        .catch_others(|caught| {
+            restore();
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+            restore();
+            Err(caught)
+        })
+        .execute()
+    }
+}

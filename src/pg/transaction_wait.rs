@@ -38,3 +38,24 @@ pub fn wait_for(xid: pg_sys::TransactionId, deadline: pg_sys::TimestampTz) -> bo
 pub fn wait_for_all(xids: &[pg_sys::TransactionId], deadline: pg_sys::TimestampTz) -> bool {
     xids.iter().all(|&xid| wait_for(xid, deadline))
 }
+
+/// Waits until every transaction in `writers` (virtual transaction IDs, as a lock table lists
+/// them) has ended, or `deadline` has passed (`false` then). Polls: never a lock wait.
+pub fn wait_for_virtual(
+    writers: &[pg_sys::VirtualTransactionId],
+    deadline: pg_sys::TimestampTz,
+) -> bool {
+    writers.iter().all(|&writer| loop {
+        // SAFETY: VirtualXactLock with wait = false only checks whether it is still running.
+        unsafe {
+            if pg_sys::VirtualXactLock(writer, false) {
+                break true;
+            }
+            if pg_sys::GetCurrentTimestamp() >= deadline {
+                break false;
+            }
+            pgrx::check_for_interrupts!();
+            pg_sys::pg_usleep(1000);
+        }
+    })
+}

@@ -8,7 +8,7 @@ use crate::pg::owner;
 use crate::pg::subxact;
 use crate::pg::transaction_wait;
 use crate::resync::apply::{self, Waiting};
-use crate::resync::bound::{self, BoundError, Direction};
+use crate::resync::bound::{self, BoundError, Direction, Reader};
 use crate::resync::column_type;
 use crate::resync::discovery::default_expr::DefaultUse;
 use crate::resync::discovery::{self, Consumer, Sequence};
@@ -160,7 +160,8 @@ pub fn precheck_reason(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) 
 /// column), as opposed to for a missing privilege or for Citus, which the caller may want to
 /// hear about.
 pub fn is_deliberate_skip(sequence: &Sequence, roots: &[&Consumer]) -> bool {
-    sequence.citus.is_none() && matches!(precheck(sequence, roots, false), Some(Precheck::Skip(_)))
+    sequence.left_to_citus().is_none()
+        && matches!(precheck(sequence, roots, false), Some(Precheck::Skip(_)))
 }
 
 /// Checks that need only the catalog: is there anything to compare, and may this role do it?
@@ -198,8 +199,8 @@ fn precheck(sequence: &Sequence, roots: &[&Consumer], dry_run: bool) -> Option<P
             "no column draws from this sequence, so there is no data to bound it".into(),
         ));
     }
-    if let Some(reason) = &sequence.citus {
-        return Some(Precheck::Skip(reason.clone()));
+    if let Some(reason) = sequence.left_to_citus() {
+        return Some(Precheck::Skip(reason.to_string()));
     }
     if sequence.cycle {
         return Some(Precheck::Skip(plan::cycle_reason(Direction::of_increment(
@@ -278,6 +279,8 @@ fn denied(message: String, hint: String) -> Precheck {
 struct PlanRow {
     data_bound: Option<i64>,
     plan: plan::Plan,
+    /// What the report says about the data besides (rows in other Citus nodes' ranges).
+    note: Option<String>,
 }
 
 impl PlanRow {
@@ -291,6 +294,7 @@ impl PlanRow {
             action: self.plan.action,
             detail: self.plan.detail,
         }
+        .with_note(self.note)
     }
 }
 
@@ -298,15 +302,15 @@ impl PlanRow {
 fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> PlanRow {
     let direction = Direction::of_increment(sequence.increment);
     // The bound is read before the lock: a scan may be slow, and nextval() must not wait on it.
-    let read = match request.waiting {
-        Waiting::Bounded => bound::read(roots, direction),
-        Waiting::Never => bound::read_own(roots, direction),
+    let reader = match request.waiting {
+        Waiting::Bounded => Reader::Caller,
+        Waiting::Never => Reader::AfterOwnWrite,
     };
-    let data_bound = match read {
-        Ok(bound) => bound,
+    let (data_bound, note) = match bound::read_sequence(sequence, roots, direction, reader) {
+        Ok(bound) => (bound.value, bound.note),
         Err(problem) => {
             let action = match problem {
-                BoundError::OutOfRange { .. } => Action::Error,
+                BoundError::OutOfRange { .. } | BoundError::Failed(_) => Action::Error,
                 BoundError::Unreadable(_) => Action::Skip,
             };
             return PlanRow {
@@ -317,6 +321,7 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
                     action,
                     detail: Some(problem.describe()),
                 },
+                note: None,
             };
         }
     };
@@ -330,7 +335,11 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
         let plan = plan::decide(&state, data_bound, &request.options);
         let settled = plan.action == Action::None && state.direction() == direction;
         if request.dry_run || settled {
-            return PlanRow { data_bound, plan };
+            return PlanRow {
+                data_bound,
+                plan,
+                note,
+            };
         }
     }
 
@@ -341,7 +350,11 @@ fn resync_one(sequence: &Sequence, roots: &[&Consumer], request: &Request) -> Pl
         &request.options,
         request.waiting,
     );
-    PlanRow { data_bound, plan }
+    PlanRow {
+        data_bound,
+        plan,
+        note,
+    }
 }
 
 /// A lock error's message as the detail of a row about `sequence`, which calls it "the sequence".

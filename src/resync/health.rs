@@ -5,7 +5,7 @@
 
 use crate::error::Triage;
 use crate::pg::subxact;
-use crate::resync::bound::{self, Direction};
+use crate::resync::bound::{self, Direction, Reader};
 use crate::resync::column_type;
 use crate::resync::discovery::{Consumer, Sequence};
 use crate::resync::engine;
@@ -58,8 +58,15 @@ pub fn health_of(sequence: &Sequence) -> Health {
             detail = Some(join(detail, reason));
             None
         }
-        None => match subxact::run(|| bound::read(&roots, state.direction())) {
-            Ok(Ok(bound)) => bound,
+        None => match subxact::run(|| {
+            bound::read_sequence(sequence, &roots, state.direction(), Reader::Caller)
+        }) {
+            Ok(Ok(bound)) => {
+                if let Some(note) = bound.note {
+                    detail = Some(join(detail, note));
+                }
+                bound.value
+            }
             Ok(Err(problem)) => {
                 detail = Some(join(detail, problem.describe()));
                 None

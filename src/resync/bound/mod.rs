@@ -28,10 +28,11 @@ use crate::pg::owner;
 use crate::pg::relation::{self, OpenRelation};
 use crate::pg::scan::Rows;
 use crate::pg::transaction_wait;
-use crate::resync::discovery::{self, Consumer, Leaf};
+use crate::resync::discovery::{self, Consumer, Leaf, NodeRange, Sequence};
 use pgrx::prelude::*;
 use std::collections::HashSet;
 
+mod citus;
 mod heap;
 mod index;
 mod value;
@@ -45,6 +46,8 @@ pub enum BoundError {
     OutOfRange { table: String, value: String },
     /// A table holding consumer rows cannot be read directly (another access method, ...).
     Unreadable(String),
+    /// Reading a table through Citus failed (`citus`): an error, not a skip.
+    Failed(String),
 }
 
 impl BoundError {
@@ -53,9 +56,77 @@ impl BoundError {
             BoundError::OutOfRange { table, value } => {
                 format!("the data in {table} holds {value}, which no bigint sequence can follow")
             }
-            BoundError::Unreadable(reason) => reason.clone(),
+            BoundError::Unreadable(reason) | BoundError::Failed(reason) => reason.clone(),
         }
     }
+}
+
+/// A sequence's bound, and what the report should say about the data besides.
+#[derive(Debug, Clone, Default)]
+pub struct SequenceBound {
+    pub value: Option<i64>,
+    /// Rows in other Citus nodes' ranges of the sequence, which do not bound it here.
+    pub note: Option<String>,
+}
+
+/// The bound of `sequence` over its root consumers `roots`: read directly from each table of
+/// this node's own, and through Citus (`citus`) from each table Citus holds, counting only the
+/// rows in this node's range of the sequence.
+pub fn read_sequence(
+    sequence: &Sequence,
+    roots: &[&Consumer],
+    direction: Direction,
+    reader: Reader,
+) -> Result<SequenceBound, BoundError> {
+    let Some(held) = sequence.citus_read() else {
+        let value = match reader {
+            Reader::Caller => read(roots, direction)?,
+            Reader::AfterOwnWrite => read_own(roots, direction)?,
+        };
+        return Ok(SequenceBound { value, note: None });
+    };
+    let (through_citus, own): (Vec<&Consumer>, Vec<&Consumer>) = roots
+        .iter()
+        .partition(|consumer| held.tables.contains(&consumer.relation));
+    let mut value = match reader {
+        Reader::Caller => read(&own, direction)?,
+        Reader::AfterOwnWrite => read_own(&own, direction)?,
+    };
+    let mut elsewhere: Option<(i64, &Consumer)> = None;
+    for consumer in through_citus {
+        let found = citus::read(consumer, direction, held.own_range, reader == Reader::Caller)?;
+        if let Some(bound) = found.own {
+            value = Some(value.map_or(bound, |v| direction.further(v, bound)));
+        }
+        if let Some(other) = found.elsewhere {
+            if elsewhere.is_none_or(|(e, _)| direction.further(e, other) != e) {
+                elsewhere = Some((other, consumer));
+            }
+        }
+    }
+    let note = match (elsewhere, held.own_range) {
+        (Some((value, consumer)), Some(range)) => Some(elsewhere_note(consumer, value, direction, range)),
+        _ => None,
+    };
+    Ok(SequenceBound { value, note })
+}
+
+/// Says that `consumer` holds `value` (the furthest) in another Citus node's range.
+fn elsewhere_note(consumer: &Consumer, value: i64, direction: Direction, range: NodeRange) -> String {
+    let own = if range.low == i64::MIN {
+        format!("up to {}", range.high)
+    } else {
+        format!("from {} to {}", range.low, range.high)
+    };
+    let furthest = match direction {
+        Direction::Ascending => "up to",
+        Direction::Descending => "down to",
+    };
+    format!(
+        "{} also holds values in other Citus nodes' ranges of the sequence ({furthest} {value}), \
+         which those nodes draw past themselves: this node (group {}) draws {own}",
+        consumer.display, range.group
+    )
 }
 
 /// The bound over `consumers`, or `None` when they hold no non-NULL value.
@@ -108,8 +179,8 @@ pub fn read_own(consumers: &[&Consumer], direction: Direction) -> Result<Option<
 const SKIPPED_AT_MOST: usize = 1024;
 
 /// Who reads the bound, which decides which rows count.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Reader {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
     /// An explicit call or `sequence_health()`: every value that may be in use counts.
     Caller,
     /// Automatic resync after this transaction wrote: its rows and committed rows count.

@@ -1,17 +1,18 @@
-//! Sequences whose data Citus keeps elsewhere: left alone, saying why and what to do.
+//! Sequences whose data Citus keeps in shards: which consumers are read through Citus, which
+//! values this node draws, and which sequences are left alone and why.
 //!
-//! A consumer table that Citus distributes (or a shard of one, seen from the node that holds
-//! it) has no rows of the table in its heap, or only some. A bound read from it would set the
-//! sequence back into values the shards hold, so every entry point skips such a sequence with
-//! the reason discovery notes here.
+//! A consumer table that Citus holds (a distributed, reference or single-shard table) has an
+//! empty heap on the coordinator: its rows are read through Citus, over every shard
+//! (`bound::citus`). Citus gives each node group its own range of a bigint sequence, so only
+//! the rows in this node's range bound this node's sequence. A shard, seen from the node that
+//! holds it, has only part of its table's rows and never bounds a sequence by itself.
 
-use super::model::{Consumer, Sequence};
-use crate::pg::catalog_lookup::ColumnRows;
+use super::model::{CitusRead, CitusUse, Consumer, NodeRange, Sequence};
+use crate::pg::catalog_lookup::{self, ColumnRows};
 use crate::pg::citus::{CitusCatalog, Placement};
 use pgrx::pg_sys;
 
-/// Sets `citus` on every sequence with a consumer table whose rows Citus places elsewhere: the
-/// table itself, a table it is a partition or child of, or one of its partitions.
+/// Sets `citus` on every sequence with a root consumer table that Citus holds or places.
 pub fn note_placements(sequences: &mut [Sequence]) {
     if sequences.iter().all(|s| s.consumers.is_empty()) {
         return;
@@ -21,14 +22,53 @@ pub fn note_placements(sequences: &mut [Sequence]) {
     };
     let mut rows = ColumnRows::default();
     for sequence in sequences.iter_mut() {
-        let found = sequence
-            .consumers
-            .iter()
-            .find_map(|consumer| placed_table(&citus, &mut rows, consumer).map(|p| (consumer, p)));
-        sequence.citus = found.map(|(consumer, (table, placement))| {
-            reason(sequence, consumer, table, placement, &mut rows)
+        sequence.citus = citus_use(&citus, &mut rows, sequence);
+    }
+}
+
+/// What `sequence` needs on this Citus node; `None` when no consumer table is Citus's.
+fn citus_use(citus: &CitusCatalog, rows: &mut ColumnRows, sequence: &Sequence) -> Option<CitusUse> {
+    let mut tables = Vec::new();
+    for consumer in sequence.root_consumers() {
+        if citus.holds_rows_of(consumer.relation) {
+            tables.push(consumer.relation);
+        } else if let Some((table, placement)) = placed_table(citus, rows, consumer) {
+            return Some(CitusUse::LeftAlone(reason(table, placement, rows)));
+        }
+    }
+    if tables.is_empty() {
+        return None;
+    }
+    let Some(group) = citus.local_group else {
+        return Some(CitusUse::LeftAlone(
+            "this node's Citus group cannot be read from pg_catalog.pg_dist_local_group, so \
+             which of the sequence's values this node draws is not known"
+                .into(),
+        ));
+    };
+    let bigint = catalog_lookup::sequence_type(sequence.oid) == Some(pg_sys::INT8OID);
+    if bigint {
+        return Some(match NodeRange::of_group(group) {
+            Some(range) => CitusUse::ReadThrough(CitusRead {
+                tables,
+                own_range: Some(range),
+            }),
+            None => CitusUse::LeftAlone(format!(
+                "this node's Citus group {group} has no range of a bigint sequence"
+            )),
         });
     }
+    if group == 0 {
+        return Some(CitusUse::ReadThrough(CitusRead {
+            tables,
+            own_range: None,
+        }));
+    }
+    Some(CitusUse::LeftAlone(
+        "Citus lets only the coordinator draw from a sequence narrower than bigint (nextval() \
+         fails on the other nodes), so it is resynced there, not on this node"
+            .into(),
+    ))
 }
 
 /// The first table holding or passing on `consumer`'s rows that Citus places, and how.
@@ -51,47 +91,23 @@ fn placed_table(
     None
 }
 
-/// Why `sequence` is left alone, naming the table, what Citus made of it, and the statement
-/// that resyncs it by hand meanwhile.
-fn reason(
-    sequence: &Sequence,
-    consumer: &Consumer,
-    table: pg_sys::Oid,
-    placement: Placement,
-    rows: &mut ColumnRows,
-) -> String {
+/// Why a sequence with a consumer that is (or sits above or below) a table Citus places, other
+/// than one read through Citus, is left alone.
+fn reason(table: pg_sys::Oid, placement: Placement, rows: &mut ColumnRows) -> String {
     let mut name = |relation: pg_sys::Oid| {
         rows.table_sql(relation)
             .unwrap_or_else(|| u32::from(relation).to_string())
     };
     let shown = name(table);
-    let (what, citus_table) = match placement {
-        Placement::Distributed => (
-            "a Citus distributed table: its rows are in shards on the cluster's nodes".to_string(),
-            shown.clone(),
+    match placement {
+        Placement::Shard { table } => format!(
+            "{shown} is a shard of the Citus table {}: it holds only part of that table's rows, \
+             so it does not bound the sequence",
+            name(table)
         ),
-        Placement::Reference => (
-            "a Citus reference table: its rows are in a shard copied to every node".to_string(),
-            shown.clone(),
+        Placement::Distributed | Placement::Reference | Placement::SingleShard => format!(
+            "{shown} is a Citus table within a partition or inheritance tree of tables Citus \
+             does not hold, so its rows are not read here"
         ),
-        Placement::SingleShard => (
-            "a Citus table with a single shard: its rows are in that shard".to_string(),
-            shown.clone(),
-        ),
-        Placement::Shard { table } => {
-            let of = name(table);
-            (
-                format!("a shard of the Citus table {of}: it holds only part of that table's rows"),
-                of,
-            )
-        }
-    };
-    let aggregate = if sequence.increment > 0 { "max" } else { "min" };
-    format!(
-        "{shown} is {what}, and pg_seqsync does not read Citus shards yet, so the sequence is \
-         left alone; until it does, run on the coordinator: SELECT pg_catalog.setval('{}', \
-         {aggregate}({})) FROM {citus_table};",
-        sequence.name.replace('\'', "''"),
-        consumer.column_sql,
-    )
+    }
 }

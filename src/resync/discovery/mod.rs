@@ -29,7 +29,7 @@ mod scope;
 mod views;
 
 pub use hierarchy::{leaves_now, self_and_descendants};
-pub use model::{Consumer, Leaf, Sequence};
+pub use model::{Consumer, Leaf, NodeRange, Sequence};
 pub use references::may_draw;
 pub use scope::{sequence_oids, sequences_of_tables, Scope};
 

@@ -24,9 +24,79 @@ pub struct Sequence {
     /// The views a consumer is written through: each view with a default that makes one, and
     /// every view below it. A change to any of them may change the consumers.
     pub views: Vec<pg_sys::Oid>,
-    /// Why the sequence is left alone because Citus keeps a consumer table's rows elsewhere
-    /// (`resync::citus`); `None` on a database without Citus.
-    pub citus: Option<String>,
+    /// How Citus keeps a consumer table's rows (`discovery::citus`); `None` on a database
+    /// without Citus or where every consumer is a table of this node's own.
+    pub citus: Option<CitusUse>,
+}
+
+/// What a sequence with a consumer table that Citus places needs.
+#[derive(Debug, Clone)]
+pub enum CitusUse {
+    /// Left alone, with the reason: a consumer is a shard, or this node does not draw from the
+    /// sequence.
+    LeftAlone(String),
+    /// The consumers whose table Citus holds (distributed, reference, single-shard) are read
+    /// through Citus, over every shard; the others as on any node.
+    ReadThrough(CitusRead),
+}
+
+#[derive(Debug, Clone)]
+pub struct CitusRead {
+    /// The root consumer tables that Citus holds.
+    pub tables: Vec<pg_sys::Oid>,
+    /// The values this node draws from the sequence (Citus gives each node group its own
+    /// range of a bigint sequence); `None` when every row counts (an int or smallint sequence,
+    /// which only the coordinator draws from).
+    pub own_range: Option<NodeRange>,
+}
+
+/// The range of a bigint sequence's values that Citus gives one node group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeRange {
+    pub group: i32,
+    pub low: i64,
+    pub high: i64,
+}
+
+impl NodeRange {
+    /// The width of each group's range: 2^48 values.
+    const BITS: u32 = 48;
+
+    /// Group `group`'s range: from `(group << 48) + 1` to `(group + 1) << 48`, as Citus sets
+    /// the sequence's MINVALUE on a worker (its MAXVALUE is one higher, the first value of the
+    /// next group's range, which is that group's). The coordinator (group 0) draws from the
+    /// sequence as it was defined, below group 1's range.
+    pub fn of_group(group: i32) -> Option<NodeRange> {
+        let group64 = i64::from(group);
+        if group64 == 0 {
+            return Some(NodeRange {
+                group,
+                low: i64::MIN,
+                high: 1i64 << Self::BITS,
+            });
+        }
+        let low = group64.checked_mul(1i64 << Self::BITS)?.checked_add(1)?;
+        let high = low.checked_add((1i64 << Self::BITS) - 1)?;
+        (group64 > 0).then_some(NodeRange { group, low, high })
+    }
+}
+
+impl Sequence {
+    /// Why the sequence is left alone for Citus, if it is.
+    pub fn left_to_citus(&self) -> Option<&str> {
+        match &self.citus {
+            Some(CitusUse::LeftAlone(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// What Citus holds of its consumers, if it holds any that are read through it.
+    pub fn citus_read(&self) -> Option<&CitusRead> {
+        match &self.citus {
+            Some(CitusUse::ReadThrough(read)) => Some(read),
+            _ => None,
+        }
+    }
 }
 
 /// References to a sequence that are not consumers: the first few by name, each with the
