@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Citus (13.2.2, from ../shared/vendor, built against Debian's PostgreSQL 15 when missing): a
-# coordinator and a worker over Unix sockets, both with pg_seqsync. A table whose rows Citus
-# keeps in shards is never bounded by its empty shell:
-#   1. a distributed table loaded with explicit ids 1..1000 through the coordinator: every entry
-#      point (resync_sequence, resync_all_sequences, the batched procedure, sequence_health)
-#      answers `skip` naming the table and Citus, never `none` from the empty shell, and the
-#      sequence does not move; the same for its table's owner, an ordinary role;
-#   2. a reference table and a Citus-managed local table: the same;
-#   3. on the worker: the shell's sequence skipped too, and a shard given a default named as a
-#      part of its Citus table; a look-alike of a shard name owned by another role is not one;
-#   4. automatic resync (the COPY hook) says so in a WARNING, and moves nothing;
-#   5. a plain table on the same coordinator is resynced as anywhere else, and the statement
-#      the detail gives for a Citus table works.
+# coordinator and two workers over Unix sockets, all with pg_seqsync, the tables owned by an
+# ordinary role. A migration into Citus leaves sequences behind as on one machine, and Citus
+# gives each node group its own range of a bigint sequence (group g from (g << 48) + 1), so
+# max(id) over every shard can be another node's value:
+#   1. a distributed table loaded through the coordinator (explicit-id COPY and INSERT ... SELECT)
+#      next to rows a worker drew from its own range: every entry point (resync_sequence, the
+#      sweep, the batched procedure, sequence_health) reads through Citus, moves the
+#      coordinator's sequence past its own rows only and names the other range's rows; then
+#      INSERTs through nextval() on the coordinator and on the worker, no duplicate key;
+#   2. a reference table (an integer sequence, which only the coordinator draws from: every row
+#      counts; on a worker it is left alone, saying why) and a schema-based sharding table;
+#   3. rows restored into a worker's range: reported on the coordinator, resynced on that worker;
+#   4. a rebalance (citus_rebalance_start, onto a second worker) between a load and the resync;
+#   5. automatic resync after COPY and INSERT through the coordinator (the preloaded hooks), and
+#      enable_auto_resync's error for a Citus table;
+#   6. an unprivileged role: its lock on its own shard on a worker makes a superuser's sweep skip
+#      only its sequence within the limit; its table drawing on another role's sequence moves
+#      nothing; forced row-level security is an error, never a low bound; it cannot switch the
+#      hooks on; a table it names like a shard is its own;
+#   7. shards on a worker are never consumers of their own;
+#   8. the SQL edition on the same coordinator (its own schema): the same ranges.
 # Skipped, saying why, on majors other than 15 or when the Citus source tarball is absent.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -19,8 +28,8 @@ source "$(dirname "$0")/lib/vendored.sh"
 vendored_source Citus citus-13.2.2.tar.gz
 TARBALL=$VENDORED
 BASE=${PG_SEQSYNC_TEST_DIR:-/tmp/pg_seqsync-test}/citus
-COORDINATOR=$BASE/coordinator WORKER=$BASE/worker
-C_PORT=54371 W_PORT=54372
+COORDINATOR=$BASE/coordinator WORKER=$BASE/worker WORKER2=$BASE/worker2
+C_PORT=54371 W_PORT=54372 W2_PORT=54373
 expect_match() { # expect_match WHAT ACTUAL PATTERN
   [[ $2 == $3 ]] || fail "$1: expected something like [$3], got [$2]"
   echo "ok - $1"
@@ -47,93 +56,224 @@ fi
 
 install -d -o postgres -g postgres -m 0755 "$BASE"
 OPTS="-c shared_preload_libraries=citus,pg_seqsync -c citus.node_conninfo=sslmode=disable -c max_prepared_transactions=20"
-CLUSTER_OPTS="$OPTS -c pg_seqsync.resync_after_copy=on" cluster_start "$COORDINATOR" "$C_PORT"
-CLUSTER_OPTS="$OPTS" cluster_start "$WORKER" "$W_PORT"
-[[ -n ${PG_SEQSYNC_KEEP_CLUSTERS:-} ]] || trap 'cluster_stop "$COORDINATOR"; cluster_stop "$WORKER"' EXIT
+# citus.local_hostname: Citus's background tasks (the rebalance) reach their own node there.
+CLUSTER_OPTS="$OPTS -c citus.local_hostname=$COORDINATOR" cluster_start "$COORDINATOR" "$C_PORT"
+CLUSTER_OPTS="$OPTS -c citus.local_hostname=$WORKER" cluster_start "$WORKER" "$W_PORT"
+CLUSTER_OPTS="$OPTS -c citus.local_hostname=$WORKER2" cluster_start "$WORKER2" "$W2_PORT"
+[[ -n ${PG_SEQSYNC_KEEP_CLUSTERS:-} ]] ||
+  trap 'cluster_stop "$COORDINATOR"; cluster_stop "$WORKER"; cluster_stop "$WORKER2"' EXIT
 c() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$COORDINATOR" -p "$C_PORT" -d postgres "$@"; }
 w() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORKER" -p "$W_PORT" -d postgres "$@"; }
+w2() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORKER2" -p "$W2_PORT" -d postgres "$@"; }
 
-w -U postgres -c "CREATE EXTENSION citus" -c "CREATE EXTENSION pg_seqsync" >/dev/null
+for node in w w2; do $node -U postgres -c "CREATE EXTENSION citus" -c "CREATE EXTENSION pg_seqsync" >/dev/null; done
 c -U postgres >/dev/null <<SQL
 CREATE EXTENSION citus;
 CREATE EXTENSION pg_seqsync;
 SELECT citus_set_coordinator_host('$COORDINATOR', $C_PORT);
 SELECT citus_add_node('$WORKER', $W_PORT);
 CREATE ROLE app LOGIN;
-GRANT CREATE ON SCHEMA public TO app;
+CREATE ROLE mallory LOGIN;
+GRANT CREATE ON SCHEMA public TO app, mallory;
 SQL
+group1=$(c -U postgres -c "SELECT groupid FROM pg_dist_node WHERE nodeport = $W_PORT")
+low1=$(((group1 << 48) + 1))
+expect "the worker is node group 1, drawing from 2^48 + 1" "$group1 $low1" "1 281474976710657"
+
+# 1. A distributed table: explicit ids through the coordinator, nextval() on the worker.
 c -U app >/dev/null <<'SQL'
 CREATE TABLE orders (id bigserial PRIMARY KEY, v int);
 SELECT create_distributed_table('orders', 'id');
-INSERT INTO orders (id, v) SELECT g, 0 FROM generate_series(1, 1000) AS g;
+CREATE TABLE staging (id bigint, v int);
+INSERT INTO staging SELECT g, 0 FROM generate_series(1001, 1500) AS g;
+SQL
+seq 1 1000 | sed 's/$/\t0/' | c -U app -c "COPY orders (id, v) FROM STDIN"
+c -U app -c "INSERT INTO orders (id, v) SELECT id, v FROM staging" >/dev/null
+expect "the worker draws from its own range" \
+  "$(w -U app -c "INSERT INTO orders (v) VALUES (1), (2), (3) RETURNING id" | sort -n | tr '\n' ' ')" \
+  "$low1 $((low1 + 1)) $((low1 + 2)) "
+expect "the coordinator's table is an empty shell" "$(c -U app -c "SELECT pg_relation_size('orders')")" "0"
+expect "max(id) over every shard is the worker's value, not the coordinator's" \
+  "$(c -U app -c "SELECT max(id) FROM orders")" "$((low1 + 2))"
+note="public.orders.id also holds values in other Citus nodes' ranges of the sequence (up to $((low1 + 2))), which those nodes draw past themselves: this node (group 0) draws up to 281474976710656"
+expect "sequence_health: behind, bounded by the coordinator's rows only, the worker's named" \
+  "$(c -U app -c "SELECT behind || ' ' || behind_by || ' ' || detail FROM sequence_health() WHERE sequence = 'orders_id_seq'::regclass")" \
+  "true 1500 $note"
+expect "a dry run: the bound is 1500, the other range in the detail" \
+  "$(c -U app -c "SELECT data_bound || ' ' || new_next || ' ' || action || ' ' || detail FROM resync_sequence('orders', dry_run => true)")" \
+  "1500 1501 advance $note"
+expect "resync_sequence as the table's owner: past its own rows, never into the worker's range" \
+  "$(c -U app -c "SELECT action || ' ' || new_next FROM resync_sequence('orders')")" "advance 1501"
+expect "the next INSERT through the coordinator gets the next free id" \
+  "$(c -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "1501"
+expect "the next INSERT on the worker stays in its range" \
+  "$(w -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "$((low1 + 3))"
+expect "no id is there twice" "$(c -U app -c "SELECT count(*) - count(DISTINCT id) FROM orders")" "0"
+
+# The sweep and the batched procedure read through Citus too (a second distributed table).
+c -U app >/dev/null <<'SQL'
+CREATE TABLE payments (id bigserial PRIMARY KEY, v int);
+SELECT create_distributed_table('payments', 'id', colocate_with => 'none');
+INSERT INTO payments (id, v) SELECT g, 0 FROM generate_series(1, 250) AS g;
+SQL
+expect "resync_all_sequences: the loaded table advanced, the resynced one left" \
+  "$(c -U postgres -c "SELECT sequence || ' ' || action || ' ' || coalesce(new_next::text, '-') FROM resync_all_sequences() WHERE sequence::text IN ('orders_id_seq', 'payments_id_seq') ORDER BY 1")" \
+  "$(printf '%s\n' 'orders_id_seq none 1502' 'payments_id_seq advance 251')"
+c -U app -c "INSERT INTO payments (id, v) SELECT g, 0 FROM generate_series(251, 400) AS g" >/dev/null
+summary=$(c -U postgres -c "CALL resync_all_sequences_in_batches(batch_size => 1, summary => NULL)")
+expect "the batched procedure advanced the distributed table's sequence, no problems" \
+  "$(c -U postgres -v summary="$summary" <<<"SELECT (:'summary'::jsonb ->> 'advanced') || ' ' || jsonb_array_length(:'summary'::jsonb -> 'problems')")" \
+  "1 0"
+expect "payments: the next INSERT gets 401" "$(c -U app -c "INSERT INTO payments (v) VALUES (0) RETURNING id")" "401"
+
+# 2. A reference table (an integer sequence: only the coordinator draws from it, every row
+# counts) and a schema-based sharding table (a single shard).
+c -U app >/dev/null <<'SQL'
 CREATE TABLE countries (id serial PRIMARY KEY, name text);
 SELECT create_reference_table('countries');
-INSERT INTO countries (id, name) VALUES (7, 'x');
-CREATE TABLE plain (id serial PRIMARY KEY, v int);
-INSERT INTO plain (id, v) VALUES (40, 0);
+INSERT INTO countries (id, name) VALUES (7, 'x'), (40, 'y');
 SQL
+expect "a reference table: resynced past every row" \
+  "$(c -U app -c "SELECT action || ' ' || new_next || ' ' || coalesce(detail, '-') FROM resync_sequence('countries')")" "advance 41 -"
+expect "its next INSERT" "$(c -U app -c "INSERT INTO countries (name) VALUES ('z') RETURNING id")" "41"
+expect "on a worker an integer sequence of a Citus table is left alone, saying why" \
+  "$(w -U postgres -c "SELECT action || ': ' || detail FROM resync_sequence('countries')")" \
+  "skip: Citus lets only the coordinator draw from a sequence narrower than bigint (nextval() fails on the other nodes), so it is resynced there, not on this node"
 c -U postgres >/dev/null <<'SQL'
-CREATE TABLE settings (id serial PRIMARY KEY, v int);
-INSERT INTO settings (id, v) VALUES (12, 0);
-SELECT citus_add_local_table_to_metadata('settings');
+SET citus.enable_schema_based_sharding = on;
+CREATE SCHEMA tenant_a AUTHORIZATION app;
 SQL
-expect "the coordinator's table is an empty shell" \
-  "$(c -U app -c "SELECT pg_relation_size('orders')")" "0"
-
-# 1. The distributed table, through every entry point, as its owner and as a superuser.
-for role in app postgres; do
-  expect_match "resync_sequence on a distributed table ($role): skip naming Citus" \
-    "$(c -U "$role" -c "SELECT action || ': ' || detail FROM resync_sequence('orders')")" \
-    'skip: public.orders is a Citus distributed table: its rows are in shards on the cluster*'
-done
-expect "the detail, word for word as the README shows it" \
-  "$(c -U app -c "SELECT detail FROM resync_sequence('orders')")" \
-  "public.orders is a Citus distributed table: its rows are in shards on the cluster's nodes, and pg_seqsync does not read Citus shards yet, so the sequence is left alone; until it does, run on the coordinator: SELECT pg_catalog.setval('public.orders_id_seq', max(id)) FROM public.orders;"
-expect "the sequence did not move" "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "1 false"
-expect "resync_all_sequences: skip for every Citus table, advance for the plain one" \
-  "$(c -U postgres -c "SELECT sequence || ' ' || action FROM resync_all_sequences() ORDER BY 1")" \
-  "$(printf '%s\n' 'countries_id_seq skip' 'orders_id_seq skip' 'plain_id_seq advance' 'settings_id_seq skip')"
-expect "the plain table's sequence moved past its data" "$(c -U app -c "SELECT nextval('plain_id_seq')")" "41"
-expect_match "sequence_health does not call the distributed table's sequence healthy" \
-  "$(c -U app -c "SELECT coalesce(behind::text, 'unknown') || ': ' || detail FROM sequence_health() WHERE sequence = 'orders_id_seq'::regclass")" \
-  'unknown: public.orders is a Citus distributed table*'
-summary=$(c -U postgres -c "CALL resync_all_sequences_in_batches(batch_size => 1, summary => NULL)")
-expect "the batched procedure lists the Citus tables as problems" \
-  "$(c -U postgres -v summary="$summary" <<'SQL'
-SELECT string_agg((p->>'sequence') || ' ' || (p->>'action'), ', ' ORDER BY p->>'sequence')
-  FROM jsonb_array_elements(:'summary'::jsonb -> 'problems') AS p
+c -U app >/dev/null <<'SQL'
+CREATE TABLE tenant_a.items (id bigserial PRIMARY KEY, v int);
 SQL
-)" \
-  "public.countries_id_seq skip, public.orders_id_seq skip, public.settings_id_seq skip"
+expect "schema-based sharding made a single-shard table" \
+  "$(c -U app -c "SELECT partmethod FROM pg_dist_partition WHERE logicalrelid = 'tenant_a.items'::regclass")" "n"
+seq 1 50 | sed 's/$/\t0/' | c -U app -c "COPY tenant_a.items (id, v) FROM STDIN"
+expect "a schema-based sharding table: resynced" \
+  "$(c -U app -c "SELECT action || ' ' || new_next FROM resync_sequence('tenant_a.items')")" "advance 51"
+expect "its next INSERT" "$(c -U app -c "INSERT INTO tenant_a.items (v) VALUES (0) RETURNING id")" "51"
 
-# 2. Reference and Citus-managed local tables name what they are.
-expect_match "a reference table" \
-  "$(c -U app -c "SELECT detail FROM resync_sequence('countries')")" 'public.countries is a Citus reference table*'
-expect_match "a Citus-managed local table" \
-  "$(c -U postgres -c "SELECT detail FROM resync_sequence('settings')")" 'public.settings is a Citus table with a single shard*'
+# 3. Rows restored into the worker's range (a data-only restore carries every node's ids): the
+# coordinator reports them and stays in its range; the worker resyncs its own sequence.
+c -U app -c "INSERT INTO orders (id, v) VALUES ($((low1 + 500)), 9)" >/dev/null
+expect_match "coordinator: nothing to do, the worker's rows named" \
+  "$(c -U app -c "SELECT action || ' ' || detail FROM resync_sequence('orders')")" \
+  "none *(up to $((low1 + 500)))*"
+expect "worker: its own sequence is behind its range's rows, and is resynced" \
+  "$(w -U app -c "SELECT data_bound || ' ' || action || ' ' || new_next FROM resync_sequence('orders')")" \
+  "$((low1 + 500)) advance $((low1 + 501))"
+expect "worker: the next INSERT there is free" \
+  "$(w -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "$((low1 + 501))"
+expect "coordinator: unchanged by the worker's rows" \
+  "$(c -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "1502"
 
-# 3. On the worker: Citus's shards (tables named <table>_<shard id>, hidden from pg_class
-# queries by Citus) hold the rows. The shell's sequence is skipped there too; a shard given a
-# default of its own is named as a part of the Citus table.
+# 4. A rebalance between a load and the resync: a second worker joins and shards move to it.
+c -U app >/dev/null <<'SQL'
+CREATE TABLE events (id bigserial PRIMARY KEY, v int);
+SELECT create_distributed_table('events', 'id', colocate_with => 'none');
+INSERT INTO events (id, v) SELECT g, 0 FROM generate_series(1, 3000) AS g;
+SQL
+c -U postgres >/dev/null <<SQL
+SELECT citus_add_node('$WORKER2', $W2_PORT);
+SELECT citus_rebalance_start(shard_transfer_mode => 'block_writes');
+SELECT citus_rebalance_wait();
+SQL
+group2=$(c -U postgres -c "SELECT groupid FROM pg_dist_node WHERE nodeport = $W2_PORT")
+moved=$(c -U postgres -c "SELECT count(*) FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) WHERE s.logicalrelid = 'events'::regclass AND p.groupid = $group2")
+((moved > 0)) || fail "the rebalance moved no shard of events to the second worker"
+echo "ok - the rebalance moved $moved shards of events to the second worker"
+expect "after the rebalance: every row still counts" \
+  "$(c -U app -c "SELECT action || ' ' || new_next FROM resync_sequence('events')")" "advance 3001"
+expect "the next INSERT through the coordinator" "$(c -U app -c "INSERT INTO events (v) VALUES (0) RETURNING id")" "3001"
+expect "the next INSERT on the new worker draws from its own range" \
+  "$(w2 -U app -c "INSERT INTO events (v) VALUES (0) RETURNING id")" "$(((group2 << 48) + 1))"
+expect "no id twice in events" "$(c -U app -c "SELECT count(*) - count(DISTINCT id) FROM events")" "0"
+
+# 5. Automatic resync through the coordinator: the preloaded COPY and INSERT hooks.
+c -U postgres -c "ALTER ROLE app SET pg_seqsync.resync_after_copy = on" \
+  -c "ALTER ROLE app SET pg_seqsync.resync_after_citus_insert = on" >/dev/null
+printf '5001\t0\n5002\t0\n' | c -U app -c "COPY orders (id, v) FROM STDIN"
+expect "after COPY: the sequence moved past the copied ids" \
+  "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "5003 false"
+c -U app -c "INSERT INTO staging SELECT g, 0 FROM generate_series(5003, 6000) AS g" \
+  -c "INSERT INTO orders (id, v) SELECT id, v FROM staging WHERE id > 5002" >/dev/null
+expect "after INSERT ... SELECT: past its rows" \
+  "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "6001 false"
+c -U app -c "BEGIN" -c "INSERT INTO orders (id, v) VALUES (7000, 0)" \
+  -c "INSERT INTO orders (v) VALUES (0)" -c "COMMIT" >/dev/null
+expect "after an INSERT with an explicit id, the next nextval() in the same transaction was free" \
+  "$(c -U app -c "SELECT max(id) FROM orders WHERE id < $low1")" "7001"
+expect "a worker's INSERT needs no resync of the coordinator's sequence" \
+  "$(w -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "$((low1 + 502))"
+c -U app -c "INSERT INTO countries (id, name) VALUES (90, 'w')" >/dev/null
+expect "a reference table's INSERT too" "$(c -U app -c "INSERT INTO countries (name) VALUES ('v') RETURNING id")" "91"
+out=$(c -U app -c "SELECT enable_auto_resync('orders')" 2>&1 || true)
+expect_match "enable_auto_resync on a distributed table: refused, naming the table and the hooks" \
+  "$out" '*ERROR:  automatic resync cannot place a trigger for public.orders: a sequence behind it is drawn on by a table whose rows Citus keeps in shards*HINT:  *pg_seqsync.resync_after_citus_insert*'
+expect "no trigger was placed" \
+  "$(c -U app -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal")" "0"
+c -U postgres -c "ALTER ROLE app RESET ALL" >/dev/null
+
+# 6. An unprivileged role.
+out=$(c -U mallory -c "SET pg_seqsync.resync_after_citus_insert = on" 2>&1 || true)
+expect_match "mallory cannot switch the INSERT hook on" "$out" '*permission denied to set parameter*'
+c -U mallory >/dev/null <<'SQL'
+CREATE TABLE loot (id bigint DEFAULT nextval('public.orders_id_seq'), v int);
+SELECT create_distributed_table('loot', 'v');
+INSERT INTO loot (id, v) VALUES (200000000000, 1);
+CREATE TABLE hidden (id bigserial PRIMARY KEY, owner_name text DEFAULT current_user);
+SELECT create_distributed_table('hidden', 'id');
+INSERT INTO hidden (id) VALUES (900);
+ALTER TABLE hidden ENABLE ROW LEVEL SECURITY;
+ALTER TABLE hidden FORCE ROW LEVEL SECURITY;
+CREATE POLICY mine ON hidden USING (id < 10);
+CREATE TABLE stuck (id bigserial PRIMARY KEY);
+SELECT create_distributed_table('stuck', 'id');
+INSERT INTO stuck VALUES (5);
+SQL
+next_orders=$(c -U app -c "SELECT last_value FROM orders_id_seq")
+expect "a table drawing on another role's sequence without a right to it is not its consumer" \
+  "$(c -U postgres -c "SELECT action FROM resync_sequence('orders')")" "none"
+expect "the other role's sequence did not move" "$(c -U app -c "SELECT last_value FROM orders_id_seq")" "$next_orders"
+expect "forced row-level security: a skip, never a bound from the rows a policy shows" \
+  "$(c -U postgres -c "SELECT action || ' ' || detail FROM resync_sequence('hidden')")" \
+  'skip reading public.hidden through Citus as its owner was refused: query would be affected by row-level security policy for table "hidden"'
+expect "its sequence did not move" "$(c -U mallory -c "SELECT last_value || ' ' || is_called FROM hidden_id_seq")" "1 false"
+stuck_shard=$(w -U postgres -c "SET citus.override_table_visibility = off" \
+  -c "SELECT relname FROM pg_class WHERE relname ~ '^stuck_[0-9]+$' AND relkind = 'r' ORDER BY 1 LIMIT 1")
+[[ -n $stuck_shard ]] || fail "no shard of stuck on the worker"
+w -U mallory -c "SET citus.enable_manual_changes_to_shards = on" -c "BEGIN" \
+  -c "LOCK TABLE $stuck_shard IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(20)" -c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 1
+c -U app -c "INSERT INTO payments (id, v) VALUES (450, 0)" >/dev/null
+started=$(date +%s)
+sweep=$(c -U postgres -c "SELECT sequence || ' ' || action || ' ' || coalesce(detail, '-') FROM resync_all_sequences() WHERE sequence::text IN ('stuck_id_seq', 'payments_id_seq') ORDER BY 1")
+took=$(($(date +%s) - started))
+kill "$locker" 2>/dev/null || true
+wait "$locker" 2>/dev/null || true
+expect_match "a sweep past mallory's lock on her shard: only her sequence skipped, saying where it waited" \
+  "$sweep" "payments_id_seq advance -
+stuck_id_seq skip lock not available: reading public.stuck through Citus waited 1000 ms (pg_seqsync.lock_timeout) for a lock held by another transaction on this node or another: *lock timeout*"
+((took < 10)) || fail "the sweep waited $took s for a lock held on a worker"
+echo "ok - the sweep waited for the worker's lock within the limit ($took s)"
+# 7. On a worker: Citus's shards (tables named <table>_<shard id>, hidden from pg_class queries
+# by Citus) are never consumers of their own; a shard given a default is named as a part of its
+# Citus table, and a look-alike of a shard name owned by another role is that role's own.
 shard=$(w -U postgres -c "SET citus.override_table_visibility = off" \
   -c "SELECT relname FROM pg_class WHERE relname ~ '^orders_[0-9]+$' AND relkind = 'r' ORDER BY 1 LIMIT 1")
 [[ -n $shard ]] || fail "no shard of orders on the worker"
-expect_match "worker: the shell's sequence is skipped" \
-  "$(w -U postgres -c "SELECT action || ': ' || detail FROM resync_sequence('orders_id_seq')")" \
-  'skip: public.orders is a Citus distributed table*'
 w -U postgres >/dev/null <<SQL
 CREATE SEQUENCE shard_ids;
 GRANT USAGE ON SEQUENCE shard_ids TO app;
+SET citus.enable_manual_changes_to_shards = on;
 ALTER TABLE $shard ALTER COLUMN id SET DEFAULT nextval('shard_ids');
 SQL
-expect_match "worker: a shard with a default is named as part of the Citus table" \
+expect "worker: a shard with a default is named as part of the Citus table" \
   "$(w -U postgres -c "SELECT action || ': ' || detail FROM resync_sequence('shard_ids')")" \
-  "skip: public.$shard is a shard of the Citus table public.orders: it holds only part of that table's rows*"
+  "skip: public.$shard is a shard of the Citus table public.orders: it holds only part of that table's rows, so it does not bound the sequence"
 expect "worker: the shard's sequence did not move" \
   "$(w -U postgres -c "SELECT last_value || ' ' || is_called FROM shard_ids")" "1 false"
-
-# A table another role names like a shard is that role's own: resynced as any other.
-c -U postgres -c "CREATE ROLE mallory LOGIN; GRANT CREATE ON SCHEMA public TO mallory" >/dev/null
 c -U mallory >/dev/null <<SQL
 SET citus.enable_ddl_propagation = off;
 CREATE TABLE $shard (id serial PRIMARY KEY);
@@ -142,26 +282,14 @@ SQL
 expect "a look-alike of a shard name, owned by another role, is not a shard" \
   "$(c -U mallory -c "SELECT action || ' ' || new_next FROM resync_sequence('$shard')")" "advance 6"
 
-# 4. Automatic resync (the COPY hook on the coordinator): a WARNING, and nothing moved.
-out=$(printf '2001\t0\n2002\t0\n' | c -U app -c "COPY orders (id, v) FROM STDIN" 2>&1)
-expect_match "COPY into a distributed table with automatic resync: a WARNING naming Citus" \
-  "$out" '*WARNING:*orders_id_seq*Citus distributed table*'
-expect "the sequence still did not move" "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "1 false"
-# enable_auto_resync refuses a Citus table with its own error (and places nothing), naming it.
-out=$(c -U app -c "SELECT enable_auto_resync('orders')" 2>&1 || true)
-expect_match "enable_auto_resync on a distributed table: refused, naming the table and Citus" \
-  "$out" '*ERROR:  automatic resync cannot watch public.orders: a sequence behind it is drawn on by a table whose rows Citus keeps elsewhere*DETAIL:  public.orders is a Citus distributed table*HINT:  *'
-expect "no trigger was placed" \
-  "$(c -U app -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal")" "0"
-
-# Citus's catalog cannot be locked against the resync by a role that is not its owner.
-out=$(c -U mallory -c "BEGIN" -c "LOCK pg_catalog.pg_dist_partition IN ACCESS EXCLUSIVE MODE" 2>&1 || true)
-expect_match "a role without rights cannot lock Citus's catalog" "$out" '*permission denied*'
-
-# 5. The statement the detail gives works: run on the coordinator, the next INSERT gets a new id.
-statement=$(c -U app -c "SELECT detail FROM resync_sequence('orders', dry_run => true)")
-statement=${statement##*run on the coordinator: }
-c -U app -c "$statement" >/dev/null
-expect "after the detail's statement, the next INSERT through the coordinator gets a free id" \
-  "$(c -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "2003"
+# 8. The SQL edition, installed into its own schema on the coordinator: the same ranges.
+"$PROJECT_DIR/scripts/build-sql-edition" "$BASE/dist" >/dev/null
+c -U postgres -c "CREATE SCHEMA sqled" -c "GRANT USAGE ON SCHEMA sqled TO app" >/dev/null
+c -U postgres -v schema=sqled -f "$(ls "$BASE"/dist/pg_seqsync-*-plain.sql)" >/dev/null
+c -U app -c "INSERT INTO events (id, v) SELECT g, 0 FROM generate_series(3002, 3500) AS g" >/dev/null
+w -U app -c "INSERT INTO events (v) VALUES (0)" >/dev/null
+expect "SQL edition: past the coordinator's rows only" \
+  "$(c -U app -c "SELECT data_bound || ' ' || action || ' ' || new_next FROM sqled.resync_sequence('events')")" \
+  "3500 advance 3501"
+expect "SQL edition: the next INSERT" "$(c -U app -c "INSERT INTO events (v) VALUES (0) RETURNING id")" "3501"
 echo "citus: all checks passed"

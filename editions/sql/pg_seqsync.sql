@@ -574,6 +574,55 @@ BEGIN
         END);
 END $$;
 
+-- Citus (where it is installed): the tables whose rows it holds in shards, read through it.
+-- Citus gives each node group its own range of a bigint sequence (group g from (g << 48) + 1;
+-- the coordinator, group 0, below group 1's), so only the rows in this node's range bound this
+-- node's sequence; a narrower sequence only the coordinator draws from.
+
+-- The tables Citus holds in shards (distributed, reference, single-shard): none without Citus.
+CREATE FUNCTION @extschema@._citus_tables()
+RETURNS pg_catalog.oid[] LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    held pg_catalog.oid[];
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN '{}';
+    END IF;
+    EXECUTE 'SELECT pg_catalog.array_agg(p.logicalrelid::pg_catalog.oid) FROM pg_catalog.pg_dist_partition AS p'
+       INTO held;
+    RETURN COALESCE(held, '{}');
+END $$;
+
+-- The values of sequence `seq` this node draws, when `relation` is a table Citus holds: `held`,
+-- and `low`/`high` (NULL for no limit); `reason` when this node draws none of them.
+CREATE FUNCTION @extschema@._citus_range(seq pg_catalog.oid, relation pg_catalog.oid,
+                                         OUT held pg_catalog.bool, OUT low pg_catalog.int8,
+                                         OUT high pg_catalog.int8, OUT reason text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    node_group pg_catalog.int4;
+BEGIN
+    held := relation = ANY (@extschema@._citus_tables());
+    IF NOT held THEN
+        RETURN;
+    END IF;
+    EXECUTE 'SELECT pg_catalog.min(g.groupid) FROM pg_catalog.pg_dist_local_group AS g' INTO node_group;
+    IF node_group IS NULL THEN
+        reason := 'this node''s Citus group cannot be read from pg_catalog.pg_dist_local_group, so which of the '
+                  'sequence''s values this node draws is not known';
+    ELSIF (SELECT q.seqtypid FROM pg_catalog.pg_sequence AS q WHERE q.seqrelid = seq) = 'pg_catalog.int8'::pg_catalog.regtype THEN
+        IF node_group = 0 THEN
+            high := 281474976710656;  -- 2^48: group 1 starts above it
+        ELSE
+            low := (node_group::pg_catalog.int8 << 48) + 1;
+            high := (node_group::pg_catalog.int8 + 1) << 48;
+        END IF;
+    ELSIF node_group <> 0 THEN
+        reason := 'Citus lets only the coordinator draw from a sequence narrower than bigint (nextval() fails '
+                  'on the other nodes), so it is resynced there, not on this node';
+    END IF;
+END $$;
+
 -- MAX (MIN when descending) of the consumer columns of sequence `seq`, rounded to a whole number on
 -- the safe side; NULL when they hold no value. Raises 55P03 when a lock is not had in time,
 -- 42501 when the caller may not take one, and 0A000 (naming the object) when reading a table
@@ -594,6 +643,7 @@ DECLARE
     hazard text;
     value pg_catalog.numeric;
     best pg_catalog.numeric;
+    citus record;
     deadline pg_catalog.timestamptz := pg_catalog.clock_timestamp()
                                        + pg_catalog.make_interval(secs => wait_ms / 1000.0);
 BEGIN
@@ -601,6 +651,10 @@ BEGIN
         SELECT r.relation, r.attnum, r.attname, r.display FROM pg_catalog.unnest(refs) AS r
          WHERE r.sequence = seq AND r.is_root
     LOOP
+        citus := @extschema@._citus_range(seq, consumer.relation);
+        IF citus.reason IS NOT NULL THEN
+            RAISE EXCEPTION '%', citus.reason USING ERRCODE = 'feature_not_supported';
+        END IF;
         BEGIN
             tables := @extschema@._keep_ddl_out(ARRAY[consumer.relation], false, deadline, wait_ms, wait_setting);
             FOREACH t IN ARRAY tables LOOP
@@ -619,10 +673,16 @@ BEGIN
                     PERFORM @extschema@._keep_writers_out(t, deadline, wait_ms, wait_setting);
                 END IF;
             END LOOP;
-            EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s',
+            -- In a table Citus holds, only the rows in this node's range of the sequence.
+            EXECUTE pg_catalog.format('SELECT pg_catalog.%s(%I)::pg_catalog.numeric FROM %s%s',
                                       CASE WHEN descending THEN 'min' ELSE 'max' END,
-                                      consumer.attname, consumer.relation::pg_catalog.regclass)
-               INTO value;
+                                      consumer.attname, consumer.relation::pg_catalog.regclass,
+                                      CASE WHEN citus.held THEN pg_catalog.format(
+                                          ' WHERE %1$I OPERATOR(pg_catalog.>=) COALESCE($1, %2$s)'
+                                          ' AND %1$I OPERATOR(pg_catalog.<=) COALESCE($2, %3$s)',
+                                          consumer.attname, '(-9223372036854775807 - 1)', '9223372036854775807')
+                                      ELSE '' END)
+               INTO value USING citus.low, citus.high;
             RAISE EXCEPTION USING ERRCODE = 'PSQ01';  -- read: release the locks
         EXCEPTION WHEN SQLSTATE 'PSQ01' THEN
             NULL;
@@ -773,6 +833,11 @@ BEGIN
     BEGIN
         -- Database-wide mode's event trigger passes over this DDL of ours.
         PERFORM pg_catalog.set_config('pg_seqsync.locking_sequence', 'on', true);
+        -- Citus refuses ALTER SEQUENCE on a sequence its tables use unless the statement stays on
+        -- this node, which is all a lock needs (the block's rollback restores the setting).
+        IF pg_catalog.current_setting('citus.enable_ddl_propagation', true) IS NOT NULL THEN
+            PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+        END IF;
         EXECUTE @extschema@._lock_statement(seq);
         EXECUTE pg_catalog.format('SELECT last_value, is_called FROM %s', seq::pg_catalog.regclass) INTO state;
         SELECT * INTO old_next, new_next, action, detail
@@ -832,8 +897,10 @@ DECLARE
     position_value pg_catalog.int8;
     position_called pg_catalog.bool;
     writers text;
+    citus_tables pg_catalog.oid[] := @extschema@._citus_tables();
 BEGIN
-    -- The candidates, by the catalog alone.
+    -- The candidates, by the catalog alone (a table Citus holds is read on its own, in its
+    -- node's range).
     SELECT pg_catalog.array_agg(f.n), COALESCE(pg_catalog.array_agg(DISTINCT r) FILTER (WHERE r IS NOT NULL), '{}')
       INTO candidates, roots
       FROM (
@@ -841,6 +908,7 @@ BEGIN
           FROM pg_catalog.unnest(chunk) WITH ORDINALITY AS c(s, n)
           JOIN (SELECT x.sequence,
                        pg_catalog.bool_and(x.is_consumer
+                           AND x.relation <> ALL (citus_tables)
                            AND x.type_oid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
                                               'pg_catalog.int8'::pg_catalog.regtype)
                            AND COALESCE(x.default_use, 'plain') = 'plain'

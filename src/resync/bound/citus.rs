@@ -122,7 +122,11 @@ pub fn read(
                     limit.ms, limit.setting
                 )))
             }
-            Triage::Denied(message) => return Err(BoundError::Unreadable(message)),
+            Triage::Denied(message) => {
+                return Err(BoundError::Unreadable(format!(
+                    "reading {table_sql} through Citus as its owner was refused: {message}"
+                )))
+            }
             Triage::Failed { message, sqlstate } => {
                 return Err(BoundError::Failed(format!(
                     "reading {table_sql} through Citus failed: {message} (SQLSTATE {sqlstate})"

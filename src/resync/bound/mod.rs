@@ -94,7 +94,12 @@ pub fn read_sequence(
     };
     let mut elsewhere: Option<(i64, &Consumer)> = None;
     for consumer in through_citus {
-        let found = citus::read(consumer, direction, held.own_range, reader == Reader::Caller)?;
+        let found = citus::read(
+            consumer,
+            direction,
+            held.own_range,
+            reader == Reader::Caller,
+        )?;
         if let Some(bound) = found.own {
             value = Some(value.map_or(bound, |v| direction.further(v, bound)));
         }
@@ -105,14 +110,21 @@ pub fn read_sequence(
         }
     }
     let note = match (elsewhere, held.own_range) {
-        (Some((value, consumer)), Some(range)) => Some(elsewhere_note(consumer, value, direction, range)),
+        (Some((value, consumer)), Some(range)) => {
+            Some(elsewhere_note(consumer, value, direction, range))
+        }
         _ => None,
     };
     Ok(SequenceBound { value, note })
 }
 
 /// Says that `consumer` holds `value` (the furthest) in another Citus node's range.
-fn elsewhere_note(consumer: &Consumer, value: i64, direction: Direction, range: NodeRange) -> String {
+fn elsewhere_note(
+    consumer: &Consumer,
+    value: i64,
+    direction: Direction,
+    range: NodeRange,
+) -> String {
     let own = if range.low == i64::MIN {
         format!("up to {}", range.high)
     } else {
