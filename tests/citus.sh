@@ -65,6 +65,12 @@ CLUSTER_OPTS="$OPTS -c citus.local_hostname=$WORKER2" cluster_start "$WORKER2" "
 c() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$COORDINATOR" -p "$C_PORT" -d postgres "$@"; }
 w() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORKER" -p "$W_PORT" -d postgres "$@"; }
 w2() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORKER2" -p "$W2_PORT" -d postgres "$@"; }
+# end_locker PID: ends a background session holding a lock on the worker (its backend too, which
+# would sleep on with the lock after its client is gone).
+end_locker() {
+  w -U postgres -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)'" >/dev/null
+  wait "$1" 2>/dev/null || true
+}
 
 for node in w w2; do $node -U postgres -c "CREATE EXTENSION citus" -c "CREATE EXTENSION pg_seqsync" >/dev/null; done
 c -U postgres >/dev/null <<SQL
@@ -109,6 +115,29 @@ expect "the next INSERT through the coordinator gets the next free id" \
 expect "the next INSERT on the worker stays in its range" \
   "$(w -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "$((low1 + 3))"
 expect "no id is there twice" "$(c -U app -c "SELECT count(*) - count(DISTINCT id) FROM orders")" "0"
+
+# An explicit call waits for a transaction writing the table through this node (its rows are
+# invisible to a query until it commits), within pg_seqsync.lock_timeout.
+c -U app -c "BEGIN" -c "INSERT INTO orders (id, v) VALUES (1700, 0)" -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+writer=$!
+sleep 0.5
+expect "a writer through the coordinator still in progress after the limit: a skip saying so" \
+  "$(c -U app -c "SET pg_seqsync.lock_timeout = 100" -c "SELECT action || ' ' || detail FROM resync_sequence('orders', dry_run => true)")" \
+  "skip lock not available: a transaction writing public.orders through this node is still in progress (waited 100 ms, pg_seqsync.lock_timeout)"
+expect "within the limit: its row counts once it commits" \
+  "$(c -U app -c "SET pg_seqsync.lock_timeout = '10s'" -c "SELECT data_bound || ' ' || action FROM resync_sequence('orders')")" "1700 advance"
+wait "$writer"
+c -U app -c "DELETE FROM orders WHERE id = 1700" -c "SELECT setval('orders_id_seq', 1501)" >/dev/null
+
+# A sequence shared by a distributed table and a table of the coordinator's own: bounded over both.
+c -U app >/dev/null <<'SQL'
+CREATE TABLE orders_archive (id bigint DEFAULT nextval('orders_id_seq') PRIMARY KEY);
+INSERT INTO orders_archive VALUES (1600);
+SQL
+expect "a shared sequence: the local table's rows count next to the shards'" \
+  "$(c -U app -c "SELECT data_bound || ' ' || array_to_string(consumers, ',') FROM resync_sequence('orders', dry_run => true)")" \
+  "1600 public.orders.id,public.orders_archive.id"
+c -U app -c "DROP TABLE orders_archive" >/dev/null
 
 # The sweep and the batched procedure read through Citus too (a second distributed table).
 c -U app >/dev/null <<'SQL'
@@ -212,6 +241,23 @@ expect_match "enable_auto_resync on a distributed table: refused, naming the tab
   "$out" '*ERROR:  automatic resync cannot place a trigger for public.orders: a sequence behind it is drawn on by a table whose rows Citus keeps in shards*HINT:  *pg_seqsync.resync_after_citus_insert*'
 expect "no trigger was placed" \
   "$(c -U app -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal")" "0"
+# A lock held on a worker past pg_seqsync.automatic_lock_timeout: a WARNING, and the statement
+# goes on (the read's lock waits are bounded on every node it reaches).
+pay_shard=$(w -U postgres -c "SET citus.override_table_visibility = off" \
+  -c "SELECT relname FROM pg_class WHERE relname ~ '^payments_[0-9]+$' AND relkind = 'r' ORDER BY 1 LIMIT 1")
+w -U app -c "SET citus.enable_manual_changes_to_shards = on" -c "BEGIN" \
+  -c "LOCK TABLE $pay_shard IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(20)" -c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 1
+started=$(date +%s)
+out=$(printf '9001\t0\n' | c -U app -c "COPY payments (id, v) FROM STDIN" 2>&1)
+took=$(($(date +%s) - started))
+end_locker "$locker"
+expect_match "automatic resync past a worker's lock: a WARNING, the COPY done" "$out" \
+  "WARNING:  pg_seqsync: automatic resync after a write could not check public.payments_id_seq: lock not available: reading public.payments through Citus waited 1000 ms (pg_seqsync.automatic_lock_timeout)*"
+expect "the copied row is there" "$(c -U app -c "SELECT count(*) FROM payments WHERE id = 9001")" "1"
+((took < 10)) || fail "the COPY waited $took s for a lock held on a worker"
+echo "ok - the COPY's resync waited within the limit ($took s)"
 c -U postgres -c "ALTER ROLE app RESET ALL" >/dev/null
 
 # 6. An unprivileged role.
@@ -250,8 +296,7 @@ c -U app -c "INSERT INTO payments (id, v) VALUES (450, 0)" >/dev/null
 started=$(date +%s)
 sweep=$(c -U postgres -c "SELECT sequence || ' ' || action || ' ' || coalesce(detail, '-') FROM resync_all_sequences() WHERE sequence::text IN ('stuck_id_seq', 'payments_id_seq') ORDER BY 1")
 took=$(($(date +%s) - started))
-kill "$locker" 2>/dev/null || true
-wait "$locker" 2>/dev/null || true
+end_locker "$locker"
 expect_match "a sweep past mallory's lock on her shard: only her sequence skipped, saying where it waited" \
   "$sweep" "payments_id_seq advance -
 stuck_id_seq skip lock not available: reading public.stuck through Citus waited 1000 ms (pg_seqsync.lock_timeout) for a lock held by another transaction on this node or another: *lock timeout*"

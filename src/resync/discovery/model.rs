@@ -75,9 +75,12 @@ impl NodeRange {
                 high: 1i64 << Self::BITS,
             });
         }
+        if group64 < 0 {
+            return None;
+        }
         let low = group64.checked_mul(1i64 << Self::BITS)?.checked_add(1)?;
         let high = low.checked_add((1i64 << Self::BITS) - 1)?;
-        (group64 > 0).then_some(NodeRange { group, low, high })
+        Some(NodeRange { group, low, high })
     }
 }
 
@@ -256,5 +259,27 @@ impl Sequence {
             0 => format!("ignored: {}", named.join(", ")),
             more => format!("ignored: {} and {more} more", named.join(", ")),
         })
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::NodeRange;
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn node_ranges_are_citus_s_and_never_overlap() {
+        let coordinator = NodeRange::of_group(0).unwrap();
+        assert_eq!((coordinator.low, coordinator.high), (i64::MIN, 1 << 48));
+        let first = NodeRange::of_group(1).unwrap();
+        assert_eq!((first.low, first.high), ((1 << 48) + 1, 2 << 48));
+        let second = NodeRange::of_group(2).unwrap();
+        assert_eq!(second.low, first.high + 1);
+        assert_eq!(coordinator.high + 1, first.low);
+        // The last group whose range fits a bigint, and none past it or below zero.
+        assert_eq!(NodeRange::of_group(32766).unwrap().high, 32767i64 << 48);
+        assert!(NodeRange::of_group(32767).is_none());
+        assert!(NodeRange::of_group(-1).is_none());
     }
 }
