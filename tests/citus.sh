@@ -337,4 +337,15 @@ expect "SQL edition: past the coordinator's rows only" \
   "$(c -U app -c "SELECT data_bound || ' ' || action || ' ' || new_next FROM sqled.resync_sequence('events')")" \
   "3500 advance 3501"
 expect "SQL edition: the next INSERT" "$(c -U app -c "INSERT INTO events (v) VALUES (0) RETURNING id")" "3501"
+c -U app -c "INSERT INTO events (id, v) SELECT g, 0 FROM generate_series(3502, 3600) AS g" \
+  -c "INSERT INTO countries (id, name) VALUES (120, 'u')" >/dev/null
+expect "SQL edition: the sweep, in the coordinator's range for bigint, every row for integer" \
+  "$(c -U app -c "SELECT sequence || ' ' || action || ' ' || coalesce(new_next::text, '-') FROM sqled.resync_all_sequences() WHERE sequence::text IN ('events_id_seq', 'countries_id_seq', 'orders_id_seq') ORDER BY 1")" \
+  "$(printf '%s\n' 'countries_id_seq advance 121' 'events_id_seq advance 3601' 'orders_id_seq none 7002')"
+expect "SQL edition: sequence_health is not fooled by the workers' rows" \
+  "$(c -U app -c "SELECT behind || ' ' || data_bound FROM sqled.sequence_health() WHERE sequence = 'orders_id_seq'::regclass")" \
+  "false 7001"
+expect "after the SQL edition's sweep: the next INSERTs" \
+  "$(c -U app -c "INSERT INTO events (v) VALUES (0) RETURNING id" -c "INSERT INTO countries (name) VALUES ('t') RETURNING id" | tr '\n' ' ')" \
+  "3601 121 "
 echo "citus: all checks passed"
