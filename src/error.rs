@@ -135,7 +135,7 @@ pub fn sqlstate(code: PgSqlErrorCode) -> String {
 
 /// Errors no per-sequence handling may swallow: a cancel or statement timeout (57014), an
 /// administrator's termination or shutdown (57P01-57P05), running out of memory (53200).
-fn must_end_call(code: PgSqlErrorCode) -> bool {
+pub fn must_end_call(code: PgSqlErrorCode) -> bool {
     let sqlstate = sqlstate(code);
     sqlstate == "57014" || sqlstate.starts_with("57P") || sqlstate == "53200"
 }
@@ -180,7 +180,7 @@ impl Triage {
 }
 
 /// The SQLSTATE and message of an error caught in a subtransaction.
-fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
+pub fn caught_code_and_message(caught: &CaughtError) -> (PgSqlErrorCode, String) {
     match caught {
         CaughtError::PostgresError(report)
         | CaughtError::ErrorReport(report)

@@ -606,6 +606,17 @@ BEGIN
     IF NOT held THEN
         RETURN;
     END IF;
+    -- The query runs on the nodes that hold the shards, which are the owner's to change there
+    -- (citus.enable_manual_changes_to_shards is anyone's setting): only the owner runs it.
+    IF (SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = relation)
+       <> (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user) THEN
+        reason := pg_catalog.format('the SQL edition reads %s, a table Citus holds in shards, only as its owner: '
+                                    'a query over its shards runs the code its owner may put there as the caller; '
+                                    'resync as %I', relation::pg_catalog.regclass,
+                                    (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class AS c
+                                      WHERE c.oid = relation));
+        RETURN;
+    END IF;
     EXECUTE 'SELECT pg_catalog.min(g.groupid) FROM pg_catalog.pg_dist_local_group AS g' INTO node_group;
     IF node_group IS NULL THEN
         reason := 'this node''s Citus group cannot be read from pg_catalog.pg_dist_local_group, so which of the '
@@ -656,6 +667,12 @@ BEGIN
             RAISE EXCEPTION '%', citus.reason USING ERRCODE = 'feature_not_supported';
         END IF;
         BEGIN
+            IF citus.held THEN
+                -- Bounds the lock waits on the other nodes too: Citus sends a SET LOCAL on to
+                -- them (the block's rollback takes it back everywhere).
+                EXECUTE 'SET LOCAL citus.propagate_set_commands = local';
+                EXECUTE pg_catalog.format('SET LOCAL lock_timeout = %s', GREATEST(wait_ms, 1));
+            END IF;
             tables := @extschema@._keep_ddl_out(ARRAY[consumer.relation], false, deadline, wait_ms, wait_setting);
             FOREACH t IN ARRAY tables LOOP
                 hazard := @extschema@._query_hazard(t);

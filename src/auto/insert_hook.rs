@@ -1,9 +1,10 @@
 //! The preloaded INSERT hook for Citus tables: a write through Citus into a distributed,
 //! reference or single-shard table fires no trigger on this node (Citus runs it as a custom
 //! scan and refuses triggers on such tables), so with the library in shared_preload_libraries
-//! and `pg_seqsync.resync_after_citus_insert = on` (a superuser's setting), every INSERT into one
-//! resyncs its sequences when the statement finishes. Any other INSERT passes through
-//! untouched; COPY is the COPY hook's.
+//! and `pg_seqsync.resync_after_citus_insert = on` (a superuser's setting), every statement that
+//! inserts into one (INSERT, INSERT ... SELECT, a MERGE that inserts, a data-modifying CTE)
+//! resyncs its sequences when it finishes. Any other statement passes through untouched; COPY
+//! is the COPY hook's.
 
 use pgrx::prelude::*;
 
@@ -18,18 +19,21 @@ pub fn install() {
     }
 }
 
-/// The tables an INSERT inserts into, from its plan's permission checks (Citus keeps the
-/// original range table there; its plan has no result relation of its own).
+/// The tables a statement inserts into (an INSERT, a MERGE that inserts, a data-modifying CTE),
+/// from its plan's permission checks (Citus keeps the original range table there; its plan has
+/// no result relation of its own).
 ///
 /// # Safety
 /// `query` must be the QueryDesc the executor was handed.
 unsafe fn inserted_tables(query: *mut pg_sys::QueryDesc) -> Vec<pg_sys::Oid> {
     // SAFETY: a valid QueryDesc and plan; the lists hold the node types PostgreSQL documents.
     unsafe {
-        if (*query).operation != pg_sys::CmdType::CMD_INSERT || (*query).plannedstmt.is_null() {
+        let plan = (*query).plannedstmt;
+        if plan.is_null()
+            || ((*query).operation == pg_sys::CmdType::CMD_SELECT && !(*plan).hasModifyingCTE)
+        {
             return Vec::new();
         }
-        let plan = (*query).plannedstmt;
         let mut tables = Vec::new();
         #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
         for entry in pointers((*plan).rtable) {
@@ -69,7 +73,8 @@ unsafe fn pointers(list: *mut pg_sys::List) -> Vec<*mut std::ffi::c_void> {
     }
 }
 
-/// After an INSERT: the Citus tables among those it inserted into, when the setting is on.
+/// After a statement that inserted: the Citus tables among those it inserted into, when the
+/// setting is on.
 /// Guarded: an error here is raised as PostgreSQL's own.
 ///
 /// # Safety

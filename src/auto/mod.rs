@@ -42,7 +42,9 @@ const AUTOMATIC: Request = Request {
 /// meanwhile, ...) becomes a WARNING and the user's
 /// statement goes on; only a cancel, a termination or running out of memory ends it.
 pub fn resync_after_write(relation: pg_sys::Oid, owner: pg_sys::Oid) {
-    crate::settings::with_automatic_waits(|| resync_after_write_bounded(relation, owner));
+    owner::with_writer(|| {
+        crate::settings::with_automatic_waits(|| resync_after_write_bounded(relation, owner))
+    });
 }
 
 /// `resync_after_write`, with waits bounded by `pg_seqsync.automatic_lock_timeout`.

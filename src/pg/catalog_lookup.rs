@@ -200,7 +200,11 @@ pub fn role_has_any(role: pg_sys::Oid, relation: pg_sys::Oid, mode: u32) -> bool
 /// column (`has_column_privilege(relation, attnum, 'SELECT')`).
 pub fn may_select_column(relation: pg_sys::Oid, attnum: i16) -> bool {
     // SAFETY: reads the current role's OID.
-    let role = unsafe { pg_sys::GetUserId() };
+    role_may_select_column(unsafe { pg_sys::GetUserId() }, relation, attnum)
+}
+
+/// Whether `role` may SELECT column `attnum` of `relation`, on the table or on the column.
+pub fn role_may_select_column(role: pg_sys::Oid, relation: pg_sys::Oid, attnum: i16) -> bool {
     role_has_any(role, relation, pg_sys::ACL_SELECT)
         || (column(relation, attnum).is_some()
             // SAFETY: an ACL check on a live column (probed just above, with no catalog access

@@ -13,6 +13,30 @@ use pgrx::prelude::*;
 use pgrx::{PgRelation, PgTryBuilder};
 use std::panic::AssertUnwindSafe;
 
+thread_local! {
+    /// The role whose write an automatic resync follows, while it runs (`with_writer`).
+    static WRITER: std::cell::Cell<Option<pg_sys::Oid>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `work` remembering the current role as the writer an automatic resync follows: Citus
+/// lets a transaction read the shard placements it wrote only as the role that wrote them.
+pub fn with_writer<R>(work: impl FnOnce() -> R) -> R {
+    struct Restore(Option<pg_sys::Oid>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            WRITER.set(self.0);
+        }
+    }
+    // SAFETY: reads the current role's OID.
+    let _restore = Restore(WRITER.replace(Some(unsafe { pg_sys::GetUserId() })));
+    work()
+}
+
+/// The role whose write the running automatic resync follows, if one is running.
+pub fn writer() -> Option<pg_sys::Oid> {
+    WRITER.get()
+}
+
 /// The owner of `relation`.
 pub fn owner_of(relation: pg_sys::Oid) -> pg_sys::Oid {
     // SAFETY: the relation is open and locked by the statement that wrote to it.

@@ -78,6 +78,19 @@ pub fn held_by_me(relation: pg_sys::Oid, mode: pg_sys::LOCKMODE) -> bool {
     held
 }
 
+/// Whether this transaction holds a lock on `relation` that writing rows (or truncating or
+/// rewriting it) takes: it may have deleted or updated rows there that a query cannot see.
+pub fn written_by_me(relation: pg_sys::Oid) -> bool {
+    [
+        pg_sys::RowExclusiveLock,
+        pg_sys::ShareRowExclusiveLock,
+        pg_sys::ExclusiveLock,
+        pg_sys::AccessExclusiveLock,
+    ]
+    .into_iter()
+    .any(|mode| held_by_me(relation, mode as pg_sys::LOCKMODE))
+}
+
 /// Whether another transaction holds a lock on `table` that writing rows takes (any mode that
 /// conflicts with SHARE: an INSERT's ROW EXCLUSIVE, and also VACUUM's SHARE UPDATE EXCLUSIVE).
 /// A writer's heap tuple can be in the table before its index entry is in the index, so an

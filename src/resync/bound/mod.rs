@@ -92,53 +92,75 @@ pub fn read_sequence(
         Reader::Caller => read(&own, direction)?,
         Reader::AfterOwnWrite => read_own(&own, direction)?,
     };
-    let mut elsewhere: Option<(i64, &Consumer)> = None;
+    let mut below: Option<(i64, &Consumer)> = None;
+    let mut above: Option<(i64, &Consumer)> = None;
     for consumer in through_citus {
-        let found = citus::read(
-            consumer,
-            direction,
-            held.own_range,
-            reader == Reader::Caller,
-        )?;
+        let found = citus::read(consumer, direction, held.own_range, reader)?;
         if let Some(bound) = found.own {
             value = Some(value.map_or(bound, |v| direction.further(v, bound)));
         }
-        if let Some(other) = found.elsewhere {
-            if elsewhere.is_none_or(|(e, _)| direction.further(e, other) != e) {
-                elsewhere = Some((other, consumer));
+        if let Some(low) = found.below {
+            if below.is_none_or(|(b, _)| low < b) {
+                below = Some((low, consumer));
+            }
+        }
+        if let Some(high) = found.above {
+            if above.is_none_or(|(a, _)| high > a) {
+                above = Some((high, consumer));
             }
         }
     }
-    let note = match (elsewhere, held.own_range) {
-        (Some((value, consumer)), Some(range)) => {
-            Some(elsewhere_note(consumer, value, direction, range))
-        }
-        _ => None,
+    let Some(range) = held.own_range else {
+        return Ok(SequenceBound { value, note: None });
     };
-    Ok(SequenceBound { value, note })
+    // A bound at the edge of this node's range leaves no value of its own to hand out next.
+    let edge = match direction {
+        Direction::Ascending => range.high,
+        Direction::Descending => range.low,
+    };
+    if value == Some(edge) {
+        return Err(BoundError::Failed(format!(
+            "the rows in this node's range of the sequence reach {edge}, the end of the range \
+             Citus gives node group {}, so its next value would be another node's",
+            range.group
+        )));
+    }
+    Ok(SequenceBound {
+        value,
+        note: elsewhere_note(below, above, range),
+    })
 }
 
-/// Says that `consumer` holds `value` (the furthest) in another Citus node's range.
+/// Names the values in other Citus nodes' ranges: the lowest below this node's range and the
+/// highest above it, each with its column.
 fn elsewhere_note(
-    consumer: &Consumer,
-    value: i64,
-    direction: Direction,
+    below: Option<(i64, &Consumer)>,
+    above: Option<(i64, &Consumer)>,
     range: NodeRange,
-) -> String {
+) -> Option<String> {
+    let extent = match (below, above) {
+        (None, None) => return None,
+        (Some((low, _)), None) => format!("down to {low}"),
+        (None, Some((high, _))) => format!("up to {high}"),
+        (Some((low, _)), Some((high, _))) => format!("down to {low} and up to {high}"),
+    };
+    let mut columns: Vec<&str> = [below, above]
+        .into_iter()
+        .flatten()
+        .map(|(_, consumer)| consumer.display.as_str())
+        .collect();
+    columns.dedup();
     let own = if range.low == i64::MIN {
         format!("up to {}", range.high)
     } else {
         format!("from {} to {}", range.low, range.high)
     };
-    let furthest = match direction {
-        Direction::Ascending => "up to",
-        Direction::Descending => "down to",
-    };
-    format!(
-        "{} also holds values in other Citus nodes' ranges of the sequence ({furthest} {value}), \
-         which those nodes draw past themselves: this node (group {}) draws {own}",
-        consumer.display, range.group
-    )
+    Some(format!(
+        "{} also holds values in other Citus nodes' ranges of the sequence ({extent}), which \
+         those nodes draw past themselves: this node (group {}) draws {own}",
+        columns.join(" and "),
+        range.group
+    ))
 }
 
 /// The bound over `consumers`, or `None` when they hold no non-NULL value.
