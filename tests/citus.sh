@@ -65,6 +65,23 @@ CLUSTER_OPTS="$OPTS -c citus.local_hostname=$WORKER2" cluster_start "$WORKER2" "
 c() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$COORDINATOR" -p "$C_PORT" -d postgres "$@"; }
 w() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORKER" -p "$W_PORT" -d postgres "$@"; }
 w2() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$WORKER2" -p "$W2_PORT" -d postgres "$@"; }
+# shard_on_worker TABLE: the name of one shard of TABLE placed on the first worker, by Citus's
+# catalog (a shard moved away by a rebalance may be left behind there until it is cleaned up).
+shard_on_worker() {
+  c -U postgres -c "SELECT '$1_' || s.shardid FROM pg_dist_shard AS s JOIN pg_dist_placement AS p USING (shardid) WHERE s.logicalrelid = '$1'::regclass AND p.groupid = $group1 ORDER BY s.shardid LIMIT 1"
+}
+# lock_on_worker ROLE TABLE: holds ACCESS EXCLUSIVE on TABLE (a shard) on the worker in a
+# background session (PID in $locker), returning once the lock is granted.
+lock_on_worker() {
+  w -U "$1" -c "SET citus.enable_manual_changes_to_shards = on" -c "BEGIN" \
+    -c "LOCK TABLE $2 IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(20)" -c "COMMIT" >/dev/null 2>&1 &
+  locker=$!
+  for _ in $(seq 200); do
+    [[ $(w -U postgres -c "SELECT count(*) FROM pg_locks WHERE relation = '$2'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1 ]] && return 0
+    sleep 0.1
+  done
+  fail "the lock on $2 was not granted"
+}
 # end_locker PID: ends a background session holding a lock on the worker (its backend too, which
 # would sleep on with the lock after its client is gone).
 end_locker() {
@@ -120,7 +137,10 @@ expect "no id is there twice" "$(c -U app -c "SELECT count(*) - count(DISTINCT i
 # invisible to a query until it commits), within pg_seqsync.lock_timeout.
 c -U app -c "BEGIN" -c "INSERT INTO orders (id, v) VALUES (1700, 0)" -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
 writer=$!
-sleep 0.5
+for _ in $(seq 200); do
+  [[ $(c -U postgres -c "SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND mode = 'RowExclusiveLock' AND granted") == 1 ]] && break
+  sleep 0.05
+done
 expect "a writer through the coordinator still in progress after the limit: a skip saying so" \
   "$(c -U app -c "SET pg_seqsync.lock_timeout = 100" -c "SELECT action || ' ' || detail FROM resync_sequence('orders', dry_run => true)")" \
   "skip lock not available: a transaction writing public.orders through this node is still in progress (waited 100 ms, pg_seqsync.lock_timeout)"
@@ -138,6 +158,25 @@ expect "a shared sequence: the local table's rows count next to the shards'" \
   "$(c -U app -c "SELECT data_bound || ' ' || array_to_string(consumers, ',') FROM resync_sequence('orders', dry_run => true)")" \
   "1600 public.orders.id,public.orders_archive.id"
 c -U app -c "DROP TABLE orders_archive" >/dev/null
+
+# A caller's transaction that wrote into the table: rows it deleted come back if it rolls back,
+# and a query cannot see them, so it is refused (setval() is not undone by a rollback).
+expect "this transaction deleted rows: a skip, not a bound from what is left" \
+  "$(c -U app -c "BEGIN" -c "DELETE FROM orders WHERE id > 1000 AND id < 1500" \
+    -c "SELECT action || ' ' || detail FROM resync_sequence('orders', allow_backward => true)" -c "ROLLBACK")" \
+  "skip this transaction wrote into public.orders, and rows it deleted or updated there come back if it rolls back, out of a query's sight: resync after it ends"
+
+# Rows at the very end of the coordinator's range: its next value would be group 1's first.
+c -U app >/dev/null <<'SQL'
+CREATE TABLE edge (id bigserial PRIMARY KEY);
+SELECT create_distributed_table('edge', 'id');
+INSERT INTO edge VALUES (281474976710656);
+SQL
+expect "a bound at the end of the node's range: an error, the sequence not moved into the next" \
+  "$(c -U app -c "SELECT action || ' ' || detail FROM resync_sequence('edge')")" \
+  "error the rows in this node's range of the sequence reach 281474976710656, the end of the range Citus gives node group 0, so its next value would be another node's"
+expect "edge's sequence did not move" "$(c -U app -c "SELECT last_value || ' ' || is_called FROM edge_id_seq")" "1 false"
+c -U app -c "DROP TABLE edge" >/dev/null
 
 # The sweep and the batched procedure read through Citus too (a second distributed table).
 c -U app >/dev/null <<'SQL'
@@ -231,11 +270,37 @@ expect "after INSERT ... SELECT: past its rows" \
 c -U app -c "BEGIN" -c "INSERT INTO orders (id, v) VALUES (7000, 0)" \
   -c "INSERT INTO orders (v) VALUES (0)" -c "COMMIT" >/dev/null
 expect "after an INSERT with an explicit id, the next nextval() in the same transaction was free" \
-  "$(c -U app -c "SELECT max(id) FROM orders WHERE id < $low1")" "7001"
+  "$(c -U app -c "SELECT max(id) FROM orders WHERE id < 7100")" "7001"
 expect "a worker's INSERT needs no resync of the coordinator's sequence" \
   "$(w -U app -c "INSERT INTO orders (v) VALUES (0) RETURNING id")" "$((low1 + 502))"
 c -U app -c "INSERT INTO countries (id, name) VALUES (90, 'w')" >/dev/null
 expect "a reference table's INSERT too" "$(c -U app -c "INSERT INTO countries (name) VALUES ('v') RETURNING id")" "91"
+c -U app -c "WITH loaded AS (INSERT INTO orders (id, v) VALUES (7100, 0) RETURNING id) SELECT count(*) FROM loaded" >/dev/null
+expect "after an INSERT in a data-modifying CTE: past its row" \
+  "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "7101 false"
+# A loader that is not the owner: Citus lets its transaction read the placements it wrote only
+# as itself, so the read runs as the loader when it may read the column.
+c -U postgres >/dev/null <<'SQL'
+CREATE ROLE loader LOGIN;
+CREATE ROLE blind_loader LOGIN;
+ALTER ROLE loader SET pg_seqsync.resync_after_copy = on;
+ALTER ROLE loader SET pg_seqsync.resync_after_citus_insert = on;
+ALTER ROLE blind_loader SET pg_seqsync.resync_after_citus_insert = on;
+SQL
+c -U app -c "GRANT SELECT, INSERT ON orders TO loader" -c "GRANT INSERT ON orders TO blind_loader" \
+  -c "GRANT USAGE ON SEQUENCE orders_id_seq TO loader, blind_loader" >/dev/null
+printf '7200\t0\n' | c -U loader -c "COPY orders (id, v) FROM STDIN"
+expect "a loader that is not the owner: its COPY resynced the owner's sequence" \
+  "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "7201 false"
+c -U loader -c "INSERT INTO orders (id, v) VALUES (7300, 0)" >/dev/null
+expect "and its INSERT" "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "7301 false"
+out=$(c -U blind_loader -c "INSERT INTO orders (id, v) VALUES (7400, 0)" 2>&1)
+expect_match "a loader that may not read the column: a WARNING saying why, the INSERT done" "$out" \
+  "WARNING:  pg_seqsync: automatic resync after a write could not resync public.orders_id_seq: reading public.orders through Citus failed*modified in this transaction by a different user*"
+expect "its row is there" "$(c -U app -c "SELECT count(*) FROM orders WHERE id = 7400")" "1"
+c -U app -c "SELECT setval('orders_id_seq', 7400)" >/dev/null
+out=$(c -U app -v VERBOSITY=verbose -c "SELECT enable_auto_resync('orders')" 2>&1 || true)
+expect_match "enable_auto_resync on a distributed table: 0A000" "$out" '*ERROR:  0A000: *'
 out=$(c -U app -c "SELECT enable_auto_resync('orders')" 2>&1 || true)
 expect_match "enable_auto_resync on a distributed table: refused, naming the table and the hooks" \
   "$out" '*ERROR:  automatic resync cannot place a trigger for public.orders: a sequence behind it is drawn on by a table whose rows Citus keeps in shards*HINT:  *pg_seqsync.resync_after_citus_insert*'
@@ -243,12 +308,8 @@ expect "no trigger was placed" \
   "$(c -U app -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal")" "0"
 # A lock held on a worker past pg_seqsync.automatic_lock_timeout: a WARNING, and the statement
 # goes on (the read's lock waits are bounded on every node it reaches).
-pay_shard=$(w -U postgres -c "SET citus.override_table_visibility = off" \
-  -c "SELECT relname FROM pg_class WHERE relname ~ '^payments_[0-9]+$' AND relkind = 'r' ORDER BY 1 LIMIT 1")
-w -U app -c "SET citus.enable_manual_changes_to_shards = on" -c "BEGIN" \
-  -c "LOCK TABLE $pay_shard IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(20)" -c "COMMIT" >/dev/null 2>&1 &
-locker=$!
-sleep 1
+pay_shard=$(shard_on_worker payments)
+lock_on_worker app "$pay_shard"
 started=$(date +%s)
 out=$(printf '9001\t0\n' | c -U app -c "COPY payments (id, v) FROM STDIN" 2>&1)
 took=$(($(date +%s) - started))
@@ -276,37 +337,48 @@ CREATE POLICY mine ON hidden USING (id < 10);
 CREATE TABLE stuck (id bigserial PRIMARY KEY);
 SELECT create_distributed_table('stuck', 'id');
 INSERT INTO stuck VALUES (5);
+CREATE TABLE slow (id bigserial, v int);
+SELECT create_distributed_table('slow', 'v');
+INSERT INTO slow (id, v) SELECT g, g FROM generate_series(1, 300000) AS g;
+SQL
+c -U app >/dev/null <<'SQL'
+CREATE TABLE zeta (id bigserial PRIMARY KEY);
+SELECT create_distributed_table('zeta', 'id');
+INSERT INTO zeta VALUES (77);
 SQL
 next_orders=$(c -U app -c "SELECT last_value FROM orders_id_seq")
 expect "a table drawing on another role's sequence without a right to it is not its consumer" \
   "$(c -U postgres -c "SELECT action FROM resync_sequence('orders')")" "none"
 expect "the other role's sequence did not move" "$(c -U app -c "SELECT last_value FROM orders_id_seq")" "$next_orders"
+# Her own statement_timeout, which her connections to the workers carry, cancels her reads there.
+c -U mallory -c "ALTER ROLE mallory SET statement_timeout = 1" >/dev/null
+expect_match "mallory's statement_timeout on her own reads: an error row for her sequence, never the end of a sweep" \
+  "$(c -U postgres -c "SELECT sequence || ' ' || action || ' ' || coalesce(detail, '-') FROM resync_all_sequences() WHERE sequence::text IN ('slow_id_seq', 'zeta_id_seq') ORDER BY 1")" \
+  "slow_id_seq error reading public.slow through Citus failed on another node: canceling statement due to statement timeout (SQLSTATE 57014)
+zeta_id_seq advance -"
+c -U postgres -c "ALTER ROLE mallory RESET statement_timeout" >/dev/null
 expect "forced row-level security: a skip, never a bound from the rows a policy shows" \
   "$(c -U postgres -c "SELECT action || ' ' || detail FROM resync_sequence('hidden')")" \
   'skip reading public.hidden through Citus as its owner was refused: query would be affected by row-level security policy for table "hidden"'
 expect "its sequence did not move" "$(c -U mallory -c "SELECT last_value || ' ' || is_called FROM hidden_id_seq")" "1 false"
-stuck_shard=$(w -U postgres -c "SET citus.override_table_visibility = off" \
-  -c "SELECT relname FROM pg_class WHERE relname ~ '^stuck_[0-9]+$' AND relkind = 'r' ORDER BY 1 LIMIT 1")
+stuck_shard=$(shard_on_worker stuck)
 [[ -n $stuck_shard ]] || fail "no shard of stuck on the worker"
-w -U mallory -c "SET citus.enable_manual_changes_to_shards = on" -c "BEGIN" \
-  -c "LOCK TABLE $stuck_shard IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(20)" -c "COMMIT" >/dev/null 2>&1 &
-locker=$!
-sleep 1
-c -U app -c "INSERT INTO payments (id, v) VALUES (450, 0)" >/dev/null
+lock_on_worker mallory "$stuck_shard"
+c -U app -c "INSERT INTO payments (id, v) VALUES (9500, 0)" -c "INSERT INTO zeta VALUES (90)" >/dev/null
 started=$(date +%s)
-sweep=$(c -U postgres -c "SELECT sequence || ' ' || action || ' ' || coalesce(detail, '-') FROM resync_all_sequences() WHERE sequence::text IN ('stuck_id_seq', 'payments_id_seq') ORDER BY 1")
+sweep=$(c -U postgres -c "SELECT sequence || ' ' || action || ' ' || coalesce(detail, '-') FROM resync_all_sequences() WHERE sequence::text IN ('stuck_id_seq', 'payments_id_seq', 'zeta_id_seq') ORDER BY 1")
 took=$(($(date +%s) - started))
 end_locker "$locker"
 expect_match "a sweep past mallory's lock on her shard: only her sequence skipped, saying where it waited" \
   "$sweep" "payments_id_seq advance -
-stuck_id_seq skip lock not available: reading public.stuck through Citus waited 1000 ms (pg_seqsync.lock_timeout) for a lock held by another transaction on this node or another: *lock timeout*"
+stuck_id_seq skip lock not available: reading public.stuck through Citus waited 1000 ms (pg_seqsync.lock_timeout) for a lock held by another transaction on this node or another: *lock timeout
+zeta_id_seq advance -"
 ((took < 10)) || fail "the sweep waited $took s for a lock held on a worker"
 echo "ok - the sweep waited for the worker's lock within the limit ($took s)"
 # 7. On a worker: Citus's shards (tables named <table>_<shard id>, hidden from pg_class queries
 # by Citus) are never consumers of their own; a shard given a default is named as a part of its
 # Citus table, and a look-alike of a shard name owned by another role is that role's own.
-shard=$(w -U postgres -c "SET citus.override_table_visibility = off" \
-  -c "SELECT relname FROM pg_class WHERE relname ~ '^orders_[0-9]+$' AND relkind = 'r' ORDER BY 1 LIMIT 1")
+shard=$(shard_on_worker orders)
 [[ -n $shard ]] || fail "no shard of orders on the worker"
 w -U postgres >/dev/null <<SQL
 CREATE SEQUENCE shard_ids;
@@ -341,11 +413,24 @@ c -U app -c "INSERT INTO events (id, v) SELECT g, 0 FROM generate_series(3502, 3
   -c "INSERT INTO countries (id, name) VALUES (120, 'u')" >/dev/null
 expect "SQL edition: the sweep, in the coordinator's range for bigint, every row for integer" \
   "$(c -U app -c "SELECT sequence || ' ' || action || ' ' || coalesce(new_next::text, '-') FROM sqled.resync_all_sequences() WHERE sequence::text IN ('events_id_seq', 'countries_id_seq', 'orders_id_seq') ORDER BY 1")" \
-  "$(printf '%s\n' 'countries_id_seq advance 121' 'events_id_seq advance 3601' 'orders_id_seq none 7002')"
+  "$(printf '%s\n' 'countries_id_seq advance 121' 'events_id_seq advance 3601' 'orders_id_seq none 7401')"
 expect "SQL edition: sequence_health is not fooled by the workers' rows" \
   "$(c -U app -c "SELECT behind || ' ' || data_bound FROM sqled.sequence_health() WHERE sequence = 'orders_id_seq'::regclass")" \
-  "false 7001"
+  "false 7400"
 expect "after the SQL edition's sweep: the next INSERTs" \
   "$(c -U app -c "INSERT INTO events (v) VALUES (0) RETURNING id" -c "INSERT INTO countries (name) VALUES ('t') RETURNING id" | tr '\n' ' ')" \
   "3601 121 "
+expect "SQL edition: a Citus table is read only as its owner (a query over its shards runs their code)" \
+  "$(c -U postgres -c "SELECT action || ' ' || detail FROM sqled.resync_sequence('events')")" \
+  "skip the SQL edition reads public.events, a table Citus holds in shards, only as its owner: a query over its shards runs the code its owner may put there as the caller; resync as app"
+ev_shard=$(shard_on_worker events)
+[[ -n $ev_shard ]] || fail "no shard of events on the worker"
+lock_on_worker app "$ev_shard"
+started=$(date +%s)
+out=$(c -U app -c "SELECT action || ' ' || coalesce(detail, '-') FROM sqled.resync_sequence('events')")
+took=$(($(date +%s) - started))
+end_locker "$locker"
+expect_match "SQL edition: a lock held on a worker is a skip within the limit" "$out" "skip *lock*"
+((took < 10)) || fail "the SQL edition waited $took s for a lock held on a worker"
+echo "ok - the SQL edition waited within the limit ($took s)"
 echo "citus: all checks passed"

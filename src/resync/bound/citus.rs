@@ -80,7 +80,10 @@ pub fn read(
                  come back if it rolls back, out of a query's sight: resync after it ends"
             )));
         }
-        let writers: Vec<_> = tables.iter().flat_map(|&t| relation::writers_of(t)).collect();
+        let writers: Vec<_> = tables
+            .iter()
+            .flat_map(|&t| relation::writers_of(t))
+            .collect();
         let deadline = transaction_wait::deadline_in(limit.ms);
         if !transaction_wait::wait_for_virtual(&writers, deadline) {
             return Err(BoundError::Unreadable(format!(
@@ -97,7 +100,11 @@ pub fn read(
     };
     let role = match (reader, owner::writer()) {
         (Reader::AfterOwnWrite, Some(writer))
-            if catalog_lookup::role_may_select_column(writer, consumer.relation, consumer.attnum) =>
+            if catalog_lookup::role_may_select_column(
+                writer,
+                consumer.relation,
+                consumer.attnum,
+            ) =>
         {
             writer
         }
@@ -146,7 +153,9 @@ pub fn read(
             pgrx::check_for_interrupts!();
             let (code, message) = crate::error::caught_code_and_message(&caught);
             return Err(match code {
-                PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => lock_skip(&table_sql, limit, &message),
+                PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE => {
+                    lock_skip(&table_sql, limit, &message)
+                }
                 _ => BoundError::Failed(format!(
                     "reading {table_sql} through Citus failed on another node: {message} \
                      (SQLSTATE {})",
@@ -156,7 +165,9 @@ pub fn read(
         }
         // A lock wait past the limit, here or on another node: a skip naming the table.
         Err(caught) => match crate::error::triage(caught, false) {
-            Triage::LockNotAvailable(message) => return Err(lock_skip(&table_sql, limit, &message)),
+            Triage::LockNotAvailable(message) => {
+                return Err(lock_skip(&table_sql, limit, &message))
+            }
             Triage::Denied(message) => {
                 return Err(BoundError::Unreadable(format!(
                     "reading {table_sql} through Citus as its owner was refused: {message}"
