@@ -278,6 +278,11 @@ expect "a reference table's INSERT too" "$(c -U app -c "INSERT INTO countries (n
 c -U app -c "WITH loaded AS (INSERT INTO orders (id, v) VALUES (7100, 0) RETURNING id) SELECT count(*) FROM loaded" >/dev/null
 expect "after an INSERT in a data-modifying CTE: past its row" \
   "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "7101 false"
+c -U app -c "CREATE TABLE incoming (id bigint)" -c "SELECT create_distributed_table('incoming', 'id')" \
+  -c "INSERT INTO incoming VALUES (7150)" \
+  -c "MERGE INTO orders AS o USING incoming AS n ON o.id = n.id WHEN NOT MATCHED THEN INSERT (id, v) VALUES (n.id, 0)" >/dev/null
+expect "after a MERGE that inserted: past its row" \
+  "$(c -U app -c "SELECT last_value || ' ' || is_called FROM orders_id_seq")" "7151 false"
 # A loader that is not the owner: Citus lets its transaction read the placements it wrote only
 # as itself, so the read runs as the loader when it may read the column.
 c -U postgres >/dev/null <<'SQL'
@@ -298,7 +303,8 @@ out=$(c -U blind_loader -c "INSERT INTO orders (id, v) VALUES (7400, 0)" 2>&1)
 expect_match "a loader that may not read the column: a WARNING saying why, the INSERT done" "$out" \
   "WARNING:  pg_seqsync: automatic resync after a write could not resync public.orders_id_seq: reading public.orders through Citus failed*modified in this transaction by a different user*"
 expect "its row is there" "$(c -U app -c "SELECT count(*) FROM orders WHERE id = 7400")" "1"
-c -U app -c "SELECT setval('orders_id_seq', 7400)" >/dev/null
+expect "the owner's next resync moves it" \
+  "$(c -U app -c "SELECT action || ' ' || new_next FROM resync_sequence('orders')")" "advance 7401"
 out=$(c -U app -v VERBOSITY=verbose -c "SELECT enable_auto_resync('orders')" 2>&1 || true)
 expect_match "enable_auto_resync on a distributed table: 0A000" "$out" '*ERROR:  0A000: *'
 out=$(c -U app -c "SELECT enable_auto_resync('orders')" 2>&1 || true)
