@@ -327,6 +327,55 @@ expect "the copied row is there" "$(c -U app -c "SELECT count(*) FROM payments W
 echo "ok - the COPY's resync waited within the limit ($took s)"
 c -U postgres -c "ALTER ROLE app RESET ALL" >/dev/null
 
+# Real concurrent sessions through the coordinator (pgbench): nextval() inserters in one- and
+# two-INSERT transactions, a loader writing explicit ids far ahead (INSERT batches 20,000 past
+# the data, COPY batches 100,000 past it: gaps no burst of nextval() crosses while a batch is
+# written), an explicit resync_sequence() loop, all with the hooks on. No session may see an
+# error (a duplicate key would abort its client) or a WARNING (a resync that failed or timed
+# out would leave a batch ahead of the sequence); twice over.
+c -U app -c "CREATE TABLE conc (id bigserial PRIMARY KEY, src text NOT NULL)" \
+  -c "SELECT create_distributed_table('conc', 'id')" >/dev/null
+load=$BASE/load
+mkdir -p "$load"
+echo "INSERT INTO conc (src) VALUES ('nextval');" >"$load/insert1.sql"
+printf '%s\n' "BEGIN;" "INSERT INTO conc (src) VALUES ('nextval');" \
+  "INSERT INTO conc (src) VALUES ('nextval');" "COMMIT;" >"$load/insert2.sql"
+echo "SELECT action FROM resync_sequence('conc');" >"$load/resync.sql"
+bench() { # NAME SCRIPT
+  "$PG_BIN/pgbench" -n -c 1 -j 1 -T 6 -h "$COORDINATOR" -p "$C_PORT" -U app -f "$load/$2" postgres \
+    >"$load/$1.log" 2>&1
+}
+loader() {
+  local end=$((SECONDS + 6)) base
+  while ((SECONDS < end)); do
+    c -U app -c "INSERT INTO conc (id, src) SELECT d.top + 20000 + g, 'explicit'
+                   FROM (SELECT COALESCE(max(id), 0) AS top FROM conc) AS d, generate_series(1, 200) AS g" || return 1
+    base=$(c -U app -c "SELECT COALESCE(max(id), 0) + 100000 FROM conc")
+    seq "$base" $((base + 49)) | awk '{ print $1 "\tcopy" }' | c -U app -c "COPY conc (id, src) FROM STDIN" || return 1
+  done
+}
+c -U postgres -c "ALTER ROLE app SET pg_seqsync.resync_after_copy = on" \
+  -c "ALTER ROLE app SET pg_seqsync.resync_after_citus_insert = on" >/dev/null
+for round in 1 2; do
+  bench insert1 insert1.sql & p1=$!
+  bench insert2 insert2.sql & p2=$!
+  bench resync resync.sql & p3=$!
+  loader >"$load/loader.log" 2>&1 & p4=$!
+  status=0
+  for p in $p1 $p2 $p3 $p4; do wait "$p" || status=1; done
+  if ((status)) || grep -qiE 'error|warning|abort' "$load"/*.log; then
+    cat "$load"/*.log
+    fail "round $round: a session failed or warned under concurrent load through the coordinator"
+  fi
+  expect "round $round: no id twice, and nextval() is past every row" \
+    "$(c -U app -c "SELECT count(*) - count(DISTINCT id) FROM conc" -c "SELECT nextval('conc_id_seq') > max(id) FROM conc" | tr '\n' ' ')" "0 t "
+  counts=$(c -U app -c "SELECT count(*) FILTER (WHERE src = 'nextval') || ' ' || count(*) FILTER (WHERE src <> 'nextval') FROM conc")
+  read -r drawn loaded <<<"$counts"
+  ((drawn > 20 && loaded > 200)) || fail "round $round: too little traffic ($drawn drawn, $loaded loaded)"
+  echo "ok - round $round: $drawn rows through nextval(), $loaded with explicit ids"
+done
+c -U postgres -c "ALTER ROLE app RESET ALL" >/dev/null
+
 # 6. An unprivileged role.
 out=$(c -U mallory -c "SET pg_seqsync.resync_after_citus_insert = on" 2>&1 || true)
 expect_match "mallory cannot switch the INSERT hook on" "$out" '*permission denied to set parameter*'

@@ -10,6 +10,24 @@ use std::panic::AssertUnwindSafe;
 /// Runs `work` in a subtransaction. `Ok` commits it into the caller's transaction; `Err` carries
 /// the error that rolled it back (`CaughtError::rethrow` raises it again).
 pub fn run<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
+    in_subtransaction(work, End::Commit)
+}
+
+/// Runs `work` in a subtransaction that is rolled back whatever happens: for a read whose
+/// settings (and whatever Citus propagated of them to other nodes) must not outlive it. `work`
+/// must return only values that live outside the subtransaction (owned Rust data).
+pub fn run_and_roll_back<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
+    in_subtransaction(work, End::RollBack)
+}
+
+/// How a subtransaction whose work succeeded ends.
+#[derive(Clone, Copy)]
+enum End {
+    Commit,
+    RollBack,
+}
+
+fn in_subtransaction<R>(work: impl FnOnce() -> R, end: End) -> Result<R, CaughtError> {
     // SAFETY: the same sequence of calls PL/pgSQL uses around an exception block: remember the
     // caller's memory context and resource owner, and restore both after commit or rollback.
     unsafe {
@@ -24,59 +42,10 @@ pub fn run<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
         };
         PgTryBuilder::new(AssertUnwindSafe(|| {
             let result = work();
-            pg_sys::ReleaseCurrentSubTransaction();
-            restore();
-            Ok(result)
-        }))
-        .catch_others(|caught| {
-            restore();
-            pg_sys::RollbackAndReleaseCurrentSubTransaction();
-            restore();
-            Err(caught)
-        })
-        .execute()
-    }
-}
-
-#[cfg(any(test, feature = "pg_test"))]
-#[pgrx::pg_schema]
-mod tests {
-    use pgrx::prelude::*;
-
-    #[pg_test]
-    fn an_error_rolls_back_only_the_subtransaction() {
-        Spi::run("CREATE TABLE kept (v int)").unwrap();
-        let ok = super::run(|| Spi::run("INSERT INTO kept VALUES (1)").unwrap());
-        assert!(ok.is_ok());
-        let failed = super::run(|| {
-            Spi::run("INSERT INTO kept VALUES (2)").unwrap();
-            Spi::run("SELECT 1 / 0").unwrap();
-        });
-        assert!(failed.is_err());
-        // The caller's transaction goes on: the first insert stays, the second is gone.
-        let rows = Spi::get_one::<i64>("SELECT count(*) FROM kept").unwrap();
-        assert_eq!(rows, Some(1));
-    }
-}
-
-/// Runs `work` in a subtransaction that is rolled back whatever happens: for a read whose
-/// settings (and whatever Citus propagated of them to other nodes) must not outlive it. `work`
-/// must return only values that live outside the subtransaction (owned Rust data).
-pub fn run_and_roll_back<R>(work: impl FnOnce() -> R) -> Result<R, CaughtError> {
-    // SAFETY: as `run`, ending in a rollback on both paths.
-    unsafe {
-        let caller_context = pg_sys::CurrentMemoryContext;
-        let caller_owner = pg_sys::CurrentResourceOwner;
-        pg_sys::BeginInternalSubTransaction(std::ptr::null());
-        pg_sys::MemoryContextSwitchTo(caller_context);
-
-        let restore = move || {
-            pg_sys::MemoryContextSwitchTo(caller_context);
-            pg_sys::CurrentResourceOwner = caller_owner;
-        };
-        PgTryBuilder::new(AssertUnwindSafe(|| {
-            let result = work();
-            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+            match end {
+                End::Commit => pg_sys::ReleaseCurrentSubTransaction(),
+                End::RollBack => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
+            }
             restore();
             Ok(result)
         }))
