@@ -58,3 +58,40 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R, end: End) -> Result<R, CaughtE
         .execute()
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    #[pg_test]
+    fn an_error_rolls_back_only_the_subtransaction() {
+        Spi::run("CREATE TABLE kept (v int)").unwrap();
+        let ok = super::run(|| Spi::run("INSERT INTO kept VALUES (1)").unwrap());
+        assert!(ok.is_ok());
+        let failed = super::run(|| {
+            Spi::run("INSERT INTO kept VALUES (2)").unwrap();
+            Spi::run("SELECT 1 / 0").unwrap();
+        });
+        assert!(failed.is_err());
+        // The caller's transaction goes on: the first insert stays, the second is gone.
+        let rows = Spi::get_one::<i64>("SELECT count(*) FROM kept").unwrap();
+        assert_eq!(rows, Some(1));
+    }
+
+    #[pg_test]
+    fn a_rolled_back_read_keeps_its_answer_and_nothing_else() {
+        Spi::run("CREATE TABLE read_only (v int); INSERT INTO read_only VALUES (7)").unwrap();
+        let read = super::run_and_roll_back(|| {
+            Spi::run("SET LOCAL lock_timeout = 123").unwrap();
+            Spi::run("INSERT INTO read_only VALUES (8)").unwrap();
+            Spi::get_one::<i64>("SELECT count(*) FROM read_only").unwrap()
+        });
+        assert_eq!(read.ok().flatten(), Some(2));
+        // Its setting and its write are gone; the caller's transaction goes on.
+        let rows = Spi::get_one::<i64>("SELECT count(*) FROM read_only").unwrap();
+        assert_eq!(rows, Some(1));
+        let timeout = Spi::get_one::<String>("SELECT current_setting('lock_timeout')").unwrap();
+        assert_eq!(timeout.as_deref(), Some("0"));
+    }
+}
