@@ -58,6 +58,17 @@ pub fn read(
     let Some(table) = OpenRelation::open(consumer.relation, lock, limit) else {
         return Ok(CitusBound::default()); // dropped meanwhile: no data
     };
+    // Judged a table by discovery, it may have become something else since (before 16 an
+    // empty table can become a view, whose query would run instead).
+    if !matches!(
+        table.kind(),
+        pg_sys::RELKIND_RELATION | pg_sys::RELKIND_PARTITIONED_TABLE
+    ) {
+        return Err(BoundError::Unreadable(format!(
+            "the table of {} is no longer a table",
+            consumer.display
+        )));
+    }
     if table.column_type(consumer.attnum) != Some((consumer.base_type, consumer.base_typmod)) {
         return Err(BoundError::Unreadable(format!(
             "{} changed during the resync; run it again",
